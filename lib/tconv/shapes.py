@@ -1,0 +1,72 @@
+"""Output sizes of a convolution and of a transposed convolution.
+
+Both take one spatial size (an int) or a pair ``(H, W)``; with pairs every setting may be
+an int or a pair, and the answer is a pair. The formulas are PyTorch's ``Conv2d`` and
+``ConvTranspose2d`` ones (Dumoulin & Visin, *A guide to convolution arithmetic*).
+"""
+
+from __future__ import annotations
+
+from ._checks import as_tuple
+
+
+def _n(size) -> int:
+    """How many spatial dimensions ``size`` describes: 1 for an int, else its length."""
+    return len(size) if isinstance(size, (list, tuple)) else 1
+
+
+def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
+    """Output length of a convolution: ``floor((size + 2p - d(k-1) - 1) / s) + 1``, int or pair."""
+    n = _n(size)
+    sizes = as_tuple(size, "size", n, minimum=1)
+    ks = as_tuple(kernel_size, "kernel_size", n, minimum=1)
+    ss = as_tuple(stride, "stride", n, minimum=1)
+    ps = as_tuple(padding, "padding", n, minimum=0)
+    ds = as_tuple(dilation, "dilation", n, minimum=1)
+    out = []
+    for i, k, s, p, d in zip(sizes, ks, ss, ps, ds, strict=True):
+        span = d * (k - 1) + 1
+        if span > i + 2 * p:
+            raise ValueError(
+                f"kernel_size ({k}, spanning {span} with dilation {d}) is larger than the "
+                f"padded input ({i} + 2*{p} = {i + 2 * p})"
+            )
+        out.append((i + 2 * p - span) // s + 1)
+    return out[0] if n == 1 and not isinstance(size, (list, tuple)) else tuple(out)
+
+
+def check_output_padding(output_padding, stride, dilation, n: int = 2) -> tuple[int, ...]:
+    """Validate ``output_padding < max(stride, dilation)`` per dimension; return the n-tuple."""
+    ops = as_tuple(output_padding, "output_padding", n, minimum=0)
+    ss = as_tuple(stride, "stride", n, minimum=1)
+    ds = as_tuple(dilation, "dilation", n, minimum=1)
+    for op, s, d in zip(ops, ss, ds, strict=True):
+        if op >= max(s, d):
+            raise ValueError(
+                f"output_padding ({op}) must be smaller than stride ({s}) or dilation ({d})"
+            )
+    return ops
+
+
+def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0,
+                               dilation=1):
+    """Output length of a transposed convolution: ``(size-1)s - 2p + d(k-1) + op + 1``."""
+    n = _n(size)
+    sizes = as_tuple(size, "size", n, minimum=1)
+    ks = as_tuple(kernel_size, "kernel_size", n, minimum=1)
+    ss = as_tuple(stride, "stride", n, minimum=1)
+    ps = as_tuple(padding, "padding", n, minimum=0)
+    ds = as_tuple(dilation, "dilation", n, minimum=1)
+    ops = check_output_padding(output_padding, ss, ds, n)
+    out = []
+    for i, k, s, p, op, d in zip(sizes, ks, ss, ps, ops, ds, strict=True):
+        o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if o <= 0:
+            raise ValueError(
+                f"padding ({p}) crops away the whole output: (size-1)*stride - 2*padding + "
+                f"dilation*(kernel_size-1) + output_padding + 1 = {o}, which must be positive"
+            )
+        out.append(o)
+    return out[0] if n == 1 and not isinstance(size, (list, tuple)) else tuple(out)
+
+
