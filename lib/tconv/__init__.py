@@ -4,6 +4,13 @@ The public API mirrors ``torch.nn.functional``: the same names, argument order, 
 NCHW layout, so what the book teaches transfers directly to PyTorch.
 """
 
-from .shapes import conv_output_size, conv_transpose_output_size
-
-__all__ = ["conv_output_size", "conv_transpose_output_size"]
+# Each module owns one line (or block) below; add your exports on your own line only.
+# [shapes]
+from .shapes import conv_output_size, conv_transpose_output_size  # noqa: F401
+# [conv]
+# [grad]
+# [views]
+# [upsample]
+# [pool]
+# [placements]
+# [widgets]
