@@ -62,3 +62,9 @@ def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """The dtype of a sum of products of ``arrays``: int64 for integers, else the float type."""
     dtype = np.result_type(*arrays)
     return np.dtype(np.int64) if np.issubdtype(dtype, np.integer) else dtype
+
+
+def check_nonempty(arr: np.ndarray, name: str) -> None:
+    """Raise ValueError if ``arr`` has a dimension of length 0."""
+    if 0 in arr.shape:
+        raise ValueError(f"{name} must not have an empty dimension, got shape {arr.shape}")

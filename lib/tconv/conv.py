@@ -1,0 +1,291 @@
+"""Convolution and transposed convolution, with the semantics of ``torch.nn.functional``.
+
+Each 2-D operation comes twice. First a plain loop that reads like the definition
+(:func:`conv2d_loop`, :func:`conv_transpose2d_loop`), then the fast version that is the public
+default (:func:`conv2d`, :func:`conv_transpose2d`); the tests check that the two agree. The
+1-D operations at the end run the 2-D ones on images one pixel high.
+
+Layouts: batched ``(N, C, H, W)``, unbatched ``(C, H, W)``, or a bare ``(H, W)`` image with a
+bare ``(kH, kW)`` kernel, which gives a bare 2-D result. Integer arrays give int64 results.
+The helpers that check the arguments come last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._checks import as_array, as_int, as_tuple, check_ndim, check_nonempty, result_dtype
+from .shapes import check_output_padding, conv_output_size, conv_transpose_output_size
+
+# ---------------------------------------------------------------------------------------
+# The definitions, as loops
+# ---------------------------------------------------------------------------------------
+
+
+def conv2d_loop(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution, one output cell at a time: (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+    a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    x = np.pad(a.x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # zeros around every image
+    N = x.shape[0]
+    C_out, C_in_g, kH, kW = a.w.shape
+    C_out_g = C_out // a.groups
+    H_out, W_out = a.out_size
+    y = np.zeros((N, C_out, H_out, W_out), a.dtype)
+    for n in range(N):
+        for co in range(C_out):
+            g = co // C_out_g  # the group of this output channel sees only its input channels
+            ci = slice(g * C_in_g, (g + 1) * C_in_g)
+            for i in range(H_out):
+                for j in range(W_out):
+                    # the window under the kernel: every dilation-th cell from (i*sh, j*sw)
+                    window = x[n, ci, i * sh:i * sh + dh * (kH - 1) + 1:dh,
+                               j * sw:j * sw + dw * (kW - 1) + 1:dw]
+                    y[n, co, i, j] = np.sum(window * a.w[co])
+    return a.finish(y)
+
+
+def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                          groups=1, dilation=1):
+    """Transposed convolution as scatter: (N, C_in, H, W) -> (N, C_out, H_out, W_out).
+
+    Every input value times the kernel, added into the output at stride offsets; then
+    ``padding`` is cropped from each border (``output_padding`` adds rows/columns at the
+    bottom/right first). The chapter ``chapters/step-by-step.ipynb`` draws this loop.
+    """
+    a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
+                             groups)
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    oph, opw = a.output_padding
+    N, C_in, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    C_in_g = C_in // a.groups
+    # the uncropped output: every placement fits, plus output_padding at the bottom and right
+    full = np.zeros((N, C_out_g * a.groups, (H - 1) * sh + dh * (kH - 1) + 1 + oph,
+                     (W - 1) * sw + dw * (kW - 1) + 1 + opw), a.dtype)
+    for n in range(N):
+        for c in range(C_in):
+            g = c // C_in_g  # input channel c feeds only the output channels of its group
+            co = slice(g * C_out_g, (g + 1) * C_out_g)
+            for i in range(H):
+                for j in range(W):
+                    full[n, co, i * sh:i * sh + dh * (kH - 1) + 1:dh,
+                         j * sw:j * sw + dw * (kW - 1) + 1:dw] += a.x[n, c, i, j] * a.w[c]
+    H_out, W_out = a.out_size
+    return a.finish(full[:, :, ph:ph + H_out, pw:pw + W_out])
+
+
+# ---------------------------------------------------------------------------------------
+# The fast versions (the public defaults)
+# ---------------------------------------------------------------------------------------
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution: x (N, C_in, H, W), w (C_out, C_in/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
+    a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
+    N = a.x.shape[0]
+    C_out, C_in_g, kH, kW = a.w.shape
+    G = a.groups
+    H_out, W_out = a.out_size
+    cols = _im2col(a)  # (N, G, C_in/G*kH*kW, H_out*W_out)
+    w = a.w.reshape(G, C_out // G, C_in_g * kH * kW)
+    y = np.matmul(w, cols)  # one matrix product per group: (N, G, C_out/G, H_out*W_out)
+    return a.finish(y.reshape(N, C_out, H_out, W_out))
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed conv: x (N, C_in, H, W), w (C_in, C_out/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
+    a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
+                             groups)
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    oph, opw = a.output_padding
+    N, C_in, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    G = a.groups
+    # 1. one matrix product per group: every input value times every kernel value,
+    #    cols[n, g, o, kh, kw, i, j] = sum over c of w[c, o, kh, kw] * x[n, c, i, j]
+    x = a.x.reshape(N, G, C_in // G, H * W)
+    w = a.w.reshape(G, C_in // G, C_out_g * kH * kW).transpose(0, 2, 1)
+    cols = np.matmul(w, x).reshape(N, G, C_out_g, kH, kW, H, W)
+    # 2. kH*kW strided adds: kernel cell (kh, kw) of input (i, j) lands on full[i*sh + kh*dh, ...]
+    full = np.zeros((N, G, C_out_g, (H - 1) * sh + dh * (kH - 1) + 1 + oph,
+                     (W - 1) * sw + dw * (kW - 1) + 1 + opw), a.dtype)
+    for kh in range(kH):
+        for kw in range(kW):
+            full[..., kh * dh:kh * dh + (H - 1) * sh + 1:sh,
+                 kw * dw:kw * dw + (W - 1) * sw + 1:sw] += cols[:, :, :, kh, kw]
+    # 3. crop padding from every border
+    H_out, W_out = a.out_size
+    y = full[..., ph:ph + H_out, pw:pw + W_out].reshape(N, G * C_out_g, H_out, W_out)
+    return a.finish(y)
+
+
+def _im2col(a: _Args) -> np.ndarray:
+    """Every window of the padded input as a column: (N, G, C_in/G*kH*kW, H_out*W_out)."""
+    ph, pw = a.padding
+    x = np.pad(a.x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else a.x
+    N, C_in, _, _ = x.shape
+    kH, kW = a.w.shape[2:]
+    H_out, W_out = a.out_size
+    cols = _windows(x, (kH, kW), a.stride, a.dilation, a.out_size)
+    return cols.reshape(N, a.groups, C_in // a.groups * kH * kW, H_out * W_out)  # the copy
+
+
+def _windows(x, kernel_size, stride, dilation, out_size):
+    """Every kernel window of x, as a view: (N, C, H, W) -> (N, C, kH, kW, H_out, W_out)."""
+    N, C, _, _ = x.shape
+    (kH, kW), (sh, sw), (dh, dw), (H_out, W_out) = kernel_size, stride, dilation, out_size
+    bN, bC, bH, bW = x.strides
+    return as_strided(x, shape=(N, C, kH, kW, H_out, W_out),
+                      strides=(bN, bC, dh * bH, dw * bW, sh * bH, sw * bW), writeable=False)
+
+
+# ---------------------------------------------------------------------------------------
+# One dimension: the 2-D operations on images one pixel high
+# ---------------------------------------------------------------------------------------
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution: (N, C_in, L), weight (C_out, C_in/groups, k) -> (N, C_out, L_out)."""
+    x, w = _as_height_one(input, weight)
+    s, p, d = _one(stride, "stride", 1), _one(padding, "padding", 0), _one(dilation, "dilation", 1)
+    y = conv2d(x, w, bias, stride=(1, s), padding=(0, p), dilation=(1, d), groups=groups)
+    return y[..., 0, :]
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution: (N, C_in, L) -> (N, C_out, L_out), weight (C_in, C_out/g, k)."""
+    x, w = _as_height_one(input, weight)
+    s, p, d = _one(stride, "stride", 1), _one(padding, "padding", 0), _one(dilation, "dilation", 1)
+    (op,) = check_output_padding(output_padding, s, d, n=1)
+    y = conv_transpose2d(x, w, bias, stride=(1, s), padding=(0, p), output_padding=(0, op),
+                         groups=groups, dilation=(1, d))
+    return y[..., 0, :]
+
+
+def _one(value, name: str, minimum: int) -> int:
+    """A 1-D setting: an int or a 1-sequence, at least ``minimum``."""
+    return as_tuple(value, name, 1, minimum)[0]
+
+
+def _as_height_one(input, weight):
+    """Insert a unit height: (N, C, L) -> (N, C, 1, L), weight (A, B, k) -> (A, B, 1, k)."""
+    x = as_array(input, "input")
+    w = as_array(weight, "weight")
+    check_ndim(x, "input", (1, 2, 3), "(N, C, L), (C, L) or bare (L,)")
+    if x.ndim == 1 and w.ndim != 1:
+        raise ValueError(f"a bare (L,) input needs a bare (k,) weight, got weight of shape "
+                         f"{w.shape}")
+    if x.ndim > 1 and w.ndim == 1:
+        raise ValueError(f"a bare (k,) weight needs a bare (L,) input, got input of shape "
+                         f"{x.shape}; use a 3-D weight with (N, C, L) or (C, L) input")
+    check_ndim(w, "weight", (1,) if x.ndim == 1 else (3,),
+               "bare (k,)" if x.ndim == 1 else "(C_out, C_in/groups, k)")
+    return x[..., None, :], w[..., None, :]
+
+
+# ---------------------------------------------------------------------------------------
+# Checking the arguments
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Args:
+    """The checked arguments of one call, with input and weight in the batched 4-D layout."""
+
+    x: np.ndarray
+    w: np.ndarray
+    b: np.ndarray | None
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+    out_size: tuple[int, int]
+    dtype: np.dtype
+    input_ndim: int
+    output_padding: tuple[int, int] = (0, 0)
+
+    def finish(self, y: np.ndarray) -> np.ndarray:
+        """Add the bias and give ``y`` (N, C_out, H_out, W_out) the layout of the input."""
+        if self.b is not None:
+            y = y + self.b[:, None, None]
+        y = np.ascontiguousarray(y)
+        return {4: y, 3: y[0], 2: y[0, 0]}[self.input_ndim]
+
+
+def _arrays(input, weight, bias, groups, transposed: bool):
+    """Check input, weight, bias and groups; return them batched 4-D, with the dtype."""
+    x = as_array(input, "input")
+    w = as_array(weight, "weight")
+    check_ndim(x, "input", (2, 3, 4), "(N, C, H, W), (C, H, W) or bare (H, W)")
+    input_ndim = x.ndim
+    if x.ndim == 2:
+        if w.ndim != 2:
+            raise ValueError(f"a bare (H, W) input needs a bare (kH, kW) weight, got weight of "
+                             f"shape {w.shape}")
+        x, w = x[None, None], w[None, None]
+    else:
+        if w.ndim == 2:
+            raise ValueError(f"a bare (kH, kW) weight needs a bare (H, W) input, got input of "
+                             f"shape {x.shape}; use a 4-D weight with (N, C, H, W) or (C, H, W)")
+        layout = "(C_in, C_out/groups, kH, kW)" if transposed else "(C_out, C_in/groups, kH, kW)"
+        check_ndim(w, "weight", (4,), layout)
+        x = x[None] if x.ndim == 3 else x
+    check_nonempty(x, "input")
+    check_nonempty(w, "weight")
+    groups = as_int(groups, "groups", minimum=1)
+    C_in = x.shape[1]
+    if C_in % groups:
+        raise ValueError(f"input channels ({C_in}) must be divisible by groups ({groups})")
+    if transposed:
+        if w.shape[0] != C_in:
+            raise ValueError(f"weight has {w.shape[0]} input channels (its first dimension) "
+                             f"but input has {C_in} channels")
+        C_out = w.shape[1] * groups
+    else:
+        C_out = w.shape[0]
+        if C_out % groups:
+            raise ValueError(f"weight's output channels ({C_out}) must be divisible by groups "
+                             f"({groups})")
+        if w.shape[1] * groups != C_in:
+            raise ValueError(f"weight expects {w.shape[1]} input channels per group x {groups} "
+                             f"groups = {w.shape[1] * groups}, but input has {C_in} channels")
+    b = None
+    if bias is not None:
+        b = as_array(bias, "bias")
+        if b.shape != (C_out,):
+            raise ValueError(f"bias must have shape ({C_out},), one value per output channel, "
+                             f"got shape {b.shape}")
+    dtype = result_dtype(x, w) if b is None else result_dtype(x, w, b)
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    b = None if b is None else b.astype(dtype, copy=False)
+    return x, w, b, groups, dtype, input_ndim
+
+
+def _conv_args(input, weight, bias, stride, padding, dilation, groups) -> _Args:
+    """Check a convolution's arguments (torch.nn.functional.conv2d rules)."""
+    stride = as_tuple(stride, "stride", 2, minimum=1)
+    padding = as_tuple(padding, "padding", 2, minimum=0)
+    dilation = as_tuple(dilation, "dilation", 2, minimum=1)
+    x, w, b, groups, dtype, input_ndim = _arrays(input, weight, bias, groups, transposed=False)
+    out_size = conv_output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    return _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim)
+
+
+def _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
+                         groups) -> _Args:
+    """Check a transposed convolution's arguments (conv_transpose2d rules)."""
+    stride = as_tuple(stride, "stride", 2, minimum=1)
+    padding = as_tuple(padding, "padding", 2, minimum=0)
+    dilation = as_tuple(dilation, "dilation", 2, minimum=1)
+    output_padding = check_output_padding(output_padding, stride, dilation)
+    x, w, b, groups, dtype, input_ndim = _arrays(input, weight, bias, groups, transposed=True)
+    out_size = conv_transpose_output_size(x.shape[2:], w.shape[2:], stride, padding,
+                                          output_padding, dilation)
+    return _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim,
+                 output_padding)
