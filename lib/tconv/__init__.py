@@ -13,6 +13,18 @@ from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F4
 from .grad import conv2d_backward  # noqa: F401
 # [views]
 # [upsample]
+from .upsample import (  # noqa: F401
+    bed_of_nails,
+    bilinear_source_coords,
+    pixel_shuffle,
+    pixel_shuffle_loop,
+    pixel_unshuffle,
+    upsample_bilinear,
+    upsample_bilinear_loop,
+    upsample_nearest,
+    upsample_nearest_loop,
+)
 # [pool]
+from .pool import max_pool2d, max_pool2d_loop, max_unpool2d, max_unpool2d_loop  # noqa: F401
 # [placements]
 # [widgets]
