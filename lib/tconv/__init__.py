@@ -27,4 +27,5 @@ from .upsample import (  # noqa: F401
 # [pool]
 from .pool import max_pool2d, max_pool2d_loop, max_unpool2d, max_unpool2d_loop  # noqa: F401
 # [placements]
+from .placements import Crop, Placement, Placements, Term, gather, placements  # noqa: F401
 # [widgets]
