@@ -12,6 +12,17 @@ from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F4
 # [grad]
 from .grad import conv2d_backward  # noqa: F401
 # [views]
+from .views import (  # noqa: F401
+    conv_matrix,
+    conv_transpose2d_gradient,
+    conv_transpose2d_matrix,
+    conv_transpose2d_scatter,
+    conv_transpose2d_zero_insertion,
+    deconvolve_least_squares,
+    insert_zeros,
+    rotate180,
+    zero_insertion_input,
+)
 # [upsample]
 from .upsample import (  # noqa: F401
     bed_of_nails,
