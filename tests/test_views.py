@@ -2,7 +2,8 @@
 
 Oracles: ``tconv.conv_transpose2d`` / ``tconv.conv2d`` (themselves tested against PyTorch in
 their own test files), PyTorch directly when installed, linear-algebra identities, and the
-worked 2×2 example from the article the book starts from.
+worked 2×2 example of D. Mishra, "Transposed Convolution Demystified" (2020; references.bib key
+``mishra2020transposed``), the article the book starts from.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def torch_conv2d(x, kernel, stride=1, padding=0, dilation=1):
     return t[0, 0].numpy()
 
 
-# The worked example: Figure 1 of the article (2×2 input, 2×2 kernel, stride 1) ---------------
+# The worked example of Mishra (2020): 2×2 input, 2×2 kernel, stride 1 ---------------------
 
 ARTICLE_X = np.array([[0, 1], [2, 3]])
 ARTICLE_KERNEL = np.array([[0, 1], [2, 3]])
