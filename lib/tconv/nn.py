@@ -1,0 +1,578 @@
+"""Tiny neural networks built on tconv's operations: layers with forward and backward.
+
+There is no autograd engine here. Every layer is a small object with two methods:
+
+- ``forward(x)`` computes the output and keeps what the backward pass will need;
+- ``backward(grad_output)`` receives dL/d(output), adds dL/d(parameter) into each
+  parameter's ``.grad`` and returns dL/d(input) for the layer before it.
+
+A network runs its layers' ``forward`` in order and their ``backward`` in reverse order, once
+each per training step. The convolutions call :func:`tconv.conv2d`,
+:func:`tconv.conv_transpose2d` and :func:`tconv.conv2d_backward`, so training a network here
+exercises the same code the book explains. Layers take batched ``(N, C, H, W)`` arrays and use
+PyTorch's names, argument order and initialisation, so the code transfers to ``torch.nn``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._checks import as_array, as_int, as_tuple, check_ndim
+from .conv import conv2d, conv_transpose2d
+from .grad import conv2d_backward
+from .shapes import check_output_padding
+from .upsample import pixel_shuffle, pixel_unshuffle, upsample_bilinear, upsample_nearest
+
+BATCH = "(N, C, H, W)"
+
+# ---------------------------------------------------------------------------------------
+# Parameters and modules
+# ---------------------------------------------------------------------------------------
+
+
+class Parameter:
+    """A learnable array ``data`` and the gradient ``grad`` accumulated into it (same shape)."""
+
+    def __init__(self, data):
+        self.data = np.array(data)
+        self.grad = np.zeros_like(self.data)
+
+    def __repr__(self):
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+class Module:
+    """A layer or a network: ``forward`` then ``backward``, and the parameters it owns."""
+
+    def __call__(self, *inputs):
+        return self.forward(*inputs)
+
+    def parameters(self) -> list[Parameter]:
+        """Every Parameter of this module and of the modules it holds, in definition order."""
+        found = []
+        for value in vars(self).values():
+            items = value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                if isinstance(item, Parameter):
+                    found.append(item)
+                elif isinstance(item, Module):
+                    found.extend(item.parameters())
+        return found
+
+    def zero_grad(self):
+        """Set every parameter's gradient to zero (gradients add up until then)."""
+        for p in self.parameters():
+            p.grad[...] = 0
+
+    def _saved(self, name: str):
+        """What ``forward`` kept for ``backward``; a clear error if forward has not run."""
+        value = getattr(self, name, None)
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return value
+
+
+def _check_input(x, channels: int | None, layer: str) -> np.ndarray:
+    """Check a layer's input is a numeric (N, C, H, W) batch with ``channels`` channels."""
+    x = as_array(x, "input")
+    check_ndim(x, "input", (4,), f"{BATCH} (a batch; use x[None] for one image)")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"input of {layer} must have {channels} channels, got shape {x.shape}")
+    return x
+
+
+def _check_grad(grad_output, shape: tuple, layer: str) -> np.ndarray:
+    """Check ``grad_output`` has the shape of the layer's last output."""
+    g = as_array(grad_output, "grad_output")
+    if g.shape != shape:
+        raise ValueError(f"grad_output of {layer} must have the shape of its output, {shape}, "
+                         f"got {g.shape}")
+    return g
+
+
+# ---------------------------------------------------------------------------------------
+# Layers
+# ---------------------------------------------------------------------------------------
+
+
+def _uniform(shape, fan_in: int, rng, dtype) -> np.ndarray:
+    """PyTorch's default initialisation: uniform in ±1/sqrt(fan_in)."""
+    bound = 1 / np.sqrt(fan_in)
+    return rng.uniform(-bound, bound, shape).astype(dtype)
+
+
+class Conv2d(Module):
+    """Convolution layer, ``torch.nn.Conv2d``: (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, *, rng=None, dtype=np.float32):
+        self.in_channels = as_int(in_channels, "in_channels", minimum=1)
+        self.out_channels = as_int(out_channels, "out_channels", minimum=1)
+        kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
+        self.stride = as_tuple(stride, "stride", 2, minimum=1)
+        self.padding = as_tuple(padding, "padding", 2, minimum=0)
+        self.dilation = as_tuple(dilation, "dilation", 2, minimum=1)
+        self.groups = _check_groups(groups, self.in_channels, self.out_channels)
+        rng = np.random.default_rng(rng)
+        fan_in = self.in_channels // self.groups * kernel_size[0] * kernel_size[1]
+        shape = (self.out_channels, self.in_channels // self.groups, *kernel_size)
+        self.weight = Parameter(_uniform(shape, fan_in, rng, dtype))
+        self.bias = Parameter(_uniform(self.out_channels, fan_in, rng, dtype)) if bias else None
+
+    def forward(self, x):
+        self._x = _check_input(x, self.in_channels, "Conv2d")
+        y = conv2d(self._x, self.weight.data, _data(self.bias), self.stride, self.padding,
+                   self.dilation, self.groups)
+        self._y_shape = y.shape
+        return y
+
+    def backward(self, grad_output):
+        x = self._saved("_x")
+        g = _check_grad(grad_output, self._y_shape, "Conv2d")
+        grad_x, grad_w, grad_b = conv2d_backward(g, x, self.weight.data, self.stride,
+                                                 self.padding, self.dilation, self.groups)
+        self.weight.grad += grad_w
+        if self.bias is not None:
+            self.bias.grad += grad_b
+        return grad_x
+
+
+class ConvTranspose2d(Module):
+    """Transposed convolution layer, ``torch.nn.ConvTranspose2d``: (N, C_in, H, W) -> (N, C_out, …).
+
+    Its backward pass runs the convolution views of the book in the other direction: the
+    gradient for the input is an ordinary convolution of ``grad_output`` with the same weight
+    (the transpose of a transpose), and the gradient for the weight is that of a convolution
+    whose input and output swap roles.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, *, rng=None,
+                 dtype=np.float32):
+        self.in_channels = as_int(in_channels, "in_channels", minimum=1)
+        self.out_channels = as_int(out_channels, "out_channels", minimum=1)
+        kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
+        self.stride = as_tuple(stride, "stride", 2, minimum=1)
+        self.padding = as_tuple(padding, "padding", 2, minimum=0)
+        self.dilation = as_tuple(dilation, "dilation", 2, minimum=1)
+        self.output_padding = check_output_padding(output_padding, self.stride, self.dilation)
+        self.groups = _check_groups(groups, self.in_channels, self.out_channels)
+        rng = np.random.default_rng(rng)
+        # PyTorch computes the fan-in of a transposed convolution from weight.shape[1]
+        fan_in = self.out_channels // self.groups * kernel_size[0] * kernel_size[1]
+        shape = (self.in_channels, self.out_channels // self.groups, *kernel_size)
+        self.weight = Parameter(_uniform(shape, fan_in, rng, dtype))
+        self.bias = Parameter(_uniform(self.out_channels, fan_in, rng, dtype)) if bias else None
+
+    def forward(self, x):
+        self._x = _check_input(x, self.in_channels, "ConvTranspose2d")
+        y = conv_transpose2d(self._x, self.weight.data, _data(self.bias), self.stride,
+                             self.padding, self.output_padding, self.groups, self.dilation)
+        self._y_shape = y.shape
+        return y
+
+    def backward(self, grad_output):
+        x = self._saved("_x")
+        g = _check_grad(grad_output, self._y_shape, "ConvTranspose2d")
+        w = self.weight.data
+        settings = (self.stride, self.padding, self.dilation, self.groups)
+        # dL/dx: convolve grad_output with the same weight. With output_padding ≥ stride
+        # (allowed when dilation > stride) the convolution has extra rows and columns at the
+        # bottom and right that no input cell fed: crop them.
+        H, W = x.shape[2:]
+        grad_x = conv2d(g, w, None, *settings)[:, :, :H, :W]
+        # dL/dw: every product x[n, ci, i, j] * w[ci, co, kh, kw] landed on one output cell;
+        # its gradient is x times the grad_output found there, summed over n, i, j
+        self.weight.grad += conv_transpose2d_weight_grad(x, g, w.shape, self.stride,
+                                                         self.padding, self.output_padding,
+                                                         self.groups, self.dilation)
+        if self.bias is not None:
+            self.bias.grad += g.sum(axis=(0, 2, 3))
+        return np.ascontiguousarray(grad_x)
+
+
+def conv_transpose2d_weight_grad(input, grad_output, weight_shape, stride, padding,
+                                 output_padding, groups, dilation) -> np.ndarray:
+    """dL/dw of y = conv_transpose2d(x, w): x (N, C_in, H, W), dL/dy -> (C_in, C_out/g, kH, kW).
+
+    The same numbers as ``conv2d_backward(x, dL/dy, w)[1]`` (a convolution with input and
+    output swapped: y plays the input, x the output), without computing that call's unused
+    input gradient. Arguments are those of a :class:`ConvTranspose2d` layer, already checked.
+    """
+    x, g = input, grad_output
+    N, C_in, H, W = x.shape
+    _, C_out_g, kH, kW = weight_shape
+    G = groups
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    # the uncropped output, where input cell (i, j) and kernel cell (kh, kw) land on
+    # (i*sh + kh*dh, j*sw + kw*dw); grad_output is its part left after cropping padding
+    full = np.zeros((N, G * C_out_g, (H - 1) * sh + dh * (kH - 1) + 1 + output_padding[0],
+                     (W - 1) * sw + dw * (kW - 1) + 1 + output_padding[1]), g.dtype)
+    full[:, :, ph:ph + g.shape[2], pw:pw + g.shape[3]] = g
+    # for every input cell, the kH×kW output cells its kernel copy covered: (N, C, H, W, kH, kW)
+    span = (dh * (kH - 1) + 1, dw * (kW - 1) + 1)
+    windows = sliding_window_view(full, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
+    windows = windows[:, :, :H, :W].reshape(N, G, C_out_g, H, W, kH, kW)
+    # one matrix product per group, summing over the batch and the input cells
+    windows = windows.transpose(1, 0, 3, 4, 2, 5, 6).reshape(G, N * H * W, C_out_g * kH * kW)
+    xg = x.reshape(N, G, C_in // G, H * W).transpose(1, 2, 0, 3).reshape(G, C_in // G, N * H * W)
+    return np.matmul(xg, windows).reshape(C_in, C_out_g, kH, kW)
+
+
+class ReLU(Module):
+    """``max(x, 0)`` elementwise; its gradient passes where the input was positive."""
+
+    def forward(self, x):
+        x = as_array(x, "input")
+        self._positive = x > 0
+        return np.where(self._positive, x, 0).astype(x.dtype, copy=False)
+
+    def backward(self, grad_output):
+        positive = self._saved("_positive")
+        g = _check_grad(grad_output, positive.shape, "ReLU")
+        return np.where(positive, g, 0).astype(g.dtype, copy=False)
+
+
+class Upsample(Module):
+    """Fixed upsampling, ``torch.nn.Upsample`` (``"nearest"`` or ``"bilinear"``): no weights."""
+
+    MODES = ("nearest", "bilinear")
+
+    def __init__(self, scale_factor, mode="nearest"):
+        self.scale = as_tuple(scale_factor, "scale_factor", 2, minimum=1)
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
+        self.mode = mode
+
+    def forward(self, x):
+        x = _check_input(x, None, "Upsample")
+        self._in_shape = x.shape
+        if self.mode == "nearest":
+            return upsample_nearest(x, self.scale)
+        return upsample_bilinear(x, self.scale)
+
+    def backward(self, grad_output):
+        N, C, H, W = self._saved("_in_shape")
+        sh, sw = self.scale
+        g = _check_grad(grad_output, (N, C, H * sh, W * sw), "Upsample")
+        if self.mode == "nearest":
+            # each input pixel was copied into an sh×sw block: its gradient is the block's sum
+            return g.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5))
+        # bilinear is y = A_h x A_w^T with fixed interpolation matrices, so dx = A_h^T g A_w
+        A_h, A_w = bilinear_matrix(H, sh).astype(g.dtype), bilinear_matrix(W, sw).astype(g.dtype)
+        return A_h.T @ g @ A_w
+
+
+def bilinear_matrix(size, scale_factor) -> np.ndarray:
+    """The matrix of 1-D bilinear upsampling (align_corners=False): (size·scale, size).
+
+    Built by upsampling the unit vectors with :func:`tconv.upsample_bilinear`: column ``j``
+    is what the ``j``-th unit vector becomes, as for any linear map.
+    """
+    size = as_int(size, "size", minimum=1)
+    scale = as_int(scale_factor, "scale_factor", minimum=1)
+    units = np.eye(size)[:, None, :, None]  # size images of shape (1, size, 1), one per column
+    return upsample_bilinear(units, (scale, 1))[:, 0, :, 0].T
+
+
+class PixelShuffle(Module):
+    """Sub-pixel rearrangement, ``torch.nn.PixelShuffle``: (N, C·r², H, W) -> (N, C, H·r, W·r)."""
+
+    def __init__(self, upscale_factor):
+        self.r = as_int(upscale_factor, "upscale_factor", minimum=1)
+
+    def forward(self, x):
+        x = _check_input(x, None, "PixelShuffle")
+        y = pixel_shuffle(x, self.r)
+        self._y_shape = y.shape
+        return y
+
+    def backward(self, grad_output):
+        shape = self._saved("_y_shape")
+        # a permutation of the values: its gradient is the inverse permutation
+        return pixel_unshuffle(_check_grad(grad_output, shape, "PixelShuffle"), self.r)
+
+
+class Sequential(Module):
+    """Layers run one after the other; backward runs them in reverse order."""
+
+    def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"layer {i} must be a tconv.nn Module, got {type(layer).__name__}")
+        self.layers = list(layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad_output):
+        for layer in reversed(self.layers):
+            grad_output = layer.backward(grad_output)
+        return grad_output
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def __len__(self):
+        return len(self.layers)
+
+
+class Concat(Module):
+    """Stack two batches along the channels, the skip connection of U-Net: -> (N, C1+C2, H, W)."""
+
+    def forward(self, a, b):
+        a = _check_input(a, None, "Concat")
+        b = _check_input(b, None, "Concat")
+        if a.shape[0] != b.shape[0] or a.shape[2:] != b.shape[2:]:
+            raise ValueError(f"Concat inputs must share batch size and image size, got shapes "
+                             f"{a.shape} and {b.shape}")
+        self._split = a.shape[1]
+        self._y_shape = (a.shape[0], a.shape[1] + b.shape[1], *a.shape[2:])
+        return np.concatenate([a, b], axis=1)
+
+    def backward(self, grad_output):
+        """The gradient splits back along the channels: returns (grad_a, grad_b)."""
+        split = self._saved("_split")
+        g = _check_grad(grad_output, self._y_shape, "Concat")
+        return g[:, :split], g[:, split:]
+
+
+def _data(p: Parameter | None):
+    """The array of an optional parameter."""
+    return None if p is None else p.data
+
+
+def _check_groups(groups, in_channels: int, out_channels: int) -> int:
+    """groups must divide both channel counts."""
+    groups = as_int(groups, "groups", minimum=1)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must "
+                         f"both be divisible by groups ({groups})")
+    return groups
+
+
+# ---------------------------------------------------------------------------------------
+# Losses: forward(prediction, target) -> a number; backward() -> dL/d(prediction)
+# ---------------------------------------------------------------------------------------
+
+
+class MSELoss(Module):
+    """Mean squared error over every element, ``torch.nn.MSELoss``."""
+
+    def forward(self, prediction, target):
+        p, t = as_array(prediction, "prediction"), as_array(target, "target")
+        if p.shape != t.shape:
+            raise ValueError(f"prediction and target must have the same shape, got {p.shape} "
+                             f"and {t.shape}")
+        self._diff = p - t
+        return float(np.mean(self._diff**2))
+
+    def backward(self):
+        diff = self._saved("_diff")
+        return 2 * diff / diff.size
+
+
+class CrossEntropyLoss(Module):
+    """Softmax cross-entropy per pixel, ``torch.nn.CrossEntropyLoss``: logits (N, K, H, W).
+
+    ``target`` holds class indices, shape (N, H, W); the loss is the mean over the pixels of
+    ``-log softmax(logits)[target]``.
+    """
+
+    def forward(self, logits, target):
+        z = as_array(logits, "logits")
+        t = as_array(target, "target")
+        check_ndim(z, "logits", (4,), "(N, K, H, W)")
+        if not np.issubdtype(t.dtype, np.integer):
+            raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
+        K = z.shape[1]
+        if t.shape != (z.shape[0], *z.shape[2:]):
+            raise ValueError(f"target must have shape (N, H, W) = {(z.shape[0], *z.shape[2:])} "
+                             f"for logits of shape {z.shape}, got {t.shape}")
+        if t.size and (t.min() < 0 or t.max() >= K):
+            raise ValueError(f"target values must be class indices in [0, {K - 1}], got values "
+                             f"from {t.min()} to {t.max()}")
+        z = np.moveaxis(z, 1, -1).reshape(-1, K)  # one row of K scores per pixel
+        z = z - z.max(axis=1, keepdims=True)  # the same softmax, without overflow
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        rows = np.arange(len(log_p))
+        self._p, self._rows, self._t, self._shape = np.exp(log_p), rows, t.ravel(), logits.shape
+        return float(-log_p[rows, t.ravel()].mean())
+
+    def backward(self):
+        p = self._saved("_p")
+        g = p.copy()
+        g[self._rows, self._t] -= 1  # softmax minus the one-hot target, per pixel
+        g /= len(p)
+        N, K, H, W = self._shape
+        return np.ascontiguousarray(np.moveaxis(g.reshape(N, H, W, K), -1, 1))
+
+
+# ---------------------------------------------------------------------------------------
+# Optimisers: step() moves every parameter against its gradient
+# ---------------------------------------------------------------------------------------
+
+
+def _check_params(params) -> list[Parameter]:
+    """A non-empty list of Parameters."""
+    params = list(params)
+    if not params:
+        raise ValueError("params must hold at least one Parameter, got none")
+    for i, p in enumerate(params):
+        if not isinstance(p, Parameter):
+            raise TypeError(f"params[{i}] must be a tconv.nn.Parameter, got {type(p).__name__}")
+    return params
+
+
+def _check_positive(value, name: str) -> float:
+    """A positive real number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    return float(value)
+
+
+def _check_fraction(value, name: str) -> float:
+    """A number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return float(value)
+
+
+class SGD:
+    """Stochastic gradient descent with momentum, PyTorch's form: v = μv + g, p -= lr·v."""
+
+    def __init__(self, params, lr, momentum=0.0):
+        self.params = _check_params(params)
+        self.lr = _check_positive(lr, "lr")
+        self.momentum = _check_fraction(momentum, "momentum")
+        self.velocity = [np.zeros_like(p.data) for p in self.params]
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad[...] = 0
+
+    def step(self):
+        for p, v in zip(self.params, self.velocity, strict=True):
+            v *= self.momentum
+            v += p.grad
+            p.data -= self.lr * v
+
+
+class Adam:
+    """Adam (Kingma & Ba): steps scaled by running averages of the gradient and its square."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        self.params = _check_params(params)
+        self.lr = _check_positive(lr, "lr")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair of numbers in [0, 1), got {betas!r}")
+        self.betas = (_check_fraction(betas[0], "betas[0]"), _check_fraction(betas[1], "betas[1]"))
+        self.eps = _check_positive(eps, "eps")
+        self.m = [np.zeros_like(p.data) for p in self.params]  # running mean of the gradient
+        self.v = [np.zeros_like(p.data) for p in self.params]  # ... and of its square
+        self.t = 0
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad[...] = 0
+
+    def step(self):
+        self.t += 1
+        b1, b2 = self.betas
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
+            m *= b1
+            m += (1 - b1) * p.grad
+            v *= b2
+            v += (1 - b2) * p.grad**2
+            m_hat = m / (1 - b1**self.t)  # undo the bias towards the zero start
+            v_hat = v / (1 - b2**self.t)
+            p.data -= (self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(p.data.dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# Initialisers for upsampling layers
+# ---------------------------------------------------------------------------------------
+
+
+def bilinear_kernel(kernel_size) -> np.ndarray:
+    """The kernel that makes a transposed convolution upsample bilinearly: (k, k).
+
+    With ``stride = s``, ``kernel_size = 2s`` and ``padding = s // 2`` (even ``s``), a
+    transposed convolution with this kernel equals bilinear upsampling by ``s`` away from the
+    border: a tent ``1 - |distance| / s`` in each direction (the FCN initialisation).
+    """
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    factor = (k + 1) // 2
+    centre = factor - 1 if k % 2 == 1 else factor - 0.5
+    tent = 1 - np.abs(np.arange(k) - centre) / factor
+    return np.outer(tent, tent)
+
+
+def bilinear_weight(channels, kernel_size) -> np.ndarray:
+    """ConvTranspose2d weight that upsamples each channel bilinearly on its own: (C, C, k, k)."""
+    c = as_int(channels, "channels", minimum=1)
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    w = np.zeros((c, c, k, k))
+    w[np.arange(c), np.arange(c)] = bilinear_kernel(k)  # channel i feeds channel i only
+    return w
+
+
+def icnr(weight, upscale_factor) -> np.ndarray:
+    """ICNR (Aitken et al.): sub-pixel weight whose r² phases start equal: (C·r², C_in, k, k).
+
+    Each group of r² output channels that ``pixel_shuffle`` spreads over one r×r cell gets the
+    same kernel (the group's first), so at the start the layer equals a convolution followed by
+    nearest-neighbour upsampling: no checkerboard.
+    """
+    w = as_array(weight, "weight")
+    check_ndim(w, "weight", (4,), "(C_out, C_in, kH, kW)")
+    r = as_int(upscale_factor, "upscale_factor", minimum=1)
+    if w.shape[0] % (r * r):
+        raise ValueError(f"weight's output channels ({w.shape[0]}) must be divisible by "
+                         f"upscale_factor² ({r}² = {r * r})")
+    return np.repeat(w[:: r * r], r * r, axis=0)
+
+
+# ---------------------------------------------------------------------------------------
+# Measuring results
+# ---------------------------------------------------------------------------------------
+
+
+def psnr(prediction, target, peak=1.0) -> float:
+    """Peak signal-to-noise ratio in decibels, ``10 log10(peak² / MSE)``: higher is better."""
+    p, t = as_array(prediction, "prediction"), as_array(target, "target")
+    if p.shape != t.shape:
+        raise ValueError(f"prediction and target must have the same shape, got {p.shape} and "
+                         f"{t.shape}")
+    mse = np.mean((p.astype(np.float64) - t) ** 2)
+    return float(10 * np.log10(peak**2 / mse)) if mse > 0 else float("inf")
+
+
+def iou_per_class(prediction, target, num_classes) -> np.ndarray:
+    """Intersection over union of each class's pixels: (num_classes,), nan where it is absent.
+
+    ``prediction`` and ``target`` are label maps of the same shape.
+    """
+    p, t = as_array(prediction, "prediction"), as_array(target, "target")
+    k = as_int(num_classes, "num_classes", minimum=1)
+    if p.shape != t.shape:
+        raise ValueError(f"prediction and target must have the same shape, got {p.shape} and "
+                         f"{t.shape}")
+    iou = np.full(k, np.nan)
+    for c in range(k):
+        union = np.sum((p == c) | (t == c))
+        if union:
+            iou[c] = np.sum((p == c) & (t == c)) / union
+    return iou
+
+
+def mean_iou(prediction, target, num_classes) -> float:
+    """Mean of :func:`iou_per_class` over the classes present in either map."""
+    return float(np.nanmean(iou_per_class(prediction, target, num_classes)))
