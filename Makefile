@@ -1,0 +1,95 @@
+# Transposed Convolution, Demystified: build, test and read the book.
+# Quick start: `make book`, then `make test`. Needs Python 3.11+ and make; nothing else.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.requirements-installed
+HTML   := _build/html
+
+# Tests that need the built book share one build (tests/browser_support.py); they run on
+# their own, after the fast tests. Name new ones tests/test_book*.py or tests/test_browser*.py.
+BOOK_TESTS := $(sort $(wildcard tests/test_book*.py tests/test_browser*.py))
+NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
+LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
+
+.PHONY: help venv book test test-fast test-notebooks test-book lab serve lint bench \
+        readme-figure clean distclean
+
+help:
+	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
+	@echo "make test           the whole suite: unit tests, notebooks, book build, browser"
+	@echo "make lab            JupyterLab on chapters/ with live widgets"
+	@echo "make serve          serve the built book on http://127.0.0.1:8000"
+	@echo "make lint           ruff"
+	@echo "make bench          run the benchmarks in benchmarks/"
+	@echo "make readme-figure  redraw docs/readme-figure.png"
+	@echo "make clean          remove _build (including the execution cache)"
+	@echo "make distclean      clean, and remove the virtual environment"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the requirements or the package metadata change.
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo
+	@echo "The book is built. Open this file in a browser:"
+	@echo "    $(abspath $(HTML)/index.html)"
+
+# Each stage runs even when an earlier one failed; the target fails if any stage failed.
+test: $(STAMP)
+	@status=0; \
+	$(MAKE) --no-print-directory test-fast || status=1; \
+	$(MAKE) --no-print-directory test-notebooks || status=1; \
+	$(MAKE) --no-print-directory test-book || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (see the stages above)"; fi; \
+	exit $$status
+
+# Unit tests and static checks of the sources, on both cores.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q $(addprefix --ignore=,$(BOOK_TESTS)) tests
+
+# Every chapter notebook executed by nbval; claims are asserted inside the cells.
+test-notebooks: $(STAMP)
+ifneq ($(NOTEBOOKS),)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q --nbval-lax --nbval-current-env $(NOTEBOOKS)
+else
+	@echo "test-notebooks: no chapters/*.ipynb yet"
+endif
+
+# Builds the whole book once (reusing the jupyter-cache), then checks it in the browser.
+test-book: $(STAMP)
+	$(BIN)/python -m pytest -q $(BOOK_TESTS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=chapters
+
+serve: book
+	@echo "Serving the book on http://127.0.0.1:8000/ (Ctrl+C to stop)"
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(HTML)
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+
+bench: $(STAMP)
+	@set -e; found=0; \
+	for script in $(sort $(wildcard benchmarks/bench_*.py)); do \
+		found=1; echo "== $$script"; $(BIN)/python $$script; \
+	done; \
+	if [ $$found -eq 0 ]; then echo "bench: no benchmarks/bench_*.py yet"; fi
+
+readme-figure: $(STAMP)
+	$(BIN)/python scripts/readme_figure.py docs/readme-figure.png
+
+clean:
+	rm -rf _build
+
+distclean: clean
+	rm -rf $(VENV)

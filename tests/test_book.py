@@ -1,0 +1,117 @@
+"""The book builds clean with -W, every page exists, and every page is self-contained.
+
+These checks read the built HTML files; tests/test_browser.py checks the same pages in a real
+browser. Both share one build per test run (the ``built_book`` fixture in browser_support).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from browser_support import PAGE_BUDGET_BYTES, toc_docnames
+
+pytest_plugins = ["browser_support"]
+
+DOCNAMES = toc_docnames()
+
+
+class _ResourceLinks(HTMLParser):
+    """Collects the URLs a page makes the browser load (scripts, styles, images, frames...)."""
+
+    LOADING = {
+        "script": ("src",),
+        "link": ("href",),
+        "img": ("src", "srcset"),
+        "iframe": ("src",),
+        "source": ("src", "srcset"),
+        "video": ("src", "poster"),
+        "audio": ("src",),
+        "embed": ("src",),
+        "object": ("data",),
+        "input": ("src",),
+    }
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and name in self.LOADING.get(tag, ()):
+                self.urls.append((tag, value))
+            if name == "style" and value and "url(" in value:
+                self.urls.extend(("style", u) for u in re.findall(r"url\(([^)]*)\)", value))
+
+
+def external(url: str) -> bool:
+    url = url.strip().strip("'\"").lower()
+    return url.startswith(("http://", "https://", "//"))
+
+
+def read(book_html, docname: str) -> str:
+    return (book_html / f"{docname}.html").read_text(encoding="utf-8")
+
+
+def test_the_book_builds_with_no_warning(built_book):
+    assert built_book.returncode == 0, built_book.failure_report()
+    assert built_book.warnings() == [], built_book.failure_report()
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_every_page_in_the_toc_is_built(book_html, docname):
+    assert (book_html / f"{docname}.html").is_file()
+
+
+def test_the_site_opens_on_the_introduction(book_html):
+    index = (book_html / "index.html").read_text(encoding="utf-8")
+    assert f"{DOCNAMES[0]}.html" in index
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page_html_is_within_budget(book_html, docname):
+    size = (book_html / f"{docname}.html").stat().st_size
+    assert size <= PAGE_BUDGET_BYTES, f"{docname}.html is {size} bytes"
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page_loads_nothing_from_outside(book_html, docname):
+    parser = _ResourceLinks()
+    parser.feed(read(book_html, docname))
+    assert parser.urls, "no resource at all: is this really a page?"
+    assert [(tag, url) for tag, url in parser.urls if external(url)] == []
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page_has_no_dead_widget_and_no_thebe(book_html, docname):
+    html = read(book_html, docname)
+    assert "application/vnd.jupyter.widget-state+json" not in html, "widget state embedded"
+    assert "application/vnd.jupyter.widget-view+json" not in html, "widget view rendered"
+    # A bare ipywidget falls back to its text repr, e.g. "VBox(children=(...".
+    assert not re.search(r"\b[A-Z]\w*\((children|layout)=", html), "widget text repr"
+    assert "THEBE_JS_URL" not in html and "x-thebe-config" not in html
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page_footer_states_the_licences(book_html, docname):
+    html = read(book_html, docname)
+    assert "CC&nbsp;BY&nbsp;4.0" in html and ">MIT<" in html
+    assert "©" not in html and "&copy;" not in html, "a copyright line nobody wrote"
+
+
+def test_math_uses_the_bundled_mathjax(book_html):
+    math_pages = [d for d in DOCNAMES if 'class="math' in read(book_html, d)]
+    assert math_pages, "no page has math, so nothing shows that MathJax works offline"
+    for docname in math_pages:
+        scripts = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', read(book_html, docname))
+        assert scripts, f"{docname}: math but no MathJax script"
+        for src in scripts:
+            assert not external(src), src
+            assert (book_html / docname).parent.joinpath(src.split("?")[0]).resolve().is_file()
+
+
+def test_favicon_is_shipped_and_linked(book_html):
+    assert (book_html / "_static" / "favicon.svg").is_file()
+    for docname in DOCNAMES:
+        assert 'rel="icon"' in read(book_html, docname)

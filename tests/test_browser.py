@@ -1,0 +1,164 @@
+"""The built book in a real browser: Debian's Chromium, headless, driven by Playwright.
+
+Each page is served from 127.0.0.1 and must load with a clean console and no failed or
+outside request; math must be typeset by the bundled MathJax; every static player must step
+on click, on the keyboard and with its slider, with no kernel and no network.
+Skipped, with the command to install it, when Chromium is absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import (
+    PAGE_BUDGET_BYTES,
+    PLAYER_BUDGET_BYTES,
+    player_docnames,
+    toc_docnames,
+)
+
+pytest_plugins = ["browser_support"]
+
+DOCNAMES = toc_docnames()
+PLAYER = ".tconv-player"
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_page_loads_cleanly(visit, docname):
+    page = visit(docname)
+    assert page.problems() == []
+    assert 0 < page.document_bytes <= PAGE_BUDGET_BYTES
+
+
+def test_math_is_typeset_offline(visit, book_html):
+    math_pages = [
+        d for d in DOCNAMES if 'class="math' in (book_html / f"{d}.html").read_text("utf-8")
+    ]
+    assert math_pages, "no page has math, so nothing shows that MathJax works offline"
+    for docname in math_pages:
+        page = visit(docname)
+        page.page.wait_for_selector("mjx-container", timeout=15_000)
+        assert page.page.locator("mjx-container").count() > 0
+        assert page.problems() == []
+
+
+def frame(root) -> int:
+    return int(root.get_attribute("data-frame"))
+
+
+def wait_for_frame(root, value: int) -> None:
+    from playwright.sync_api import expect
+
+    expect(root).to_have_attribute("data-frame", str(value), timeout=5_000)
+
+
+def exercise_sequence_player(page, root, frames: int) -> None:
+    """Buttons, keyboard and slider each move the shown frame as the contract says."""
+    caption = root.locator(".tconv-caption")
+    assert caption.count() == 1 and caption.inner_text().strip(), "caption missing or empty"
+    assert caption.get_attribute("aria-live") == "polite"
+    for action in ("first", "prev", "play", "next", "last"):
+        button = root.locator(f"button[data-action={action}]")
+        assert button.count() == 1, f"no {action} button"
+        assert button.get_attribute("aria-label"), f"{action} button has no aria-label"
+    slider = root.locator("input[type=range][data-action=seek]")
+    assert slider.count() == 1 and slider.get_attribute("aria-label"), "slider missing"
+    assert int(slider.get_attribute("max")) == frames - 1
+
+    root.locator("button[data-action=first]").click()
+    wait_for_frame(root, 0)
+    before = caption.inner_text()
+    root.locator("button[data-action=next]").click()
+    wait_for_frame(root, 1)
+    assert caption.inner_text() != before, "the caption did not follow the frame"
+
+    root.focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_frame(root, min(2, frames - 1))
+    page.keyboard.press("ArrowLeft")
+    wait_for_frame(root, 1)
+    page.keyboard.press("End")
+    wait_for_frame(root, frames - 1)
+    page.keyboard.press("Home")
+    wait_for_frame(root, 0)
+
+    slider.fill(str(frames - 1))
+    wait_for_frame(root, frames - 1)
+    root.locator("button[data-action=prev]").click()
+    wait_for_frame(root, frames - 2)
+
+    root.locator("button[data-action=first]").click()
+    wait_for_frame(root, 0)
+    root.locator("button[data-action=play]").click()
+    page.wait_for_function(
+        "el => el.dataset.frame !== '0'", arg=root.element_handle(), timeout=10_000
+    )
+    root.locator("button[data-action=play]").click()  # pause
+    paused_at = frame(root)
+    page.wait_for_timeout(1_500)
+    assert frame(root) == paused_at, "the second click on play did not pause"
+
+
+def exercise_chooser_player(root) -> None:
+    """Changing any setting shows another frame."""
+    selects = root.locator("select[data-param]")
+    for i in range(selects.count()):
+        select = selects.nth(i)
+        select_id = select.get_attribute("id")
+        assert select_id and root.locator(f"label[for='{select_id}']").count() == 1, (
+            f"select {select.get_attribute('data-param')} has no label"
+        )
+        values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+        current = select.input_value()
+        others = [v for v in values if v != current]
+        if not others:
+            continue
+        before = frame(root)
+        select.select_option(others[0])
+        root.page.wait_for_function(
+            "([el, f]) => el.dataset.frame !== String(f)",
+            arg=[root.element_handle(), before],
+            timeout=5_000,
+        )
+
+
+def exercise_players(page) -> int:
+    """Check every static player on an open page; return how many there were."""
+    roots = page.locator(PLAYER)
+    for i in range(roots.count()):
+        root = roots.nth(i)
+        root.scroll_into_view_if_needed()
+        assert root.get_attribute("role") == "group"
+        assert root.get_attribute("aria-label"), "player has no aria-label"
+        assert root.get_attribute("tabindex") == "0"
+        size = len(root.evaluate("el => el.outerHTML").encode())
+        assert size <= PLAYER_BUDGET_BYTES, f"player {i} is {size} bytes"
+        frames = int(root.get_attribute("data-frames"))
+        assert 0 <= frame(root) < frames
+        if root.locator("[data-action=next]").count():
+            assert frames >= 3, "a sequence player needs a few frames to step through"
+            exercise_sequence_player(page, root, frames)
+        if root.locator("select[data-param]").count():
+            exercise_chooser_player(root)
+    return roots.count()
+
+
+@pytest.mark.parametrize("docname", player_docnames())
+def test_the_chapter_player_steps_without_a_kernel(visit, docname):
+    page = visit(docname)
+    count = exercise_players(page.page)
+    assert count >= 1, f"{docname} should show at least one static player"
+    assert page.problems() == []
+
+
+def test_every_other_player_in_the_book_works(visit, book_html):
+    pages = [
+        d for d in DOCNAMES
+        if d not in player_docnames()  # those have their own test above
+        and "tconv-player" in (book_html / f"{d}.html").read_text("utf-8")
+    ]
+    if not pages:
+        pytest.skip("no other page in the table of contents has a static player yet")
+    for docname in pages:
+        page = visit(docname)
+        assert exercise_players(page.page) >= 1, docname
+        assert page.problems() == [], docname
