@@ -1,0 +1,59 @@
+"""Shared hypothesis strategies for the convolution tests: small, always-valid settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+
+@dataclass
+class ConvCase:
+    """Arrays and keyword arguments of one valid (transposed) convolution call."""
+
+    x: np.ndarray
+    w: np.ndarray
+    b: np.ndarray
+    kwargs: dict
+
+
+def _int_or_pair(draw, lo: int, hi: int):
+    """An int, or a pair of ints, in [lo, hi] (PyTorch accepts both)."""
+    pair = (draw(st.integers(lo, hi)), draw(st.integers(lo, hi)))
+    return pair[0] if draw(st.booleans()) else pair
+
+
+def pair(value) -> tuple[int, int]:
+    """``value`` as a pair."""
+    return tuple(value) if isinstance(value, tuple) else (value, value)
+
+
+@st.composite
+def conv_cases(draw, transposed: bool = False, dtype=np.int64, max_side: int = 6) -> ConvCase:
+    """A batched (N, C, H, W) case with groups, stride, padding, dilation (+ output_padding)."""
+    groups = draw(st.integers(1, 3))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride, padding = _int_or_pair(draw, 1, 3), _int_or_pair(draw, 0, 2)
+    dilation = _int_or_pair(draw, 1, 2)
+    kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    size = (draw(st.integers(1, max_side)), draw(st.integers(1, max_side)))
+    if transposed:
+        kwargs["output_padding"] = tuple(draw(st.integers(0, max(s, d) - 1))
+                                         for s, d in zip(pair(stride), pair(dilation), strict=True))
+        for i, s, p, d, k, op in zip(size, pair(stride), pair(padding), pair(dilation), kernel,
+                                     kwargs["output_padding"], strict=True):
+            assume((i - 1) * s - 2 * p + d * (k - 1) + op + 1 > 0)
+        w_shape = (c_in, c_out // groups, *kernel)
+    else:
+        for i, p, d, k in zip(size, pair(padding), pair(dilation), kernel, strict=True):
+            assume(d * (k - 1) + 1 <= i + 2 * p)
+        w_shape = (c_out, c_in // groups, *kernel)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    # small integers: every sum is exact in int64 and float64 alike
+    x = rng.integers(-5, 6, (draw(st.integers(1, 2)), c_in, *size)).astype(dtype)
+    w = rng.integers(-5, 6, w_shape).astype(dtype)
+    b = rng.integers(-5, 6, c_out).astype(dtype)
+    return ConvCase(x, w, b, kwargs)
