@@ -40,3 +40,4 @@ from .pool import max_pool2d, max_pool2d_loop, max_unpool2d, max_unpool2d_loop  
 # [placements]
 from .placements import Crop, Placement, Placements, Term, gather, placements  # noqa: F401
 # [widgets]
+from .widgets import ChooserView, SequenceView, Stepper  # noqa: F401

@@ -83,7 +83,8 @@ class Crop:
 class Placement:
     """One step of the scatter: ``canvas[rows, cols] += value * kernel``.
 
-    ``rows``/``cols`` are canvas slices whose step is the dilation (None when it is 1).
+    ``rows``/``cols`` are canvas slices whose step is the dilation (None when it is 1 or the
+    kernel has one row/column).
     ``canvas``/``canvas_count`` are the running sum and the number of placements that touched
     each canvas cell *after* this step; ``output``/``overlap`` are the same, cropped.
     All arrays are read-only.
@@ -190,7 +191,7 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
 
 def _window(start: int, k: int, d: int) -> slice:
     """The canvas slice a kernel of length k with dilation d covers from ``start``."""
-    return slice(start, start + d * (k - 1) + 1, d if d != 1 else None)
+    return slice(start, start + d * (k - 1) + 1, d if d > 1 and k > 1 else None)
 
 
 def placements(x, kernel, stride=1, padding=0, output_padding=0, dilation=1) -> Placements:
