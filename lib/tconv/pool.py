@@ -105,8 +105,6 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, return_indices=False)
 
 def _unpool_output_size(x_shape, default, stride, output_size):
     """Validate ``output_size`` against the input and the default size; return ``(Ho, Wo)``."""
-    if output_size is None:
-        return default
     if not isinstance(output_size, (list, tuple, np.ndarray)):
         raise TypeError(f"output_size must be a sequence of integers, got {output_size!r}")
     size = tuple(output_size)
@@ -149,8 +147,12 @@ def _unpool_args(input, indices, kernel_size, stride, padding, output_size):
             f"indices must have the same shape as input {x.shape}, got {idx.shape}"
         )
     k, s, p = _pool_settings(kernel_size, stride, padding)
-    default = conv_transpose_output_size(x4.shape[2:], k, s, p)
-    ho, wo = _unpool_output_size(x.shape, default, s, output_size)
+    if output_size is None:  # (H - 1)·s - 2p + k, which must be positive
+        ho, wo = conv_transpose_output_size(x4.shape[2:], k, s, p)
+    else:
+        h, w = x4.shape[2:]
+        default = ((h - 1) * s[0] - 2 * p[0] + k[0], (w - 1) * s[1] - 2 * p[1] + k[1])
+        ho, wo = _unpool_output_size(x.shape, default, s, output_size)
     if idx.size and (idx.min() < 0 or idx.max() >= ho * wo):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise ValueError(
