@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,7 +96,8 @@ class BuiltBook:
         return self.html / f"{docname}.html"
 
     def warnings(self) -> list[str]:
-        return [line for line in self.log.splitlines() if "WARNING" in line or "ERROR" in line]
+        """Sphinx's warnings and errors ("WARNING: ...", "ERROR: ..."), nothing else."""
+        return [line for line in self.log.splitlines() if re.search(r"\b(WARNING|ERROR):", line)]
 
     def failure_report(self) -> str:
         """The build's warnings, its tail and any notebook execution reports."""
