@@ -16,7 +16,6 @@ PyTorch's names, argument order and initialisation, so the code transfers to ``t
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_array, as_int, as_tuple, check_ndim
 from .conv import conv2d, conv_transpose2d
@@ -205,19 +204,23 @@ def conv_transpose2d_weight_grad(input, grad_output, weight_shape, stride, paddi
     _, C_out_g, kH, kW = weight_shape
     G = groups
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    # the uncropped output, where input cell (i, j) and kernel cell (kh, kw) land on
-    # (i*sh + kh*dh, j*sw + kw*dw); grad_output is its part left after cropping padding
+    # the uncropped output, where input cell (i, j) times kernel cell (kh, kw) landed, on
+    # (i*sh + kh*dh, j*sw + kw*dw); grad_output is what is left of it after cropping padding
     full = np.zeros((N, G * C_out_g, (H - 1) * sh + dh * (kH - 1) + 1 + output_padding[0],
                      (W - 1) * sw + dw * (kW - 1) + 1 + output_padding[1]), g.dtype)
     full[:, :, ph:ph + g.shape[2], pw:pw + g.shape[3]] = g
-    # for every input cell, the kH×kW output cells its kernel copy covered: (N, C, H, W, kH, kW)
-    span = (dh * (kH - 1) + 1, dw * (kW - 1) + 1)
-    windows = sliding_window_view(full, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
-    windows = windows[:, :, :H, :W].reshape(N, G, C_out_g, H, W, kH, kW)
-    # one matrix product per group, summing over the batch and the input cells
-    windows = windows.transpose(1, 0, 3, 4, 2, 5, 6).reshape(G, N * H * W, C_out_g * kH * kW)
     xg = x.reshape(N, G, C_in // G, H * W).transpose(1, 2, 0, 3).reshape(G, C_in // G, N * H * W)
-    return np.matmul(xg, windows).reshape(C_in, C_out_g, kH, kW)
+    grad_w = np.empty((C_in, C_out_g, kH, kW), np.result_type(x, g))
+    for kh in range(kH):
+        for kw in range(kW):
+            # the output cells that kernel cell (kh, kw) of every input cell landed on
+            landed = full[:, :, kh * dh:kh * dh + (H - 1) * sh + 1:sh,
+                          kw * dw:kw * dw + (W - 1) * sw + 1:sw]
+            landed = landed.reshape(N, G, C_out_g, H * W).transpose(1, 2, 0, 3)
+            landed = landed.reshape(G, C_out_g, N * H * W)
+            # one matrix product per group sums x * grad over the batch and the input cells
+            grad_w[:, :, kh, kw] = np.matmul(xg, landed.swapaxes(1, 2)).reshape(C_in, C_out_g)
+    return grad_w
 
 
 class ReLU(Module):
@@ -352,6 +355,82 @@ def _check_groups(groups, in_channels: int, out_channels: int) -> int:
         raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must "
                          f"both be divisible by groups ({groups})")
     return groups
+
+
+# ---------------------------------------------------------------------------------------
+# A tiny encoder–decoder for segmentation, with a choice of decoder
+# ---------------------------------------------------------------------------------------
+
+
+class SegNet(Module):
+    """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> scores (N, K, H, W).
+
+    The encoder halves the resolution twice with strided convolutions (H -> H/2 -> H/4); the
+    decoder doubles it twice. ``decoder`` picks how it upsamples:
+
+    - ``"nearest"`` / ``"bilinear"``: fixed upsampling, then a 3×3 convolution (resize-conv);
+    - ``"transposed"``: a learned 4×4 transposed convolution with stride 2;
+    - ``"skip"``: the same, and each decoder stage also sees the encoder's features of its
+      resolution, concatenated along the channels (U-Net style).
+
+    A 1×1 convolution turns the last features into ``num_classes`` scores per pixel. H and W
+    must be divisible by 4.
+    """
+
+    DECODERS = ("nearest", "bilinear", "transposed", "skip")
+
+    def __init__(self, decoder, in_channels=1, num_classes=4, width=8, *, rng=None,
+                 dtype=np.float32):
+        if decoder not in self.DECODERS:
+            raise ValueError(f"decoder must be one of {self.DECODERS}, got {decoder!r}")
+        self.decoder = decoder
+        c = as_int(width, "width", minimum=1)
+        rng = np.random.default_rng(rng)
+        kw = {"rng": rng, "dtype": dtype}
+        self.enc1 = Sequential(Conv2d(in_channels, c, 3, padding=1, **kw), ReLU())
+        self.enc2 = Sequential(Conv2d(c, 2 * c, 3, stride=2, padding=1, **kw), ReLU())
+        self.enc3 = Sequential(Conv2d(2 * c, 4 * c, 3, stride=2, padding=1, **kw), ReLU())
+        skip = decoder == "skip"
+        self.up1 = _up(decoder, 4 * c, 2 * c, kw)
+        self.up2 = _up(decoder, 2 * c + (2 * c if skip else 0), c, kw)
+        self.head = Conv2d(c + (c if skip else 0), num_classes, 1, **kw)
+        self.cat2, self.cat1 = (Concat(), Concat()) if skip else (None, None)
+
+    def forward(self, x):
+        x = _check_input(x, self.enc1[0].in_channels, "SegNet")
+        if x.shape[2] % 4 or x.shape[3] % 4:
+            raise ValueError(f"input height and width must be divisible by 4, got {x.shape}")
+        e1 = self.enc1.forward(x)  # (N, c, H, W)
+        e2 = self.enc2.forward(e1)  # (N, 2c, H/2, W/2)
+        d = self.up1.forward(self.enc3.forward(e2))  # (N, 2c, H/2, W/2)
+        if self.cat2:
+            d = self.cat2.forward(d, e2)
+        d = self.up2.forward(d)  # (N, c, H, W)
+        if self.cat1:
+            d = self.cat1.forward(d, e1)
+        return self.head.forward(d)
+
+    def backward(self, grad_output):
+        g = self.head.backward(grad_output)
+        if self.cat1:
+            g, g_e1 = self.cat1.backward(g)
+        g = self.up2.backward(g)
+        if self.cat2:
+            g, g_e2 = self.cat2.backward(g)
+        g = self.enc3.backward(self.up1.backward(g))
+        if self.cat2:  # e2 fed two paths: the gradients from both add up
+            g = g + g_e2
+        g = self.enc2.backward(g)
+        if self.cat1:
+            g = g + g_e1
+        return self.enc1.backward(g)
+
+
+def _up(decoder: str, c_in: int, c_out: int, kw: dict) -> Sequential:
+    """One decoder stage that doubles the resolution, followed by a ReLU."""
+    if decoder in ("nearest", "bilinear"):
+        return Sequential(Upsample(2, decoder), Conv2d(c_in, c_out, 3, padding=1, **kw), ReLU())
+    return Sequential(ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, **kw), ReLU())
 
 
 # ---------------------------------------------------------------------------------------
@@ -541,18 +620,8 @@ def icnr(weight, upscale_factor) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------
-# Measuring results
+# Measuring segmentations (PSNR for images is in tconv.metrics)
 # ---------------------------------------------------------------------------------------
-
-
-def psnr(prediction, target, peak=1.0) -> float:
-    """Peak signal-to-noise ratio in decibels, ``10 log10(peak² / MSE)``: higher is better."""
-    p, t = as_array(prediction, "prediction"), as_array(target, "target")
-    if p.shape != t.shape:
-        raise ValueError(f"prediction and target must have the same shape, got {p.shape} and "
-                         f"{t.shape}")
-    mse = np.mean((p.astype(np.float64) - t) ** 2)
-    return float(10 * np.log10(peak**2 / mse)) if mse > 0 else float("inf")
 
 
 def iou_per_class(prediction, target, num_classes) -> np.ndarray:
