@@ -86,32 +86,64 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0, output_
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution: x (N, C_in, H, W), w (C_out, C_in/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
     a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
-    N = a.x.shape[0]
-    C_out, C_in_g, kH, kW = a.w.shape
-    G = a.groups
-    H_out, W_out = a.out_size
-    cols = _im2col(a)  # (N, G, C_in/G*kH*kW, H_out*W_out)
-    w = a.w.reshape(G, C_out // G, C_in_g * kH * kW)
-    y = np.matmul(w, cols)  # one matrix product per group: (N, G, C_out/G, H_out*W_out)
-    return a.finish(y.reshape(N, C_out, H_out, W_out))
+    x = _pad(a.x, a.padding)
+    return a.finish(_correlate(x, a.w, a.stride, a.dilation, a.groups, a.out_size))
+
+
+def _correlate(x, w, stride, dilation, groups, out_size):
+    """Unpadded convolution, im2col + one matrix product per group: -> (N, C_out, Ho, Wo)."""
+    C_out = w.shape[0]
+    cols = _im2col(x, w.shape[2:], stride, dilation, out_size, groups)  # (N, G, K, Ho*Wo)
+    y = np.matmul(w.reshape(groups, C_out // groups, -1), cols)  # (N, G, C_out/G, Ho*Wo)
+    return y.reshape(x.shape[0], C_out, *out_size)
+
+
+def _im2col(x, kernel_size, stride, dilation, out_size, groups):
+    """Every kernel window of x as a column: (N, C, H, W) -> (N, G, C/G*kH*kW, Ho*Wo), a copy."""
+    N, C, _, _ = x.shape
+    (kH, kW), (sh, sw), (dh, dw), (H_out, W_out) = kernel_size, stride, dilation, out_size
+    bN, bC, bH, bW = x.strides  # a view of every window, then one copy into columns
+    windows = as_strided(x, shape=(N, C, kH, kW, H_out, W_out),
+                         strides=(bN, bC, dh * bH, dw * bW, sh * bH, sw * bW), writeable=False)
+    return windows.reshape(N, groups, C // groups * kH * kW, H_out * W_out)
+
+
+def _pad(x, padding):
+    """Zeros around every image: (N, C, H, W) -> (N, C, H + 2*ph, W + 2*pw)."""
+    ph, pw = padding
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
-    """Transposed conv: x (N, C_in, H, W), w (C_in, C_out/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
+    """Transposed conv: x (N, C_in, H, W), w (C_in, C_out/g, kH, kW) -> y (N, C_out, Ho, Wo).
+
+    Two equal computations, whichever is faster: the scatter as one matrix product plus
+    kH*kW strided adds, or (for stride > 1) one ordinary convolution per output phase.
+    """
     a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
                              groups)
+    kH, kW = a.w.shape[2:]
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    taps = ((kH - 1) * dh // sh + 1) * ((kW - 1) * dw // sw + 1)  # per phase, zeros included
+    if (sh, sw) == (1, 1) or sh * sw * taps > 2 * kH * kW:
+        return a.finish(_scatter_matmul(a))
+    return a.finish(_subpixel(a))
+
+
+def _scatter_matmul(a: _Args) -> np.ndarray:
+    """The scatter, fast: one matrix product per group, then kH*kW strided adds, then the crop."""
     (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
     oph, opw = a.output_padding
     N, C_in, H, W = a.x.shape
     _, C_out_g, kH, kW = a.w.shape
     G = a.groups
-    # 1. one matrix product per group: every input value times every kernel value,
+    # 1. every input value times every kernel value:
     #    cols[n, g, o, kh, kw, i, j] = sum over c of w[c, o, kh, kw] * x[n, c, i, j]
     x = a.x.reshape(N, G, C_in // G, H * W)
     w = a.w.reshape(G, C_in // G, C_out_g * kH * kW).transpose(0, 2, 1)
     cols = np.matmul(w, x).reshape(N, G, C_out_g, kH, kW, H, W)
-    # 2. kH*kW strided adds: kernel cell (kh, kw) of input (i, j) lands on full[i*sh + kh*dh, ...]
+    # 2. kernel cell (kh, kw) of input (i, j) lands on full[i*sh + kh*dh, j*sw + kw*dw]
     full = np.zeros((N, G, C_out_g, (H - 1) * sh + dh * (kH - 1) + 1 + oph,
                      (W - 1) * sw + dw * (kW - 1) + 1 + opw), a.dtype)
     for kh in range(kH):
@@ -120,28 +152,51 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                  kw * dw:kw * dw + (W - 1) * sw + 1:sw] += cols[:, :, :, kh, kw]
     # 3. crop padding from every border
     H_out, W_out = a.out_size
-    y = full[..., ph:ph + H_out, pw:pw + W_out].reshape(N, G * C_out_g, H_out, W_out)
-    return a.finish(y)
+    return full[..., ph:ph + H_out, pw:pw + W_out].reshape(N, G * C_out_g, H_out, W_out)
 
 
-def _im2col(a: _Args) -> np.ndarray:
-    """Every window of the padded input as a column: (N, G, C_in/G*kH*kW, H_out*W_out)."""
-    ph, pw = a.padding
-    x = np.pad(a.x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else a.x
-    N, C_in, _, _ = x.shape
-    kH, kW = a.w.shape[2:]
+def _subpixel(a: _Args) -> np.ndarray:
+    """The transposed convolution as sh*sw stride-1 convolutions, one per output phase.
+
+    Kernel cell kh lands on output row i*sh + kh*dh = (i + q)*sh + r with (q, r) =
+    divmod(kh*dh, sh): the output rows of phase r (row % sh == r) get x shifted down by q
+    rows times that cell. So each phase is an ordinary convolution of x with a small kernel
+    (the cells of that phase, flipped), and the phases interleave into the output, as in a
+    pixel shuffle (Shi et al., 2016).
+    """
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    N, C_in, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    G, C_in_g = a.groups, C_in // a.groups
+    Qh, Qw = (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1  # kernel size of a phase
+    w = a.w.reshape(G, C_in_g, C_out_g, kH, kW).transpose(0, 2, 1, 3, 4)  # (G, C_out/G, C_in/G, ..)
+    phase_w = np.zeros((G, sh, sw, C_out_g, C_in_g, Qh, Qw), a.dtype)
+    for kh in range(kH):
+        qh, rh = divmod(kh * dh, sh)
+        for kw in range(kW):
+            qw, rw = divmod(kw * dw, sw)
+            phase_w[:, rh, rw, :, :, Qh - 1 - qh, Qw - 1 - qw] = w[..., kh, kw]
+    Hq, Wq = H + Qh - 1, W + Qw - 1  # rows and columns of every phase
+    x = _pad(a.x, (Qh - 1, Qw - 1))
+    y_phases = _correlate(x, phase_w.reshape(-1, C_in_g, Qh, Qw), (1, 1), (1, 1), G, (Hq, Wq))
+    y_phases = y_phases.reshape(N, G, sh, sw, C_out_g, Hq, Wq)
+    # interleave, cropping padding: output row o is row (o + ph) // sh of phase (o + ph) % sh
     H_out, W_out = a.out_size
-    cols = _windows(x, (kH, kW), a.stride, a.dilation, a.out_size)
-    return cols.reshape(N, a.groups, C_in // a.groups * kH * kW, H_out * W_out)  # the copy
+    y = np.zeros((N, G, C_out_g, H_out, W_out), a.dtype)  # rows past the phases stay zero
+    for rh in range(sh):
+        oh, mh, nh = _phase_rows(rh, sh, ph, H_out, Hq)
+        for rw in range(sw):
+            ow, mw, nw = _phase_rows(rw, sw, pw, W_out, Wq)
+            y[..., oh:oh + sh * nh:sh, ow:ow + sw * nw:sw] = \
+                y_phases[:, :, rh, rw, :, mh:mh + nh, mw:mw + nw]
+    return y.reshape(N, G * C_out_g, H_out, W_out)
 
 
-def _windows(x, kernel_size, stride, dilation, out_size):
-    """Every kernel window of x, as a view: (N, C, H, W) -> (N, C, kH, kW, H_out, W_out)."""
-    N, C, _, _ = x.shape
-    (kH, kW), (sh, sw), (dh, dw), (H_out, W_out) = kernel_size, stride, dilation, out_size
-    bN, bC, bH, bW = x.strides
-    return as_strided(x, shape=(N, C, kH, kW, H_out, W_out),
-                      strides=(bN, bC, dh * bH, dw * bW, sh * bH, sw * bW), writeable=False)
+def _phase_rows(r, s, p, n_out, n_phase):
+    """Phase r's first output row, its row in the phase, and how many output rows it fills."""
+    first = (r - p) % s
+    row = (first + p) // s
+    return first, row, max(0, min(len(range(first, n_out, s)), n_phase - row))
 
 
 # ---------------------------------------------------------------------------------------
@@ -212,9 +267,9 @@ class _Args:
 
     def finish(self, y: np.ndarray) -> np.ndarray:
         """Add the bias and give ``y`` (N, C_out, H_out, W_out) the layout of the input."""
+        y = np.ascontiguousarray(y)  # a new array of ours, so the bias may be added in place
         if self.b is not None:
-            y = y + self.b[:, None, None]
-        y = np.ascontiguousarray(y)
+            y += self.b[:, None, None]
         return {4: y, 3: y[0], 2: y[0, 0]}[self.input_ndim]
 
 

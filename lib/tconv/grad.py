@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, result_dtype
-from .conv import _conv_args, _im2col, conv_transpose2d
+from .conv import _conv_args, _im2col, _pad, conv_transpose2d
 
 
 def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1):
@@ -36,7 +36,7 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     grad_input = conv_transpose2d(gy, a.w, None, a.stride, a.padding, output_padding, G,
                                   a.dilation)
     # dL/dw: for each group, grad_output times the input windows, summed over batch and cells
-    cols = _im2col(a)  # (N, G, C_in/G*kH*kW, H_out*W_out)
+    cols = _im2col(_pad(a.x, a.padding), (kH, kW), a.stride, a.dilation, a.out_size, G)
     gyg = gy.reshape(N, G, C_out // G, H_out * W_out)
     grad_weight = np.matmul(gyg, cols.swapaxes(-1, -2)).sum(axis=0)
     grad_weight = grad_weight.reshape(C_out, C_in_g, kH, kW)
