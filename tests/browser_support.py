@@ -42,6 +42,8 @@ PAGE_BUDGET_BYTES = 750_000  # HTML of one page
 PLAYER_BUDGET_BYTES = 150_000  # HTML of one static player
 # Pages that must show at least one static player once they are in the table of contents.
 PLAYER_PAGES = ("chapters/step-by-step",)
+# Pages of the site that are not in the table of contents: the root redirect, search, index.
+SITE_PAGES = ("index", "search", "genindex")
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -262,7 +264,10 @@ def visit(browser, book_server):
         for response in responses:
             if 300 <= response.status < 400:
                 continue
-            size = len(response.body())
+            try:
+                size = len(response.body())
+            except Exception:  # the page navigated away (e.g. the root's redirect)
+                size = int(response.headers.get("content-length", 0))
             record.transferred_bytes += size
             if response.url == url:
                 record.document_bytes = size

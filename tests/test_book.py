@@ -10,7 +10,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from browser_support import PAGE_BUDGET_BYTES, toc_docnames
+from browser_support import PAGE_BUDGET_BYTES, SITE_PAGES, toc_docnames
 
 pytest_plugins = ["browser_support"]
 
@@ -75,7 +75,7 @@ def test_page_html_is_within_budget(book_html, docname):
     assert size <= PAGE_BUDGET_BYTES, f"{docname}.html is {size} bytes"
 
 
-@pytest.mark.parametrize("docname", DOCNAMES)
+@pytest.mark.parametrize("docname", DOCNAMES + list(SITE_PAGES))
 def test_page_loads_nothing_from_outside(book_html, docname):
     parser = _ResourceLinks()
     parser.feed(read(book_html, docname))
@@ -113,5 +113,5 @@ def test_math_uses_the_bundled_mathjax(book_html):
 
 def test_favicon_is_shipped_and_linked(book_html):
     assert (book_html / "_static" / "favicon.svg").is_file()
-    for docname in DOCNAMES:
+    for docname in DOCNAMES + list(SITE_PAGES):
         assert 'rel="icon"' in read(book_html, docname)

@@ -12,6 +12,7 @@ import pytest
 from browser_support import (
     PAGE_BUDGET_BYTES,
     PLAYER_BUDGET_BYTES,
+    SITE_PAGES,
     player_docnames,
     toc_docnames,
 )
@@ -22,11 +23,17 @@ DOCNAMES = toc_docnames()
 PLAYER = ".tconv-player"
 
 
-@pytest.mark.parametrize("docname", DOCNAMES)
+@pytest.mark.parametrize("docname", DOCNAMES + [p for p in SITE_PAGES if p != "index"])
 def test_page_loads_cleanly(visit, docname):
     page = visit(docname)
     assert page.problems() == []
     assert 0 < page.document_bytes <= PAGE_BUDGET_BYTES
+
+
+def test_site_root_opens_the_introduction_cleanly(visit):
+    page = visit("index")
+    assert page.page.url.endswith(f"/{DOCNAMES[0]}.html")
+    assert page.problems() == []
 
 
 def test_math_is_typeset_offline(visit, book_html):
