@@ -52,7 +52,7 @@ GRID_CSS = (
     "color:var(--tc-fg);font:14px/1.3 system-ui,sans-serif}"
     ".tcv .pn{display:flex;flex-direction:column;gap:.25em}"
     ".tcv .pt{font-size:85%;color:var(--tc-mute)}"
-    ".tcv .g{border-collapse:collapse;font:13px/1 ui-monospace,Menlo,Consolas,monospace;"
+    ".tcv .g{margin:0;border-collapse:collapse;font:13px/1 ui-monospace,Menlo,Consolas,monospace;"
     "font-variant-numeric:tabular-nums}"
     ".tcv .g td{border:1px solid var(--tc-line);min-width:2.4em;height:2.3em;padding:0 .5em;"
     "text-align:center;vertical-align:middle;position:relative;box-sizing:border-box;"
@@ -289,7 +289,8 @@ class ChooserView(View):
         self.dropdowns = {
             name: w.Dropdown(options=[(str(v), v) for v in values], value=self.initial[name],
                              description=self.labels.get(name, name),
-                             style={"description_width": "initial"})
+                             style={"description_width": "initial"},
+                             layout=w.Layout(width="auto"))
             for name, values in self.params.items()}
         html, caption = self.frame_and_caption(**self.initial)
         self.frame_view = w.HTML(html)
