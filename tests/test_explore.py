@@ -263,3 +263,15 @@ def test_trace_figure_draws_a_box_per_layer_and_the_input():
     plt.close(fig)
     with pytest.raises(ValueError, match="steps must hold at least one"):
         explore.trace_figure([])
+
+
+def test_label_figure_names_every_class_on_the_colour_bar():
+    labels = np.array([[0, 1], [2, 3]])
+    fig = explore.label_figure(np.zeros((2, 2)), labels, ["bg", "a", "b", "c"])
+    bar = fig.axes[-1]
+    assert [t.get_text() for t in bar.get_yticklabels()] == ["bg", "a", "b", "c"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="must be 2-D arrays of one shape"):
+        explore.label_figure(np.zeros((2, 3)), labels, ["bg"])
+    with pytest.raises(ValueError, match="at most 6 classes"):
+        explore.label_figure(np.zeros((2, 2)), labels, list("abcdefg"))

@@ -7,7 +7,8 @@
   :class:`~tconv.widgets.SequenceView`: live widget plus static player);
 - :class:`UpsamplePicker`: the reader picks a method and a factor and sees the round trip on a
   photograph (a :class:`~tconv.widgets.ChooserView`);
-- figures: :func:`image_row` (grey-level images side by side), :func:`sample_points_figure`
+- figures: :func:`image_row` (grey-level images side by side), :func:`label_figure` (an image
+  and its per-pixel labels), :func:`sample_points_figure`
   (where bilinear samples the input, for both ``align_corners`` settings) and
   :func:`trace_figure` (the activations of a traced network as boxes, from :mod:`tconv.arch`).
 """
@@ -370,7 +371,7 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
         for c in range(in_size):
             ax.add_patch(plt.Rectangle((c - 0.5, 0.55), 1, 0.4, facecolor="#dbeafe",
                                        edgecolor="#1b1b1b", linewidth=1))
-            ax.text(c, 0.75, f"in {c}", ha="center", va="center", fontsize=8)
+            ax.text(c, 0.86, f"in {c}", ha="center", va="center", fontsize=7)
         # the output cells, drawn where they fall on the input's axis
         step = in_size / out_size if not ac else (
             (in_size - 1) / (out_size - 1) if out_size > 1 else 1.0)
@@ -383,7 +384,7 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
         ax.plot(src, np.full_like(src, 0.2), "v", color="#c2410c", markersize=6)
         for s in src:
             ax.plot([s, s], [0.2, 0.55], color="#c2410c", linewidth=0.8, linestyle=":")
-        ax.plot(np.arange(in_size), np.full(in_size, 0.75) + 0.12, "o", color="#0a58ca",
+        ax.plot(np.arange(in_size), np.full(in_size, 0.68), "o", color="#0a58ca",
                 markersize=3)
         ax.set_title(f"align_corners={ac}: output centres at "
                      + ", ".join(f"{s:.2f}" for s in src), fontsize=8, loc="left")
@@ -398,7 +399,34 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
     return fig
 
 
-def trace_figure(steps, title: str = "", ax=None):
+def label_figure(image, labels, names):
+    """A grey-level image beside its label map, the class names on the colour bar: a Figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    image, labels = np.asarray(image), np.asarray(labels)
+    if image.shape != labels.shape or image.ndim != 2:
+        raise ValueError(f"image and labels must be 2-D arrays of one shape, got {image.shape} "
+                         f"and {labels.shape}")
+    colours = ["#f1f3f5", "#0a58ca", "#c2410c", "#15803d", "#7e22ce", "#a16207"][:len(names)]
+    if len(colours) < len(names):
+        raise ValueError(f"names must list at most 6 classes, got {len(names)}")
+    fig, (a, b) = plt.subplots(1, 2, figsize=(5.6, 2.5))
+    a.imshow(image, cmap="gray", interpolation="nearest")
+    a.set_title(f"input image, {image.shape[0]}×{image.shape[1]}", fontsize=9)
+    shown = b.imshow(labels, cmap=ListedColormap(colours), vmin=-0.5, vmax=len(names) - 0.5,
+                     interpolation="nearest")
+    b.set_title(f"one label per pixel, {labels.shape[0]}×{labels.shape[1]}", fontsize=9)
+    bar = fig.colorbar(shown, ax=b, ticks=range(len(names)), fraction=0.05)
+    bar.ax.set_yticklabels(names, fontsize=8)
+    for ax in (a, b):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout(pad=0.4)
+    return fig
+
+
+def trace_figure(steps, title: str = "", ax=None, fontsize: float = 7.5):
     """A traced network (from :func:`tconv.arch.trace`) as boxes, one per layer output.
 
     A box's height is proportional to the output's height H, its width grows with the number
@@ -410,7 +438,7 @@ def trace_figure(steps, title: str = "", ax=None):
     if not steps:
         raise ValueError("steps must hold at least one traced layer")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(min(1.0 + 0.75 * len(steps), 9.5), 2.8))
+        fig, ax = plt.subplots(figsize=(min(1.0 + 0.5 * len(steps), 8.0), 3.0))
     else:
         fig = ax.figure
     top_h = max(max(s.out_shape[1] for s in steps), steps[0].in_shape[1])
@@ -424,13 +452,13 @@ def trace_figure(steps, title: str = "", ax=None):
         ax.add_patch(plt.Rectangle((x, 0.5 - height / 2), width, height, facecolor=colour,
                                    edgecolor="#1b1b1b", linewidth=0.8))
         ax.text(x + width / 2, 0.5 + height / 2 + 0.04, f"{c}×{h}×{w}", ha="center",
-                va="bottom", fontsize=6.5, rotation=90)
+                va="bottom", fontsize=fontsize, rotation=90)
         ax.text(x + width / 2, 0.5 - height / 2 - 0.04, label or "input", ha="center",
-                va="top", fontsize=6.5, rotation=90)
-        x += width + 0.18
+                va="top", fontsize=fontsize, rotation=90)
+        x += width + 0.12
     ax.set_xlim(-0.1, x)
-    ax.set_ylim(-0.75, 1.75)
+    ax.set_ylim(-0.95, 1.95)
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=fontsize + 1.5)
     return fig
