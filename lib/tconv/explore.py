@@ -133,8 +133,8 @@ class MaxUnpoolStepper(SequenceView):
                           f"{_pair_text(self.stride)}, then max unpooling it")
         self.note = escape(
             "Outlined cells: the pooling window, or the cell being written. Highlighted: the "
-            "maximum being recorded or put back. The index grid stores row·W + col, the "
-            "position of each maximum in the flattened input.")
+            "maximum being recorded or put back. The index grid stores r·W + c, the position "
+            "(row r, column c) of each maximum in the flattened input.")
 
     # Geometry -----------------------------------------------------------------------------
 
@@ -233,10 +233,10 @@ class MaxUnpoolStepper(SequenceView):
 
         panels = [
             panel_html("input x", grid_html(self.x, x_classes, headers=True, fmt=fmt)),
-            panel_html("pooled (window maxima)", grid_html(
+            panel_html("pooled", grid_html(
                 _partial(self.pooled, pooled_shown) if i <= n else self.pooled,
                 pooled_classes, fmt=fmt) if pooled_shown else grid_html(_blank(shape))),
-            panel_html("indices (row·W + col)", grid_html(
+            panel_html("indices (r·W + c)", grid_html(
                 _partial(self.indices, pooled_shown) if i <= n else self.indices,
                 pooled_classes) if pooled_shown else grid_html(_blank(shape))),
         ]
@@ -365,13 +365,13 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
 
     in_size = as_int(in_size, "in_size", minimum=1)
     out_size = as_int(out_size, "out_size", minimum=1)
-    fig, axes = plt.subplots(2, 1, figsize=(6.4, 2.9), sharex=True)
+    fig, axes = plt.subplots(2, 1, figsize=(7.0, 3.8), sharex=True)
     for ax, ac in zip(axes, (False, True), strict=True):
         src = bilinear_source_coords(in_size, out_size, align_corners=ac)
         for c in range(in_size):
             ax.add_patch(plt.Rectangle((c - 0.5, 0.55), 1, 0.4, facecolor="#dbeafe",
                                        edgecolor="#1b1b1b", linewidth=1))
-            ax.text(c, 0.86, f"in {c}", ha="center", va="center", fontsize=7)
+            ax.text(c, 0.86, f"in {c}", ha="center", va="center", fontsize=8)
         # the output cells, drawn where they fall on the input's axis
         step = in_size / out_size if not ac else (
             (in_size - 1) / (out_size - 1) if out_size > 1 else 1.0)
@@ -380,22 +380,22 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
             ax.add_patch(plt.Rectangle((first + j * step, -0.45), step, 0.4, facecolor="none",
                                        edgecolor="#595959", linewidth=0.8))
             ax.text(first + (j + 0.5) * step, -0.25, f"{j}", ha="center", va="center",
-                    fontsize=7, color="#595959")
+                    fontsize=8, color="#595959")
         ax.plot(src, np.full_like(src, 0.2), "v", color="#c2410c", markersize=6)
         for s in src:
             ax.plot([s, s], [0.2, 0.55], color="#c2410c", linewidth=0.8, linestyle=":")
         ax.plot(np.arange(in_size), np.full(in_size, 0.68), "o", color="#0a58ca",
                 markersize=3)
         ax.set_title(f"align_corners={ac}: output centres at "
-                     + ", ".join(f"{s:.2f}" for s in src), fontsize=8, loc="left")
+                     + ", ".join(f"{s:.2f}" for s in src), fontsize=9, loc="left")
         ax.set_ylim(-0.55, 1.05)
-        ax.set_yticks([0.75, -0.25], ["input", "output"], fontsize=8)
+        ax.set_yticks([0.75, -0.25], ["input", "output"], fontsize=9)
         ax.spines[["top", "right", "left"]].set_visible(False)
     lo = min(-0.5, -0.5 * ((in_size - 1) / max(out_size - 1, 1)))
     axes[1].set_xlim(lo - 0.1, in_size - 0.5 - lo * 0 + 0.4)
-    axes[1].set_xlabel("position in input pixels (pixel centres at integers)", fontsize=8)
+    axes[1].set_xlabel("position in input pixels (pixel centres at integers)", fontsize=9)
     axes[1].tick_params(labelsize=8)
-    fig.tight_layout(pad=0.3)
+    fig.tight_layout(pad=0.3, h_pad=1.2)
     return fig
 
 
