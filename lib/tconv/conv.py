@@ -86,6 +86,8 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0, output_
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution: x (N, C_in, H, W), w (C_out, C_in/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
     a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
+    if _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
+        return a.finish(_space_to_depth_conv(a))
     x = _pad(a.x, a.padding)
     return a.finish(_correlate(x, a.w, a.stride, a.dilation, a.groups, a.out_size))
 
@@ -108,6 +110,51 @@ def _im2col(x, kernel_size, stride, dilation, out_size, groups):
     return windows.reshape(N, groups, C // groups * kH * kW, H_out * W_out)
 
 
+def _space_to_depth_conv(a: _Args) -> np.ndarray:
+    """A strided convolution as one product over the input's phases, then shifted adds.
+
+    Kernel cell kh reads input row o*sh + kh*dh = (o + q)*sh + r with (q, r) = divmod(kh*dh, sh):
+    row o + q of the input's phase r (its rows with row % sh == r). Split the input into its
+    sh*sw phases (space to depth), multiply every phase cell by the kernel cells that read it
+    (one matrix product), then add the Qh*Qw shifted results. The adjoint of _subpixel.
+    """
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    N, C_in, H, W = a.x.shape
+    C_out, C_in_g, kH, kW = a.w.shape
+    G, C_out_g = a.groups, C_out // a.groups
+    Qh, Qw = (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1  # shifts per phase
+    H_out, W_out = a.out_size
+    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1  # the rows and columns read from every phase
+    # the padded input, cut (or extended with zeros) to Hx*sh x Wx*sw, then its phases
+    x = np.zeros((N, C_in, Hx * sh, Wx * sw), a.dtype)
+    h, w = max(0, min(H, Hx * sh - ph)), max(0, min(W, Wx * sw - pw))
+    x[:, :, ph:ph + h, pw:pw + w] = a.x[:, :, :h, :w]
+    x = x.reshape(N, G, C_in_g, Hx, sh, Wx, sw).transpose(0, 1, 2, 4, 6, 3, 5)
+    x = x.reshape(N, G, C_in_g * sh * sw, Hx * Wx)  # one copy: (N, G, C_in/G * sh*sw, Hx*Wx)
+    phase_w = np.zeros((G, Qh, Qw, C_out_g, C_in_g, sh, sw), a.dtype)
+    w = a.w.reshape(G, C_out_g, C_in_g, kH, kW)
+    for kh in range(kH):
+        qh, rh = divmod(kh * dh, sh)
+        for kw in range(kW):
+            qw, rw = divmod(kw * dw, sw)
+            phase_w[:, qh, qw, :, :, rh, rw] = w[..., kh, kw]
+    z = np.matmul(phase_w.reshape(G, Qh * Qw * C_out_g, C_in_g * sh * sw), x)
+    z = z.reshape(N, G, Qh, Qw, C_out_g, Hx, Wx)
+    y = z[:, :, 0, 0, :, :H_out, :W_out].copy()
+    for qh in range(Qh):
+        for qw in range(Qw):
+            if qh or qw:
+                y += z[:, :, qh, qw, :, qh:qh + H_out, qw:qw + W_out]
+    return y.reshape(N, C_out, H_out, W_out)
+
+
+def _phases_pay_off(kernel_size, stride, dilation) -> bool:
+    """Whether to split a strided operation into phases: stride > 1 and few zero kernel cells."""
+    (kH, kW), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    per_phase = ((kH - 1) * dh // sh + 1) * ((kW - 1) * dw // sw + 1)  # cells, zeros included
+    return (sh, sw) != (1, 1) and sh * sw * per_phase <= 2 * kH * kW
+
+
 def _pad(x, padding):
     """Zeros around every image: (N, C, H, W) -> (N, C, H + 2*ph, W + 2*pw)."""
     ph, pw = padding
@@ -123,36 +170,57 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
                              groups)
-    kH, kW = a.w.shape[2:]
-    (sh, sw), (dh, dw) = a.stride, a.dilation
-    taps = ((kH - 1) * dh // sh + 1) * ((kW - 1) * dw // sw + 1)  # per phase, zeros included
-    if (sh, sw) == (1, 1) or sh * sw * taps > 2 * kH * kW:
-        return a.finish(_scatter_matmul(a))
-    return a.finish(_subpixel(a))
+    if _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
+        return a.finish(_subpixel(a))
+    return a.finish(_scatter_matmul(a))
 
 
 def _scatter_matmul(a: _Args) -> np.ndarray:
-    """The scatter, fast: one matrix product per group, then kH*kW strided adds, then the crop."""
-    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
-    oph, opw = a.output_padding
+    """The scatter, fast: one matrix product, then kH*kW contiguous adds into output phases.
+
+    Kernel cell kh lands on output row i*sh + kh*dh = (i + q)*sh + r, (q, r) = divmod(kh*dh, sh):
+    row i + q of output phase r (the rows with row % sh == r). Padding x with zero columns to
+    the width Wq of a phase makes that shift one offset, q*Wq, in the flattened phase.
+    """
+    (sh, sw), (dh, dw) = a.stride, a.dilation
     N, C_in, H, W = a.x.shape
     _, C_out_g, kH, kW = a.w.shape
-    G = a.groups
-    # 1. every input value times every kernel value:
-    #    cols[n, g, o, kh, kw, i, j] = sum over c of w[c, o, kh, kw] * x[n, c, i, j]
-    x = a.x.reshape(N, G, C_in // G, H * W)
-    w = a.w.reshape(G, C_in // G, C_out_g * kH * kW).transpose(0, 2, 1)
-    cols = np.matmul(w, x).reshape(N, G, C_out_g, kH, kW, H, W)
-    # 2. kernel cell (kh, kw) of input (i, j) lands on full[i*sh + kh*dh, j*sw + kw*dw]
-    full = np.zeros((N, G, C_out_g, (H - 1) * sh + dh * (kH - 1) + 1 + oph,
-                     (W - 1) * sw + dw * (kW - 1) + 1 + opw), a.dtype)
+    G, C_in_g = a.groups, C_in // a.groups
+    Qh, Qw = (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1  # shifts per phase
+    Hq, Wq = H + Qh - 1, W + Qw - 1  # rows and columns of an output phase
+    x = np.zeros((N, G, C_in_g, H, Wq), a.dtype)
+    x[..., :W] = a.x.reshape(N, G, C_in_g, H, W)
+    # 1. every input value times every kernel value (zero in the padding columns):
+    #    cols[n, g, o, kh, kw, i*Wq + j] = sum over c of w[c, o, kh, kw] * x[n, c, i, j]
+    w = a.w.reshape(G, C_in_g, C_out_g * kH * kW).transpose(0, 2, 1)
+    cols = np.matmul(w, x.reshape(N, G, C_in_g, H * Wq)).reshape(N, G, C_out_g, kH, kW, H * Wq)
+    # 2. kH*kW adds, each of one contiguous block, into the phases of the output
+    phases = np.zeros((N, G, C_out_g, sh, sw, Hq * Wq + Qw - 1), a.dtype)
     for kh in range(kH):
+        qh, rh = divmod(kh * dh, sh)
         for kw in range(kW):
-            full[..., kh * dh:kh * dh + (H - 1) * sh + 1:sh,
-                 kw * dw:kw * dw + (W - 1) * sw + 1:sw] += cols[:, :, :, kh, kw]
-    # 3. crop padding from every border
-    H_out, W_out = a.out_size
-    return full[..., ph:ph + H_out, pw:pw + W_out].reshape(N, G * C_out_g, H_out, W_out)
+            qw, rw = divmod(kw * dw, sw)
+            start = qh * Wq + qw
+            phases[:, :, :, rh, rw, start:start + H * Wq] += cols[:, :, :, kh, kw]
+    phases = phases[..., :Hq * Wq].reshape(N, G, C_out_g, sh, sw, Hq, Wq)
+    return _interleave(phases, a.padding, a.out_size)
+
+
+def _interleave(phases, padding, out_size):
+    """Output phases (N, G, C, sh, sw, Hq, Wq) -> (N, G*C, H_out, W_out), cropping padding.
+
+    Output row o is row (o + ph) // sh of phase (o + ph) % sh; rows past the phases are zero.
+    """
+    N, G, C, sh, sw, Hq, Wq = phases.shape
+    (ph, pw), (H_out, W_out) = padding, out_size
+    y = np.zeros((N, G, C, H_out, W_out), phases.dtype)
+    for rh in range(sh):
+        oh, mh, nh = _phase_rows(rh, sh, ph, H_out, Hq)
+        for rw in range(sw):
+            ow, mw, nw = _phase_rows(rw, sw, pw, W_out, Wq)
+            y[..., oh:oh + sh * nh:sh, ow:ow + sw * nw:sw] = \
+                phases[:, :, :, rh, rw, mh:mh + nh, mw:mw + nw]
+    return y.reshape(N, G * C, H_out, W_out)
 
 
 def _subpixel(a: _Args) -> np.ndarray:
@@ -164,7 +232,7 @@ def _subpixel(a: _Args) -> np.ndarray:
     (the cells of that phase, flipped), and the phases interleave into the output, as in a
     pixel shuffle (Shi et al., 2016).
     """
-    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    (sh, sw), (dh, dw) = a.stride, a.dilation
     N, C_in, H, W = a.x.shape
     _, C_out_g, kH, kW = a.w.shape
     G, C_in_g = a.groups, C_in // a.groups
@@ -179,17 +247,8 @@ def _subpixel(a: _Args) -> np.ndarray:
     Hq, Wq = H + Qh - 1, W + Qw - 1  # rows and columns of every phase
     x = _pad(a.x, (Qh - 1, Qw - 1))
     y_phases = _correlate(x, phase_w.reshape(-1, C_in_g, Qh, Qw), (1, 1), (1, 1), G, (Hq, Wq))
-    y_phases = y_phases.reshape(N, G, sh, sw, C_out_g, Hq, Wq)
-    # interleave, cropping padding: output row o is row (o + ph) // sh of phase (o + ph) % sh
-    H_out, W_out = a.out_size
-    y = np.zeros((N, G, C_out_g, H_out, W_out), a.dtype)  # rows past the phases stay zero
-    for rh in range(sh):
-        oh, mh, nh = _phase_rows(rh, sh, ph, H_out, Hq)
-        for rw in range(sw):
-            ow, mw, nw = _phase_rows(rw, sw, pw, W_out, Wq)
-            y[..., oh:oh + sh * nh:sh, ow:ow + sw * nw:sw] = \
-                y_phases[:, :, rh, rw, :, mh:mh + nh, mw:mw + nw]
-    return y.reshape(N, G * C_out_g, H_out, W_out)
+    y_phases = y_phases.reshape(N, G, sh, sw, C_out_g, Hq, Wq).transpose(0, 1, 4, 2, 3, 5, 6)
+    return _interleave(y_phases, a.padding, a.out_size)
 
 
 def _phase_rows(r, s, p, n_out, n_phase):
