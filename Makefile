@@ -68,8 +68,11 @@ endif
 test-book: $(STAMP)
 	$(BIN)/python -m pytest -q $(BOOK_TESTS)
 
+# Jupyter refuses to run as root unless told; containers and CI often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=chapters
+	$(BIN)/jupyter lab --ServerApp.root_dir=chapters --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
 
 serve: book
 	@echo "Serving the book on http://127.0.0.1:8000/ (Ctrl+C to stop)"
