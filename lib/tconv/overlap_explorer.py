@@ -1,0 +1,247 @@
+"""The overlap explorer and the figures of the chapter on checkerboard artifacts.
+
+- :class:`OverlapExplorer`: pick a kernel size, a stride, a padding and how many layers; see
+  how many kernel copies land on each output cell, in 1-D and in 2-D, with the cells near the
+  edges marked (a :class:`~tconv.widgets.ChooserView`: live widget plus static player).
+- figures: :func:`count_rows_figure` (1-D overlap counts, one row per setting),
+  :func:`image_grid` (grey-level images in rows and columns) and :func:`spectrum_grid` (their
+  power spectra with the stride-period frequencies ringed).
+
+Every number comes from :mod:`tconv.artifacts`; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import artifacts
+from ._checks import as_int
+from .draw import grid, new_figure
+from .widgets import ChooserView
+
+# ---------------------------------------------------------------------------------------
+# Counts as compact HTML tables
+# ---------------------------------------------------------------------------------------
+
+EXPLORER_CSS = (
+    ".tco{display:flex;flex-direction:column;gap:.35em;color:var(--tc-fg);"
+    "font:13px/1.3 system-ui,sans-serif}"
+    ".tco .pt{font-size:85%;color:var(--tc-mute);margin-top:.3em}"
+    ".tco table{margin:0;border-collapse:collapse;font:12px/1 ui-monospace,Menlo,Consolas,"
+    "monospace;font-variant-numeric:tabular-nums}"
+    ".tco td{border:1px solid var(--tc-line);min-width:1.6em;height:1.6em;padding:0 .15em;"
+    "text-align:center;vertical-align:middle;box-sizing:border-box;"
+    "background-color:var(--tc-bg);color:var(--tc-fg)}"
+    + "".join(f".tco .q{i},.tco .b{i}{{background-color:var(--tc-n{i})}}" for i in range(1, 5))
+    + ".tco [class^=b]{background-image:repeating-linear-gradient(135deg,transparent 0 3px,"
+    "var(--tc-hatch) 3px 5px);font-style:italic;text-decoration:underline dotted}"
+    ".tco td.x{border:none;background:none;color:var(--tc-mute)}"
+)
+"""CSS of the explorer's count tables: shading by count (q0..q4 interior, b0..b4 border
+cells, which are also hatched, italic and underlined)."""
+
+NOTE = ("Each cell shows how many products of an input cell and a kernel cell add up there "
+        "(through a stack: how many paths lead there); darker cells get more. "
+        "<i>Hatched, italic, dotted-underlined</i> cells lie near an edge: the input ends "
+        "before all their terms arrive, so they get fewer than an endless input would give.")
+
+
+def count_table_html(count, interior, max_cols: int | None = None) -> str:
+    """A 1-D or 2-D count as a compact ``<table>``: shaded by count, border cells marked.
+
+    ``max_cols`` cuts long rows, ending them with a "…" cell.
+    """
+    count = np.atleast_2d(np.asarray(count))
+    interior = np.atleast_2d(np.asarray(interior))
+    top = max(int(count.max()), 1)
+    cut = max_cols is not None and count.shape[1] > max_cols
+    rows = []
+    for r in range(count.shape[0]):
+        cells = []
+        for c in range(min(count.shape[1], max_cols) if cut else count.shape[1]):
+            n = int(count[r, c])
+            level = 0 if n == 0 else max(1, round(4 * n / top))
+            cls = ("q" if interior[r, c] else "b") + str(level)
+            cells.append(f"<td>{n}" if cls == "q0" else f"<td class={cls}>{n}")
+        if cut:
+            cells.append("<td class=x>…")
+        rows.append("<tr>" + "".join(cells))
+    return "<table>" + "".join(rows) + "</table>"
+
+
+# ---------------------------------------------------------------------------------------
+# The explorer
+# ---------------------------------------------------------------------------------------
+
+
+def _levels_text(levels) -> str:
+    """(1, 2, 4) -> '1, 2 and 4'."""
+    words = [str(v) for v in levels]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def explorer_input_size(layers, max_size: int = 40) -> int:
+    """The shortest input (at least 2) whose 1-D output has two whole periods of interior."""
+    artifacts.stack_overlap(max_size, layers)  # the library's checks of every setting
+    for n in range(2, max_size + 1):
+        try:
+            o = artifacts.stack_overlap(n, layers)
+        except ValueError:  # padding crops all of this short input's output: try a longer one
+            continue
+        if o.interior.sum() >= 2 * o.period[0] + 1:
+            return n
+    raise ValueError(f"no input of up to {max_size} cells gives these layers an interior of two "
+                     f"periods: {layers}")
+
+
+class OverlapExplorer(ChooserView):
+    """Overlap counts of a stack of identical transposed convolutions, in 1-D and 2-D.
+
+    Settings: ``kernel_size``, ``stride``, ``padding`` and the number of ``layers``, each
+    picked from the given lists. Every frame shows the 1-D count of an input just long enough
+    for two periods of interior (rows longer than ``max_cols`` are cut) and the top-left
+    corner (at most ``window``×``window``) of the 2-D count of a square input of that side;
+    when the edge is too wide for that corner to reach a whole period, the 2-D window starts
+    where the interior does. Computed with :func:`tconv.artifacts.stack_overlap`.
+    """
+
+    def __init__(self, kernel_sizes=(2, 3, 4, 5, 6), strides=(2, 3), paddings=(0, 1),
+                 layers=(1, 2, 3), title: str | None = None, *, initial=None,
+                 max_cols: int = 48, window: int = 10):
+        self.max_cols = as_int(max_cols, "max_cols", minimum=4)
+        self.window = as_int(window, "window", minimum=2)
+        params = {"kernel_size": list(kernel_sizes), "stride": list(strides),
+                  "padding": list(paddings), "layers": list(layers)}
+        labels = {"kernel_size": "Kernel size k", "stride": "Stride s", "padding": "Padding p",
+                  "layers": "Layers"}
+        initial = {"kernel_size": 3, "stride": 2, "padding": 0, "layers": 1} | dict(
+            initial or {})
+        initial = {name: value for name, value in initial.items() if value in params[name]}
+        super().__init__(params, self._render, title or "Overlap explorer", labels=labels,
+                         initial=initial, note=NOTE, css=EXPLORER_CSS)
+
+    def _render(self, kernel_size, stride, padding, layers) -> tuple[str, str]:
+        stack = [(kernel_size, stride, padding)] * as_int(layers, "layers", minimum=1)
+        n = explorer_input_size(stack)
+        row = artifacts.stack_overlap(n, stack)
+        square = artifacts.stack_overlap((n, n), stack)
+        period = row.period[0]
+        side = len(row.count)
+        first = int(np.argmax(row.interior))  # the first interior cell
+        w = min(side, self.window)
+        start = 0 if first + min(period, w) <= w else min(first, side - w)
+        win = slice(start, start + w)
+        where = (f"top-left {w}×{w}" if start == 0 else
+                 f"rows and columns {start}–{start + w - 1}")
+        shown = "" if side <= self.max_cols else f", first {self.max_cols} shown"
+        html = (
+            '<div class="tco">'
+            f'<div class="pt">1-D: an input of {n} cells gives {side} output cells{shown}</div>'
+            + count_table_html(row.count, row.interior, self.max_cols)
+            + f'<div class="pt">2-D: an input of {n}×{n} gives {side}×{side}; {where}</div>'
+            + count_table_html(square.count[win, win], square.interior[win, win])
+            + "</div>")
+        return html, self._caption(kernel_size, stride, padding, layers, row, square)
+
+    @staticmethod
+    def _caption(k, s, p, layers, row, square) -> str:
+        what = (f"kernel {k}, stride {s}, padding {p}" if layers == 1 else
+                f"{layers} layers of kernel {k}, stride {s}, padding {p}")
+        levels = row.interior_levels
+        if row.even:
+            terms = "term" if levels[0] == 1 else "terms"
+            inner = f"every interior cell gets {levels[0]} {terms} (even"
+        else:
+            inner = (f"the interior repeats every {row.period[0]} cells with counts "
+                     f"{_levels_text(levels)} (uneven")
+        if layers == 1:
+            inner += f": {s} {'divides' if k % s == 0 else 'does not divide'} {k})"
+        else:
+            inner += ")"
+        many = square.interior_levels
+        flat = ("" if len(many) == 1 else f"; in 2-D {_levels_text(many)}" if len(many) <= 6
+                else f"; in 2-D {len(many)} different counts, from {many[0]} to {many[-1]}")
+        short = int((~row.interior).sum())
+        edge = ("no cell near the edges gets fewer terms" if short == 0 else
+                f"{short} cell{'s' if short > 1 else ''} near the edges "
+                f"get{'s' if short == 1 else ''} fewer terms")
+        return f"{what}: {inner}{flat}; {edge}."
+
+
+# ---------------------------------------------------------------------------------------
+# Figures
+# ---------------------------------------------------------------------------------------
+
+
+def count_rows_figure(overlaps, titles):
+    """1-D overlap counts, one row each, border cells hatched: a matplotlib Figure."""
+    overlaps = list(overlaps)
+    if len(titles) != len(overlaps) or not overlaps:
+        raise ValueError(f"titles must name each of the {len(overlaps)} overlaps, "
+                         f"got {len(titles)} titles")
+    width = max(len(o.count) for o in overlaps)
+    fig = new_figure((0.3 * width + 0.6, 0.62 * len(overlaps) + 0.2))
+    axes = fig.subplots(len(overlaps), 1, squeeze=False)[:, 0]
+    for ax, o, title in zip(axes, overlaps, titles, strict=True):
+        row = np.asarray(o.count)[None, :]
+        border = [(0, c) for c in range(row.shape[1]) if not o.interior[c]]
+        grid(ax, row, None, shade=row, hatch=border, labels=False, write_counts=False)
+        ax.set_xlim(-0.05, width + 0.05)
+        ax.set_title(title, fontsize=9, loc="left", pad=3)
+    return fig
+
+
+def image_grid(images, row_titles, col_titles, *, size: float = 1.25, cmap: str = "gray"):
+    """Images in rows and columns, each scaled to its own range: a matplotlib Figure.
+
+    ``images`` is a list of rows, each a list of 2-D arrays.
+    """
+    rows = [list(r) for r in images]
+    if not rows or len(row_titles) != len(rows) or any(len(r) != len(col_titles) for r in rows):
+        raise ValueError(f"need one row title per row and one column title per column: "
+                         f"{len(rows)} rows, {len(row_titles)} row titles, "
+                         f"{len(col_titles)} column titles, rows of {[len(r) for r in rows]}")
+    fig = new_figure((size * len(col_titles) + 0.9, size * len(rows) + 0.35))
+    axes = fig.subplots(len(rows), len(col_titles), squeeze=False)
+    for i, row in enumerate(rows):
+        for j, im in enumerate(row):
+            ax = axes[i, j]
+            ax.imshow(np.asarray(im), cmap=cmap, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(col_titles[j], fontsize=8)
+            if j == 0:
+                ax.set_ylabel(row_titles[i], fontsize=8)
+    return fig
+
+
+def spectrum_grid(images, titles, period: int, *, size: float = 1.6, cols: int | None = None):
+    """Log power spectra of images, zero frequency in the middle, stride frequencies ringed.
+
+    Each image must be whole periods of ``period`` pixels (see
+    :func:`tconv.artifacts.crop_for_period`); the rings sit on the bins
+    :func:`tconv.artifacts.stride_frequencies` marks.
+    """
+    images = [np.asarray(im) for im in images]
+    if len(titles) != len(images) or not images:
+        raise ValueError(f"titles must name each of the {len(images)} images, "
+                         f"got {len(titles)} titles")
+    cols = cols or len(images)
+    nrows = -(-len(images) // cols)
+    fig = new_figure((size * cols, (size + 0.3) * nrows))
+    axes = fig.subplots(nrows, cols, squeeze=False).ravel()
+    for ax, im, title in zip(axes, images, titles, strict=False):
+        spectrum = artifacts.log_power_spectrum(im)
+        mask = np.fft.fftshift(artifacts.stride_frequencies(im.shape, period))
+        ax.imshow(spectrum, cmap="magma", interpolation="nearest",
+                  vmin=spectrum.max() - 9, vmax=spectrum.max())
+        rr, cc = np.nonzero(mask)
+        ax.scatter(cc, rr, s=70, facecolors="none", edgecolors="#7cf2ff", linewidths=0.9)
+        ax.set_title(title, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[len(images):]:
+        ax.set_axis_off()
+    return fig
+
