@@ -275,3 +275,19 @@ def test_label_figure_names_every_class_on_the_colour_bar():
         explore.label_figure(np.zeros((2, 3)), labels, ["bg"])
     with pytest.raises(ValueError, match="at most 6 classes"):
         explore.label_figure(np.zeros((2, 2)), labels, list("abcdefg"))
+
+
+def test_live_widgets_show_the_same_frames_as_the_static_players(crop):
+    stepper = explore.MaxUnpoolStepper(GRID)
+    stepper.widget  # noqa: B018 (builds the live widget)
+    stepper.slider.value = 6
+    assert stepper.frame_view.value == stepper.frame(6)
+    assert "Unpooling step 2 of 4" in stepper.caption_view.value
+    picker = explore.UpsamplePicker(crop, methods=["nearest", "max_unpool"], factors=[2, 4])
+    picker.widget  # noqa: B018
+    picker.dropdowns["method"].value = "max_unpool"
+    picker.dropdowns["factor"].value = 4
+    want = psnr(explore.round_trip(crop, "max_unpool", 4)[1], crop)
+    assert f"max-unpooling ×4: 24×24 → 96×96; PSNR against the original {want:.1f} dB" in (
+        unescape(picker.caption_view.value))
+    assert picker.frame_view.value == picker.frame_and_caption(method="max_unpool", factor=4)[0]
