@@ -141,18 +141,6 @@ def test_two_uneven_layers_compound_with_the_product_period():
 
 # upsamplers ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("k, s", [(k, s) for k in range(1, 9) for s in range(1, 5)])
-def test_same_scale_padding_gives_exactly_s_times_the_input(k, s):
-    if s == 1 and k % 2 == 0:  # stride 1 keeps the size only with an odd kernel
-        with pytest.raises(ValueError, match="must be smaller than stride"):
-            A.same_scale_padding(k, s)
-        return
-    p, op = A.same_scale_padding(k, s)
-    assert p >= 0 and 0 <= op < s
-    for n in (1, 5):
-        assert tconv.conv_transpose_output_size(n, k, s, p, op) == s * n
-
-
 @pytest.mark.parametrize("method", list(A.METHODS))
 @pytest.mark.parametrize("scale", [2, 3])
 def test_every_layer_upsamples_by_its_scale(method, scale):
@@ -294,7 +282,6 @@ def test_resize_conv_and_subpixel_pay_a_whole_convolution_per_output_pixel(c, k,
     (lambda: A.interior_levels(0, 2), ValueError, "kernel_size must be positive"),
     (lambda: A.short_border(3, 2, -1), ValueError, "padding must be non-negative"),
     (lambda: A.check_overlap_rule(3, "2"), TypeError, "stride must be an integer"),
-    (lambda: A.same_scale_padding(3, 0), ValueError, "stride must be positive"),
     (lambda: A.upsampling_layer("deconv", 1, 1), ValueError, "method must be one of"),
     (lambda: A.upsampling_layer("subpixel", 1, 1, init="zeros"), ValueError, "init must be"),
     (lambda: A.upsampling_layer("nearest_conv", 1, 1, 4), ValueError, "must be odd"),

@@ -30,6 +30,7 @@ import numpy as np
 from . import arch, nn
 from ._checks import as_array, as_int, as_tuple, check_ndim
 from .conv import conv_transpose1d
+from .roundtrip import padding_for_same
 
 # ---------------------------------------------------------------------------------------
 # 1. Overlap: how many kernel copies land on each output cell
@@ -221,23 +222,6 @@ INITS = ("default", "positive")
 ``positive``: the same magnitudes, all of one sign (kernels whose copies reinforce)."""
 
 
-def same_scale_padding(kernel_size, stride) -> tuple[int, int]:
-    """``(padding, output_padding)`` that make a transposed conv's output exactly s × its input.
-
-    The output length ``(n-1)s - 2p + k + op`` equals ``sn`` when ``2p - op = k - s``: the
-    smallest such ``p ≥ 0`` with ``0 ≤ op < s``.
-    """
-    k = as_int(kernel_size, "kernel_size", minimum=1)
-    s = as_int(stride, "stride", minimum=1)
-    p = max(-(-(k - s) // 2), 0)  # ceil((k - s) / 2), at least 0
-    op = 2 * p - (k - s)  # 0 or 1
-    if op >= s:
-        raise ValueError(f"no padding makes the output exactly stride × the input for "
-                         f"kernel_size {k} and stride {s}: it would need output_padding {op}, "
-                         f"which must be smaller than stride")
-    return p, op
-
-
 def upsampling_layer(method, in_channels, out_channels, kernel_size=3, scale=2, *,
                      init="default", rng=None) -> nn.Sequential:
     """One layer that upsamples by ``scale``: (N, C_in, H, W) -> (N, C_out, sH, sW), no bias."""
@@ -249,7 +233,7 @@ def upsampling_layer(method, in_channels, out_channels, kernel_size=3, scale=2, 
     rng = np.random.default_rng(rng)
     opts = dict(bias=False, rng=rng, dtype=np.float64)
     if method == "conv_transpose":
-        p, op = same_scale_padding(k, s)
+        p, op = padding_for_same(k, s)
         layers = [nn.ConvTranspose2d(c_in, c_out, k, s, p, op, **opts)]
     else:
         _check_odd(k, method)
@@ -427,7 +411,7 @@ def upsampling_cost(method, channels, kernel_size=3, scale=2, size=32) -> Cost:
     s = as_int(scale, "scale", minimum=1)
     n = as_int(size, "size", minimum=1)
     if method == "conv_transpose":
-        p, op = same_scale_padding(k, s)
+        p, op = padding_for_same(k, s)
         layers = [arch.ConvTranspose2d(c, k, s, p, op)]
     elif method in ("nearest_conv", "bilinear_conv"):
         _check_odd(k, method)
