@@ -14,7 +14,17 @@ import tconv
 from conftest import conv_cases, pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tconv.conv import conv2d_loop, conv_transpose2d_loop
+from tconv.conv import (
+    _conv_args,
+    _conv_transpose_args,
+    _correlate,
+    _pad,
+    _scatter_matmul,
+    _space_to_depth_conv,
+    _subpixel,
+    conv2d_loop,
+    conv_transpose2d_loop,
+)
 
 EXAMPLES = settings(max_examples=50, deadline=None)
 
@@ -96,6 +106,29 @@ def test_conv2d_fast_equals_loop(case):
 def test_conv_transpose2d_fast_equals_loop(case):
     np.testing.assert_array_equal(tconv.conv_transpose2d(case.x, case.w, case.b, **case.kwargs),
                                   conv_transpose2d_loop(case.x, case.w, case.b, **case.kwargs))
+
+
+@EXAMPLES
+@given(conv_cases())
+def test_both_fast_conv2d_paths_equal_loop(case):
+    # conv2d picks im2col or space-to-depth phases by shape; each must be right on every case
+    a = _conv_args(case.x, case.w, None, **case.kwargs)
+    want = conv2d_loop(case.x, case.w, **case.kwargs)
+    np.testing.assert_array_equal(_space_to_depth_conv(a), want)
+    np.testing.assert_array_equal(
+        _correlate(_pad(a.x, a.padding), a.w, a.stride, a.dilation, a.groups, a.out_size), want)
+
+
+@EXAMPLES
+@given(conv_cases(transposed=True))
+def test_both_fast_conv_transpose2d_paths_equal_loop(case):
+    # conv_transpose2d picks the scatter or the sub-pixel phases by shape; both must be right
+    kw = case.kwargs
+    a = _conv_transpose_args(case.x, case.w, None, kw["stride"], kw["padding"],
+                             kw["output_padding"], kw["dilation"], kw["groups"])
+    want = conv_transpose2d_loop(case.x, case.w, **kw)
+    np.testing.assert_array_equal(_scatter_matmul(a), want)
+    np.testing.assert_array_equal(_subpixel(a), want)
 
 
 @EXAMPLES

@@ -118,19 +118,15 @@ def _space_to_depth_conv(a: _Args) -> np.ndarray:
     sh*sw phases (space to depth), multiply every phase cell by the kernel cells that read it
     (one matrix product), then add the Qh*Qw shifted results. The adjoint of _subpixel.
     """
-    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    (sh, sw), (dh, dw) = a.stride, a.dilation
     N, C_in, H, W = a.x.shape
     C_out, C_in_g, kH, kW = a.w.shape
     G, C_out_g = a.groups, C_out // a.groups
     Qh, Qw = (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1  # shifts per phase
     H_out, W_out = a.out_size
     Hx, Wx = H_out + Qh - 1, W_out + Qw - 1  # the rows and columns read from every phase
-    # the padded input, cut (or extended with zeros) to Hx*sh x Wx*sw, then its phases
-    x = np.zeros((N, C_in, Hx * sh, Wx * sw), a.dtype)
-    h, w = max(0, min(H, Hx * sh - ph)), max(0, min(W, Wx * sw - pw))
-    x[:, :, ph:ph + h, pw:pw + w] = a.x[:, :, :h, :w]
-    x = x.reshape(N, G, C_in_g, Hx, sh, Wx, sw).transpose(0, 1, 2, 4, 6, 3, 5)
-    x = x.reshape(N, G, C_in_g * sh * sw, Hx * Wx)  # one copy: (N, G, C_in/G * sh*sw, Hx*Wx)
+    x = _deinterleave(a.x.reshape(N, G, C_in_g, H, W), a.padding, a.stride, (Hx, Wx))
+    x = x.reshape(N, G, C_in_g * sh * sw, Hx * Wx)
     phase_w = np.zeros((G, Qh, Qw, C_out_g, C_in_g, sh, sw), a.dtype)
     w = a.w.reshape(G, C_out_g, C_in_g, kH, kW)
     for kh in range(kH):
@@ -249,6 +245,23 @@ def _subpixel(a: _Args) -> np.ndarray:
     y_phases = _correlate(x, phase_w.reshape(-1, C_in_g, Qh, Qw), (1, 1), (1, 1), G, (Hq, Wq))
     y_phases = y_phases.reshape(N, G, sh, sw, C_out_g, Hq, Wq).transpose(0, 1, 4, 2, 3, 5, 6)
     return _interleave(y_phases, a.padding, a.out_size)
+
+
+def _deinterleave(x, padding, stride, phase_size):
+    """Padded x (N, G, C, H, W) split into phases (N, G, C, sh, sw, Hx, Wx), undoing _interleave.
+
+    Padded row i + ph is row (i + ph) // sh of phase (i + ph) % sh; cells past x are zero.
+    """
+    N, G, C, H, W = x.shape
+    (ph, pw), (sh, sw), (Hx, Wx) = padding, stride, phase_size
+    phases = np.zeros((N, G, C, sh, sw, Hx, Wx), x.dtype)
+    for rh in range(sh):
+        ih, mh, nh = _phase_rows(rh, sh, ph, H, Hx)
+        for rw in range(sw):
+            iw, mw, nw = _phase_rows(rw, sw, pw, W, Wx)
+            phases[:, :, :, rh, rw, mh:mh + nh, mw:mw + nw] = \
+                x[..., ih:ih + sh * nh:sh, iw:iw + sw * nw:sw]
+    return phases
 
 
 def _phase_rows(r, s, p, n_out, n_phase):
