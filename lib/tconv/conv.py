@@ -2,8 +2,9 @@
 
 Each 2-D operation comes twice. First a plain loop that reads like the definition
 (:func:`conv2d_loop`, :func:`conv_transpose2d_loop`), then the fast version that is the public
-default (:func:`conv2d`, :func:`conv_transpose2d`); the tests check that the two agree. The
-1-D operations at the end run the 2-D ones on images one pixel high.
+default (:func:`conv2d`, :func:`conv_transpose2d`): a few large matrix products and whole-array
+adds, no Python loop over images or pixels. The tests check that the two agree. The 1-D
+operations at the end run the 2-D ones on images one pixel high.
 
 Layouts: batched ``(N, C, H, W)``, unbatched ``(C, H, W)``, or a bare ``(H, W)`` image with a
 bare ``(kH, kW)`` kernel, which gives a bare 2-D result. Integer arrays give int64 results.
@@ -80,6 +81,10 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0, output_
 
 # ---------------------------------------------------------------------------------------
 # The fast versions (the public defaults)
+#
+# A strided operation splits into phases: kernel cell kh meets row i*sh + kh*dh = (i + q)*sh + r
+# with (q, r) = divmod(kh*dh, sh), that is row i + q of phase r, the rows with row % sh == r.
+# With stride > 1 both operations run fastest phase by phase (fewer, larger matrix products).
 # ---------------------------------------------------------------------------------------
 
 
@@ -111,30 +116,29 @@ def _im2col(x, kernel_size, stride, dilation, out_size, groups):
 
 
 def _space_to_depth_conv(a: _Args) -> np.ndarray:
-    """A strided convolution as one product over the input's phases, then shifted adds.
+    """A strided convolution as one matrix product over the input's phases, then shifted adds.
 
-    Kernel cell kh reads input row o*sh + kh*dh = (o + q)*sh + r with (q, r) = divmod(kh*dh, sh):
-    row o + q of the input's phase r (its rows with row % sh == r). Split the input into its
-    sh*sw phases (space to depth), multiply every phase cell by the kernel cells that read it
-    (one matrix product), then add the Qh*Qw shifted results. The adjoint of _subpixel.
+    Output row o reads row o + q of input phase r through kernel cell kh. So: split the input
+    into its sh*sw phases (space to depth), multiply each phase cell by every kernel cell that
+    reads it (one matrix product), then add the Qh*Qw results, each shifted by its (q, q').
     """
     (sh, sw), (dh, dw) = a.stride, a.dilation
     N, C_in, H, W = a.x.shape
     C_out, C_in_g, kH, kW = a.w.shape
     G, C_out_g = a.groups, C_out // a.groups
-    Qh, Qw = (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1  # shifts per phase
+    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
     H_out, W_out = a.out_size
     Hx, Wx = H_out + Qh - 1, W_out + Qw - 1  # the rows and columns read from every phase
     x = _deinterleave(a.x.reshape(N, G, C_in_g, H, W), a.padding, a.stride, (Hx, Wx))
-    x = x.reshape(N, G, C_in_g * sh * sw, Hx * Wx)
-    phase_w = np.zeros((G, Qh, Qw, C_out_g, C_in_g, sh, sw), a.dtype)
     w = a.w.reshape(G, C_out_g, C_in_g, kH, kW)
+    phase_w = np.zeros((G, Qh, Qw, C_out_g, C_in_g, sh, sw), a.dtype)
     for kh in range(kH):
         qh, rh = divmod(kh * dh, sh)
         for kw in range(kW):
             qw, rw = divmod(kw * dw, sw)
             phase_w[:, qh, qw, :, :, rh, rw] = w[..., kh, kw]
-    z = np.matmul(phase_w.reshape(G, Qh * Qw * C_out_g, C_in_g * sh * sw), x)
+    z = np.matmul(phase_w.reshape(G, Qh * Qw * C_out_g, C_in_g * sh * sw),
+                  x.reshape(N, G, C_in_g * sh * sw, Hx * Wx))
     z = z.reshape(N, G, Qh, Qw, C_out_g, Hx, Wx)
     y = z[:, :, 0, 0, :, :H_out, :W_out].copy()
     for qh in range(Qh):
@@ -144,25 +148,12 @@ def _space_to_depth_conv(a: _Args) -> np.ndarray:
     return y.reshape(N, C_out, H_out, W_out)
 
 
-def _phases_pay_off(kernel_size, stride, dilation) -> bool:
-    """Whether to split a strided operation into phases: stride > 1 and few zero kernel cells."""
-    (kH, kW), (sh, sw), (dh, dw) = kernel_size, stride, dilation
-    per_phase = ((kH - 1) * dh // sh + 1) * ((kW - 1) * dw // sw + 1)  # cells, zeros included
-    return (sh, sw) != (1, 1) and sh * sw * per_phase <= 2 * kH * kW
-
-
-def _pad(x, padding):
-    """Zeros around every image: (N, C, H, W) -> (N, C, H + 2*ph, W + 2*pw)."""
-    ph, pw = padding
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-
-
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Transposed conv: x (N, C_in, H, W), w (C_in, C_out/g, kH, kW) -> y (N, C_out, Ho, Wo).
 
-    Two equal computations, whichever is faster: the scatter as one matrix product plus
-    kH*kW strided adds, or (for stride > 1) one ordinary convolution per output phase.
+    Two equal computations, whichever is faster here: the scatter as one matrix product plus
+    kH*kW adds, or (stride > 1) one ordinary convolution per output phase ("sub-pixel").
     """
     a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
                              groups)
@@ -174,15 +165,15 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def _scatter_matmul(a: _Args) -> np.ndarray:
     """The scatter, fast: one matrix product, then kH*kW contiguous adds into output phases.
 
-    Kernel cell kh lands on output row i*sh + kh*dh = (i + q)*sh + r, (q, r) = divmod(kh*dh, sh):
-    row i + q of output phase r (the rows with row % sh == r). Padding x with zero columns to
-    the width Wq of a phase makes that shift one offset, q*Wq, in the flattened phase.
+    Input row i times kernel cell kh lands on row i + q of output phase r. Padding x with zero
+    columns to the width Wq of a phase makes that shift a single offset, q*Wq, in the
+    flattened phase, so each add is one contiguous block.
     """
     (sh, sw), (dh, dw) = a.stride, a.dilation
     N, C_in, H, W = a.x.shape
     _, C_out_g, kH, kW = a.w.shape
     G, C_in_g = a.groups, C_in // a.groups
-    Qh, Qw = (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1  # shifts per phase
+    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
     Hq, Wq = H + Qh - 1, W + Qw - 1  # rows and columns of an output phase
     x = np.zeros((N, G, C_in_g, H, Wq), a.dtype)
     x[..., :W] = a.x.reshape(N, G, C_in_g, H, W)
@@ -190,7 +181,7 @@ def _scatter_matmul(a: _Args) -> np.ndarray:
     #    cols[n, g, o, kh, kw, i*Wq + j] = sum over c of w[c, o, kh, kw] * x[n, c, i, j]
     w = a.w.reshape(G, C_in_g, C_out_g * kH * kW).transpose(0, 2, 1)
     cols = np.matmul(w, x.reshape(N, G, C_in_g, H * Wq)).reshape(N, G, C_out_g, kH, kW, H * Wq)
-    # 2. kH*kW adds, each of one contiguous block, into the phases of the output
+    # 2. kH*kW adds into the output phases, each of one contiguous block
     phases = np.zeros((N, G, C_out_g, sh, sw, Hq * Wq + Qw - 1), a.dtype)
     for kh in range(kH):
         qh, rh = divmod(kh * dh, sh)
@@ -199,7 +190,51 @@ def _scatter_matmul(a: _Args) -> np.ndarray:
             start = qh * Wq + qw
             phases[:, :, :, rh, rw, start:start + H * Wq] += cols[:, :, :, kh, kw]
     phases = phases[..., :Hq * Wq].reshape(N, G, C_out_g, sh, sw, Hq, Wq)
+    # 3. the phases, interleaved, are the uncropped output; crop padding
     return _interleave(phases, a.padding, a.out_size)
+
+
+def _subpixel(a: _Args) -> np.ndarray:
+    """The transposed convolution as sh*sw stride-1 convolutions, one per output phase.
+
+    Row i + q of output phase r gets input row i times kernel cell kh. So each phase is an
+    ordinary convolution of x with the kernel cells of that phase (flipped), and the phases
+    interleave into the output, as in a pixel shuffle (Shi et al., 2016). The adjoint of
+    _space_to_depth_conv.
+    """
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    N, C_in, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    G, C_in_g = a.groups, C_in // a.groups
+    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
+    w = a.w.reshape(G, C_in_g, C_out_g, kH, kW).transpose(0, 2, 1, 3, 4)  # (G, C_out/G, C_in/G, ..)
+    phase_w = np.zeros((G, sh, sw, C_out_g, C_in_g, Qh, Qw), a.dtype)
+    for kh in range(kH):
+        qh, rh = divmod(kh * dh, sh)
+        for kw in range(kW):
+            qw, rw = divmod(kw * dw, sw)
+            phase_w[:, rh, rw, :, :, Qh - 1 - qh, Qw - 1 - qw] = w[..., kh, kw]
+    Hq, Wq = H + Qh - 1, W + Qw - 1  # rows and columns of every phase
+    x = _pad(a.x, (Qh - 1, Qw - 1))
+    y_phases = _correlate(x, phase_w.reshape(-1, C_in_g, Qh, Qw), (1, 1), (1, 1), G, (Hq, Wq))
+    y_phases = y_phases.reshape(N, G, sh, sw, C_out_g, Hq, Wq).transpose(0, 1, 4, 2, 3, 5, 6)
+    return _interleave(y_phases, a.padding, a.out_size)
+
+
+# Phases ----------------------------------------------------------------------------------
+
+
+def _shifts(kernel_size, stride, dilation) -> tuple[int, int]:
+    """How many kernel cells fall in one phase, zeros included: the largest q, plus one."""
+    (kH, kW), (sh, sw), (dh, dw) = kernel_size, stride, dilation
+    return (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1
+
+
+def _phases_pay_off(kernel_size, stride, dilation) -> bool:
+    """Whether to work phase by phase: stride > 1 and few zero cells in the phase kernels."""
+    Qh, Qw = _shifts(kernel_size, stride, dilation)
+    (kH, kW), (sh, sw) = kernel_size, stride
+    return (sh, sw) != (1, 1) and sh * Qh * sw * Qw <= 2 * kH * kW
 
 
 def _interleave(phases, padding, out_size):
@@ -219,34 +254,6 @@ def _interleave(phases, padding, out_size):
     return y.reshape(N, G * C, H_out, W_out)
 
 
-def _subpixel(a: _Args) -> np.ndarray:
-    """The transposed convolution as sh*sw stride-1 convolutions, one per output phase.
-
-    Kernel cell kh lands on output row i*sh + kh*dh = (i + q)*sh + r with (q, r) =
-    divmod(kh*dh, sh): the output rows of phase r (row % sh == r) get x shifted down by q
-    rows times that cell. So each phase is an ordinary convolution of x with a small kernel
-    (the cells of that phase, flipped), and the phases interleave into the output, as in a
-    pixel shuffle (Shi et al., 2016).
-    """
-    (sh, sw), (dh, dw) = a.stride, a.dilation
-    N, C_in, H, W = a.x.shape
-    _, C_out_g, kH, kW = a.w.shape
-    G, C_in_g = a.groups, C_in // a.groups
-    Qh, Qw = (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1  # kernel size of a phase
-    w = a.w.reshape(G, C_in_g, C_out_g, kH, kW).transpose(0, 2, 1, 3, 4)  # (G, C_out/G, C_in/G, ..)
-    phase_w = np.zeros((G, sh, sw, C_out_g, C_in_g, Qh, Qw), a.dtype)
-    for kh in range(kH):
-        qh, rh = divmod(kh * dh, sh)
-        for kw in range(kW):
-            qw, rw = divmod(kw * dw, sw)
-            phase_w[:, rh, rw, :, :, Qh - 1 - qh, Qw - 1 - qw] = w[..., kh, kw]
-    Hq, Wq = H + Qh - 1, W + Qw - 1  # rows and columns of every phase
-    x = _pad(a.x, (Qh - 1, Qw - 1))
-    y_phases = _correlate(x, phase_w.reshape(-1, C_in_g, Qh, Qw), (1, 1), (1, 1), G, (Hq, Wq))
-    y_phases = y_phases.reshape(N, G, sh, sw, C_out_g, Hq, Wq).transpose(0, 1, 4, 2, 3, 5, 6)
-    return _interleave(y_phases, a.padding, a.out_size)
-
-
 def _deinterleave(x, padding, stride, phase_size):
     """Padded x (N, G, C, H, W) split into phases (N, G, C, sh, sw, Hx, Wx), undoing _interleave.
 
@@ -264,11 +271,17 @@ def _deinterleave(x, padding, stride, phase_size):
     return phases
 
 
-def _phase_rows(r, s, p, n_out, n_phase):
-    """Phase r's first output row, its row in the phase, and how many output rows it fills."""
+def _phase_rows(r, s, p, n_rows, n_phase):
+    """Phase r's first row o (of n_rows, offset by p), its phase row (o + p) // s, and the count."""
     first = (r - p) % s
     row = (first + p) // s
-    return first, row, max(0, min(len(range(first, n_out, s)), n_phase - row))
+    return first, row, max(0, min(len(range(first, n_rows, s)), n_phase - row))
+
+
+def _pad(x, padding):
+    """Zeros around every image: (N, C, H, W) -> (N, C, H + 2*ph, W + 2*pw)."""
+    ph, pw = padding
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
 
 
 # ---------------------------------------------------------------------------------------
