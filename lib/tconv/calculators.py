@@ -38,7 +38,8 @@ from .widgets import (
 
 SETTINGS = ("size", "kernel_size", "stride", "padding", "output_padding", "dilation")
 LABELS = {"size": "input size i", "kernel_size": "kernel size k", "stride": "stride s",
-          "padding": "padding p", "output_padding": "output_padding a", "dilation": "dilation d"}
+          "padding": "padding p", "output_padding": "output_padding p_out",
+          "dilation": "dilation d"}
 MINIMUM = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0,
            "dilation": 1}
 SLIDER_MAX = {"size": 16, "kernel_size": 7, "stride": 4, "padding": 4, "output_padding": 3,
@@ -54,7 +55,7 @@ CALCULATOR_CSS = (
 )
 
 
-FORMULA = "o = (i − 1)·s − 2·p + d·(k − 1) + a + 1"
+FORMULA = "o = (i − 1)·s − 2·p + d·(k − 1) + p_out + 1"
 """The output-size formula in the calculator's letters (PyTorch's ConvTranspose2d formula)."""
 
 
@@ -65,8 +66,8 @@ def size_formula(size, kernel_size, stride, padding, output_padding, dilation) -
     """
     out = conv_transpose_output_size(size, kernel_size, stride, padding, output_padding,
                                      dilation)
-    i, k, s, p, a, d = size, kernel_size, stride, padding, output_padding, dilation
-    return out, f"o = ({i} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {a} + 1 = {out}"
+    i, k, s, p, op, d = size, kernel_size, stride, padding, output_padding, dilation
+    return out, f"o = ({i} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {op} + 1 = {out}"
 
 
 def _render_size(**settings) -> tuple[str, str]:
@@ -79,7 +80,7 @@ def _render_size(**settings) -> tuple[str, str]:
 class OutputSizeCalculator(ChooserView):
     """The output size of ``conv_transpose2d`` for one setting of each parameter.
 
-    Shows the size, the formula ``o = (i-1)s - 2p + d(k-1) + a + 1`` with the numbers filled
+    Shows the size, the formula ``o = (i-1)s - 2p + d(k-1) + p_out + 1`` with the numbers filled
     in, or, for invalid settings, the error message :func:`tconv.conv_transpose_output_size`
     raises. Live: one slider per setting (any value in range). Static: a select per setting
     over ``grid`` (default :data:`GRID`; the initial values are added if missing).
