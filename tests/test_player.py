@@ -17,6 +17,7 @@ from tconv.player import (
     PLAYER_JS,
     chooser_index,
     chooser_player,
+    count_text,
     error_box,
     figure_frame,
     image_frame,
@@ -177,6 +178,14 @@ def _chooser(**kw):
     frames = [f"<i>{c['method']}-{c['factor']}</i>" for c in combos]
     captions = [f"{c['method']} x{c['factor']}" for c in combos]
     return chooser_player(PARAMS, frames, captions, "Pick", **kw)
+
+
+def test_count_text_puts_the_noun_in_the_plural_unless_the_count_is_one():
+    assert [count_text(n, "frame") for n in (0, 1, 2)] == ["0 frames", "1 frame", "2 frames"]
+    assert count_text(1, "more row") == "1 more row"
+    assert count_text(3, "matrix", "matrices") == "3 matrices"
+    with pytest.raises(ValueError, match="one entry per frame: 1 frame, 2 captions"):
+        sequence_player(["a"], ["b", "c"], "t")
 
 
 def test_product_and_index_agree_first_parameter_slowest():

@@ -192,6 +192,23 @@ def test_caption_of_a_dilated_step_uses_a_stepped_slice():
     assert s.caption(2) == "Step 2 of 2: x[0,1] = 2 times the kernel, added to out[0:1, 1:5:3]."
 
 
+def test_result_caption_counts_products_in_singular_and_plural():
+    assert Stepper(X, K, stride=2).caption(5) == (
+        "Result: the 4 placements sum to the 4×4 output; each output cell received 1 product.")
+    # stride 3 leaves gaps: a range, always plural
+    assert Stepper(X, K, stride=3).caption(5).endswith("each output cell received 0 to 1 products.")
+    assert Stepper([[2, 3]], [[1, 1]], stride=1).caption(3).endswith("received 1 to 2 products.")
+
+
+def test_captions_of_a_single_element_input_are_singular():
+    s = Stepper([[5]], [[1, 2]])
+    assert s.caption(0).startswith("Start: the single element of the 1×1 input x will add")
+    assert s.caption(2) == ("Result: the single placement makes the 1×2 output; each output "
+                            "cell received 1 product.")
+    s = Stepper([[1, 2, 3]], [[1, 1]], padding=(0, 1))
+    assert "crops 0 rows from the top and the bottom and 1 column from the left" in s.caption(0)
+
+
 def test_float_values_are_rounded_for_display():
     s = Stepper([[0.125, 1 / 3]], [[2.0]])
     assert "x[0,1] = 0.333 times the kernel" in s.caption(2)
@@ -283,7 +300,7 @@ def test_sequence_view_renders_given_frames_both_ways():
     assert WIDGET_VIEW in v._repr_mimebundle_()
     v.buttons["next"].click()
     assert v.frame_view.value == v.frame(1)
-    with pytest.raises(ValueError, match="2 frames and 1 captions"):
+    with pytest.raises(ValueError, match="got 2 frames and 1 caption$"):
         SequenceView(["a", "b"], ["c"])
 
 
@@ -323,7 +340,7 @@ def test_chooser_view_live_dropdowns_render_on_change():
 
 
 def test_chooser_view_refuses_a_grid_too_large_or_a_bad_initial_setting():
-    with pytest.raises(ValueError, match="400 combinations of settings is more than max_frames"):
+    with pytest.raises(ValueError, match="400 combinations of settings: more than max_frames"):
         ChooserView({"a": list(range(20)), "b": list(range(20))}, _size)
     with pytest.raises(ValueError, match="initial setting n=5 is not one of the choices"):
         ChooserView({"n": [1, 2]}, _size, initial={"n": 5})

@@ -132,6 +132,11 @@ document.addEventListener('keydown',function(e){
 """The players' script; identical in every player, it does its work once per page."""
 
 
+def count_text(n: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun: (1, 'row') -> '1 row', (2, 'row') -> '2 rows', (0, ...) -> '0 rows'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def player_id(*parts: str) -> str:
     """A deterministic id for a player: ``tcp-`` and a hash of its content."""
     h = hashlib.sha1()
@@ -195,8 +200,9 @@ def _check_frames(frames, captions) -> tuple[list[str], list[str]]:
     if not frames:
         raise ValueError("frames must not be empty")
     if len(captions) != len(frames):
-        raise ValueError(f"captions must have one entry per frame: {len(frames)} frames, "
-                         f"{len(captions)} captions")
+        raise ValueError(f"captions must have one entry per frame: "
+                         f"{count_text(len(frames), 'frame')}, "
+                         f"{count_text(len(captions), 'caption')}")
     return frames, captions
 
 
@@ -252,7 +258,8 @@ def chooser_player(params: Mapping[str, Sequence], frames: Sequence[str],
         combos *= len(values)
     if combos != len(frames):
         raise ValueError(f"frames must have one entry per combination of settings: "
-                         f"{combos} combinations, {len(frames)} frames")
+                         f"{count_text(combos, 'combination')}, "
+                         f"{count_text(len(frames), 'frame')}")
     labels = labels or {}
     initial = {name: values[0] for name, values in params.items()} | dict(initial or {})
     shown = chooser_index(params, initial)

@@ -42,6 +42,7 @@ from .player import (
     PLAYER_CSS,
     chooser_index,
     chooser_player,
+    count_text,
     error_box,
     product_of,
     sequence_player,
@@ -176,7 +177,8 @@ class SequenceView(View):
                  note: str = "", css: str = "", interval: int = 900):
         if len(frames) != len(captions) or not frames:
             raise ValueError(f"frames and captions must be non-empty and of equal length, got "
-                             f"{len(frames)} frames and {len(captions)} captions")
+                             f"{count_text(len(frames), 'frame')} and "
+                             f"{count_text(len(captions), 'caption')}")
         self._frames, self._captions = list(frames), list(captions)
         self.title, self.note, self.css, self.interval = title, note, css, interval
 
@@ -257,8 +259,8 @@ class ChooserView(View):
                              f"(empty: {empty or 'no settings'})")
         combos = int(np.prod([len(v) for v in self.params.values()]))
         if combos > max_frames:
-            raise ValueError(f"{combos} combinations of settings is more than max_frames="
-                             f"{max_frames} pre-rendered frames; offer fewer values")
+            raise ValueError(f"{count_text(combos, 'combination')} of settings: more than "
+                             f"max_frames={max_frames} pre-rendered frames; offer fewer values")
         self.render, self.title, self.labels = render, title, dict(labels or {})
         self.initial = {n: v[0] for n, v in self.params.items()} | dict(initial or {})
         for name, value in self.initial.items():
@@ -323,14 +325,9 @@ def _setting(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else str(pair)
 
 
-def _count(n: int, noun: str) -> str:
-    """(1, 'row') -> '1 row', (2, 'row') -> '2 rows'."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _range(lo: int, hi: int) -> str:
-    """(1, 4) -> '1 to 4', (2, 2) -> '2'."""
-    return str(lo) if lo == hi else f"{lo} to {hi}"
+def _count_range(lo: int, hi: int, noun: str) -> str:
+    """(0, 1, 'product') -> '0 to 1 products', (1, 1, 'product') -> '1 product'."""
+    return count_text(lo, noun) if lo == hi else f"{lo} to {hi} {noun}s"
 
 
 def _slice_text(s: slice) -> str:
@@ -367,7 +364,8 @@ class Stepper(SequenceView):
         try:
             n = _check_args(x, kernel, stride, padding, output_padding, dilation)[0].size
             if n > max_steps:  # checked before recording n snapshots of the canvas
-                raise ValueError(f"x has {n} elements, so {n} placements: more than a stepper "
+                raise ValueError(f"x has {count_text(n, 'element')}, so "
+                                 f"{count_text(n, 'placement')}: more than a stepper "
                                  f"shows (max_steps={max_steps}); use a smaller input")
             self.placements = placements(x, kernel, stride, padding, output_padding, dilation)
         except (ValueError, TypeError) as err:
@@ -419,18 +417,19 @@ class Stepper(SequenceView):
         fH, fW = crop.full_shape
         oH, oW = crop.out_shape
         if i == 0:
-            text = (f"Start: each of the {n} elements of the {H}×{W} input x will add a scaled "
+            each = f"each of the {n} elements" if n > 1 else "the single element"
+            text = (f"Start: {each} of the {H}×{W} input x will add a scaled "
                     f"copy of the {kH}×{kW} kernel, stride {_setting(p.stride)} apart, into a "
                     f"{fH}×{fW} canvas of zeros.")
             if p.padding != (0, 0):
                 text += (f" Then padding {_setting(p.padding)} crops "
-                         f"{_count(p.padding[0], 'row')} from the top and the bottom and "
-                         f"{_count(p.padding[1], 'column')} from the left and the right "
+                         f"{count_text(p.padding[0], 'row')} from the top and the bottom and "
+                         f"{count_text(p.padding[1], 'column')} from the left and the right "
                          f"(hatched).")
             if p.output_padding != (0, 0):
                 text += (f" output_padding {_setting(p.output_padding)} keeps "
-                         f"{_count(p.output_padding[0], 'more row')} at the bottom and "
-                         f"{_count(p.output_padding[1], 'more column')} at the right "
+                         f"{count_text(p.output_padding[0], 'more row')} at the bottom and "
+                         f"{count_text(p.output_padding[1], 'more column')} at the right "
                          f"(dashed).")
             return text + f" The output will be {oH}×{oW}."
         if i <= n:
@@ -448,8 +447,9 @@ class Stepper(SequenceView):
                     text += f", which is out[{_slice_text(rows)}, {_slice_text(cols)}]"
             return text + "."
         counts = p.overlap
-        return (f"Result: the {n} placements sum to the {oH}×{oW} output; each output cell "
-                f"received {_range(counts.min(), counts.max())} products.")
+        summed = f"the {n} placements sum to" if n > 1 else "the single placement makes"
+        return (f"Result: {summed} the {oH}×{oW} output; each output cell received "
+                f"{_count_range(int(counts.min()), int(counts.max()), 'product')}.")
 
     # Frames -------------------------------------------------------------------------------
 
