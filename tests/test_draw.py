@@ -9,7 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
-from tconv import draw, placements
+from tconv import conv_transpose2d, draw, gather, placements
 
 matplotlib.use("Agg")
 
@@ -63,6 +63,56 @@ def test_grid_leaves_none_cells_blank():
     assert texts(ax) == ["", "4"]
 
 
+def test_grid_writes_given_text_instead_of_the_numbers():
+    fig = draw.new_figure((2, 2))
+    text = np.array([["0+1", None], ["a", "2+2=4"]], dtype=object)
+    ax = draw.grid(fig.subplots(), [[1, 7], [3, 4]], text=text, fontsize=7)
+    assert texts(ax) == ["0+1", "7", "a", "2+2=4"]  # None keeps the number
+    assert {t.get_fontsize() for t in ax.texts} == {7}
+    # a plain string array works too, as values or as text
+    ax = draw.grid(fig.subplots(), np.array([["x", "y"]]), labels=False)
+    assert texts(ax) == ["x", "y"]
+    ax = draw.grid(fig.subplots(), [5, 6], text=["five", "six"], labels=False)
+    assert texts(ax) == ["five", "six"]
+    with pytest.raises(ValueError, match=r"text must have the shape of array, \(2, 2\)"):
+        draw.grid(fig.subplots(), np.zeros((2, 2)), text=["a", "b", "c"])
+
+
+def test_gather_figure_marks_the_used_cells_and_writes_products_and_sum():
+    y = conv_transpose2d(np.array(X), np.array(K))
+    terms = gather(X, K, (1, 1))
+    fig = draw.gather_figure(X, K, (1, 1), terms, y)
+    assert len(fig.axes) == 4
+    ax_x, ax_k, ax_y, ax_t = fig.axes
+    assert [ax.get_title() for ax in (ax_x, ax_k, ax_y)] == ["input x", "kernel k",
+                                                            "output y, cell (1,1)"]
+    assert ax_t.get_title(loc="left") == "4 products"
+    assert outlined(ax_x) == outlined(ax_k) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert outlined(ax_y) == {(1, 1)}
+    # one letter per product pairs an input cell with a kernel cell: x[0,0] with k[1,1] ...
+    tag = {ax: {t.get_text(): (round(t.get_position()[1]), round(t.get_position()[0]))
+                for t in ax.texts if t.get_text() in ("A", "B", "C", "D")} for ax in (ax_x, ax_k)}
+    assert [(tag[ax_x][c], tag[ax_k][c]) for c in "ABCD"] == [
+        (t.input_index, t.kernel_index) for t in terms]
+    assert texts(ax_t) == ["A  x[0,0] · k[1,1] = 0 · 3 = 0", "B  x[0,1] · k[1,0] = 1 · 2 = 2",
+                           "C  x[1,0] · k[0,1] = 2 · 1 = 2", "D  x[1,1] · k[0,0] = 3 · 0 = 0",
+                           "y[1,1] = 0 + 2 + 2 + 0 = 4"]
+
+
+def test_gather_figure_of_a_cell_no_product_reaches_and_of_negative_products():
+    y = conv_transpose2d(np.array(X), np.array(K), stride=3)
+    fig = draw.gather_figure(X, K, (2, 2), gather(X, K, (2, 2), stride=3), y)
+    assert fig.axes[3].get_title(loc="left") == "0 products"
+    assert texts(fig.axes[3]) == ["y[2,2] = 0: no product reaches this cell"]
+    assert not outlined(fig.axes[0]) and not outlined(fig.axes[1])
+    xn = [[1, -2]]
+    fig = draw.gather_figure(xn, [[1, 1]], (0, 1), gather(xn, [[1, 1]], (0, 1)),
+                             conv_transpose2d(np.array(xn), np.array([[1, 1]])))
+    assert texts(fig.axes[3])[-1] == "y[0,1] = 1 + (-2) = -1"
+    with pytest.raises(ValueError, match=r"out_index \(3, 0\) is outside the output"):
+        draw.gather_figure(X, K, (3, 0), [], conv_transpose2d(np.array(X), np.array(K)))
+
+
 def test_placement_figure_has_the_four_panels_of_a_step():
     p = placements(X, K)
     fig = draw.placement_figure(p, 1)
@@ -111,7 +161,7 @@ def test_grids_and_images_side_by_side():
     fig = draw.images_side_by_side([np.zeros((4, 4)), np.ones((4, 4, 3))], ["grey", "rgb"])
     assert [ax.get_title() for ax in fig.axes] == ["grey", "rgb"]
     assert all(len(ax.images) == 1 for ax in fig.axes)
-    with pytest.raises(ValueError, match="one entry per image: 1 images, 2 titles"):
+    with pytest.raises(ValueError, match="one entry per image: 1 image, 2 titles"):
         draw.images_side_by_side([np.zeros((2, 2))], ["a", "b"])
     with pytest.raises(ValueError, match="one entry per array"):
         draw.grids_side_by_side([[[1]]], ["a", "b"])
@@ -122,4 +172,5 @@ def test_figures_are_not_left_open_in_pyplot():
     before = plt.get_fignums()
     draw.placement_figure(placements(X, K), 0)
     draw.images_side_by_side([np.zeros((2, 2))])
+    draw.gather_figure(X, K, (0, 0), gather(X, K, (0, 0)), np.zeros((3, 3), int))
     assert plt.get_fignums() == before

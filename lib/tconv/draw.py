@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .placements import Placements
+from .placements import Placements, Term
+from .player import count_text
 
 CELL = 0.42  # inches per grid cell
 SHADES = ["#ffffff", "#dbeafe", "#93c5fd", "#60a5fa", "#3b82f6"]  # overlap 0, 1, 2, 3, 4+
@@ -26,6 +27,8 @@ def _text(v, fmt: str | None) -> str:
     """A cell's number as text: integers plainly, floats with 3 significant digits."""
     if v is None:
         return ""
+    if isinstance(v, str):
+        return v
     if fmt is not None:
         return format(v, fmt)
     if isinstance(v, (int, np.integer)):
@@ -34,7 +37,7 @@ def _text(v, fmt: str | None) -> str:
 
 
 def grid(ax, array, title=None, highlight=(), shade=None, fmt=None, *, hatch=(), dashed=(),
-         fill=(), labels=True, write_counts=True):
+         fill=(), labels=True, write_counts=True, text=None, fontsize=10):
     """Draw a 2-D array as a grid of cells with its numbers; return ``ax``.
 
     ``highlight``: cells (r, c) outlined (e.g. the window being written); ``fill``: cells with
@@ -43,12 +46,19 @@ def grid(ax, array, title=None, highlight=(), shade=None, fmt=None, *, hatch=(),
     ``hatch``: cells hatched as cropped; ``dashed``: cells with a dashed border;
     ``labels``: row/column numbers on the axes; ``write_counts=False`` shades without writing
     the counts (when the cell's number already is the count). ``array`` may hold None for
-    blank cells.
+    blank cells, or strings. ``text``: an array of strings of the same shape written instead
+    of the numbers (a None entry keeps the cell's number), e.g. ``"0+2+2+0"``; ``fontsize``
+    is the size of the cells' text.
     """
     array = np.asarray(array)
     if array.ndim == 1:
         array = array[None, :]
     H, W = array.shape
+    if text is not None:
+        text = np.asarray(text, dtype=object)
+        if text.size != H * W or text.ndim > 2:
+            raise ValueError(f"text must have the shape of array, {(H, W)}, got {text.shape}")
+        text = text.reshape(H, W)
     counts = None if shade is None else np.asarray(shade).reshape(H, W)
     highlight, fill, hatch, dashed = map(set, (highlight, fill, hatch, dashed))
     for r in range(H):
@@ -61,8 +71,9 @@ def grid(ax, array, title=None, highlight=(), shade=None, fmt=None, *, hatch=(),
                 ax.add_patch(Rectangle((c + 0.06, r + 0.06), 0.88, 0.88, fill=False,
                                        edgecolor="#1b1b1b", linestyle="--", linewidth=1.2))
             dark = n >= len(SHADES) - 1 and (r, c) not in fill
-            ax.text(c + 0.5, r + 0.52, _text(array[r, c], fmt), ha="center", va="center",
-                    fontsize=10, family="monospace", color="white" if dark else "#1b1b1b",
+            v = array[r, c] if text is None or text[r, c] is None else str(text[r, c])
+            ax.text(c + 0.5, r + 0.52, _text(v, fmt), ha="center", va="center",
+                    fontsize=fontsize, family="monospace", color="white" if dark else "#1b1b1b",
                     weight="bold" if (r, c) in highlight or (r, c) in fill else "normal")
             if n > 0 and write_counts:
                 ax.text(c + 0.93, r + 0.08, str(n), ha="right", va="top", fontsize=6.5,
@@ -109,8 +120,8 @@ def grids_side_by_side(arrays, titles=None, fmt=None):
     arrays = [np.atleast_2d(np.asarray(a)) for a in arrays]
     titles = list(titles) if titles is not None else [None] * len(arrays)
     if len(titles) != len(arrays):
-        raise ValueError(f"titles must have one entry per array: {len(arrays)} arrays, "
-                         f"{len(titles)} titles")
+        raise ValueError(f"titles must have one entry per array: "
+                         f"{count_text(len(arrays), 'array')}, {count_text(len(titles), 'title')}")
     fig, axes = _figure([a.shape for a in arrays])
     for ax, a, t in zip(axes, arrays, titles, strict=True):
         grid(ax, a, t, fmt=fmt)
@@ -162,6 +173,57 @@ def all_placements_figure(p: Placements, fmt=None):
     return fig
 
 
+def _tag(k: int) -> str:
+    """The label pairing the k-th product's input and kernel cells: A, B, ..., Z, 27, 28 ..."""
+    return chr(ord("A") + k) if k < 26 else str(k + 1)
+
+
+def _sum_text(products, fmt) -> str:
+    """'0 + 2 + (-1)': the products as a sum, negative ones in parentheses."""
+    parts = [_text(v, fmt) for v in products]
+    return " + ".join(f"({t})" if t.startswith("-") else t for t in parts)
+
+
+def gather_figure(x, kernel, out_index, terms: list[Term], output, fmt=None):
+    """One output cell as a gather: input and kernel with the cells used marked, the products.
+
+    ``terms`` are :func:`tconv.placements.gather`'s terms for ``out_index`` = (r, c) and
+    ``output`` is the result (its cell is outlined, its value written as the sum). Each
+    product's input cell and kernel cell carry the same letter (A, B, ...), which also starts
+    its line in the products panel.
+    """
+    x, kernel, output = (np.atleast_2d(np.asarray(a)) for a in (x, kernel, output))
+    r, c = out_index
+    if not (0 <= r < output.shape[0] and 0 <= c < output.shape[1]):
+        raise ValueError(f"out_index {tuple(out_index)} is outside the output of shape "
+                         f"{output.shape}")
+    lines = [f"{_tag(k)}  x[{i},{j}] · k[{a},{b}] = {_text(t.value, fmt)} · "
+             f"{_text(t.weight, fmt)} = {_text(t.product, fmt)}"
+             for k, t in enumerate(terms) for (i, j), (a, b) in [(t.input_index, t.kernel_index)]]
+    total = _text(output[r, c], fmt)
+    lines.append(f"y[{r},{c}] = {_sum_text([t.product for t in terms], fmt)} = {total}" if terms
+                 else f"y[{r},{c}] = {total}: no product reaches this cell")
+    width = max(len(line) for line in lines) * 0.075 / CELL  # monospace 9 pt, in cells
+    height = 0.5 * len(lines) + 0.5
+    fig, axes = _figure([x.shape, kernel.shape, output.shape, (height, width)])
+    ax_x, ax_k, ax_y, ax_t = axes
+    grid(ax_x, x, "input x", fill=[t.input_index for t in terms], fmt=fmt)
+    grid(ax_k, kernel, "kernel k", fill=[t.kernel_index for t in terms], fmt=fmt)
+    grid(ax_y, output, f"output y, cell ({r},{c})", highlight=[(r, c)], fmt=fmt)
+    for k, t in enumerate(terms):
+        for ax, (i, j) in [(ax_x, t.input_index), (ax_k, t.kernel_index)]:
+            ax.text(j + 0.13, i + 0.11, _tag(k), ha="left", va="top", fontsize=7,
+                    weight="bold", color=OUTLINE)
+    ax_t.set_axis_off()
+    ax_t.set_title(count_text(len(terms), "product"), fontsize=10, pad=14, loc="left")
+    ax_t.set_xlim(0, 1)
+    ax_t.set_ylim(len(lines), 0)
+    for k, line in enumerate(lines):
+        ax_t.text(0, k + 0.5, line, ha="left", va="center", fontsize=9, family="monospace",
+                  weight="bold" if k == len(lines) - 1 else "normal", color="#1b1b1b")
+    return fig
+
+
 def overlap_figure(counts, title="overlap count"):
     """How many placements cover each cell: a 1-D or 2-D count map, shaded and written."""
     counts = np.atleast_2d(np.asarray(counts))
@@ -175,8 +237,8 @@ def images_side_by_side(images, titles=None, cmap="gray", size=3.0):
     images = [np.asarray(im) for im in images]
     titles = list(titles) if titles is not None else [None] * len(images)
     if len(titles) != len(images):
-        raise ValueError(f"titles must have one entry per image: {len(images)} images, "
-                         f"{len(titles)} titles")
+        raise ValueError(f"titles must have one entry per image: "
+                         f"{count_text(len(images), 'image')}, {count_text(len(titles), 'title')}")
     fig = new_figure((size * len(images), size + 0.4))
     axes = fig.subplots(1, len(images), squeeze=False)
     for ax, im, t in zip(axes[0], images, titles, strict=True):
