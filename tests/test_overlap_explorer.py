@@ -209,6 +209,13 @@ def test_image_grid_lays_out_rows_and_columns():
     assert fig.axes[0].get_title() == "x" and fig.axes[2].get_ylabel() == "b"
     with pytest.raises(ValueError, match="one row title per row"):
         image_grid(ims, ["a"], ["x", "y"])
+    shared = image_grid(ims, ["a", "b"], ["x", "y"], vmin=-2, vmax=2)
+    assert all(ax.images[0].get_clim() == (-2, 2) for ax in shared.axes)
+    assert fig.axes[2].images[0].get_clim() == (0, 1)  # otherwise each keeps its own range
+    fig = image_grid([[np.eye(3), None]], [None], [["only", ""]])
+    assert fig.axes[0].get_title() == "only" and not fig.axes[1].axison
+    with pytest.raises(ValueError, match="one title per column"):
+        image_grid(ims, ["a", "b"], [["x", "y"]])
 
 
 def test_spectrum_grid_rings_the_stride_frequencies():

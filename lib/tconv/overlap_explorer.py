@@ -191,27 +191,40 @@ def count_rows_figure(overlaps, titles):
     return fig
 
 
-def image_grid(images, row_titles, col_titles, *, size: float = 1.25, cmap: str = "gray"):
-    """Images in rows and columns, each scaled to its own range: a matplotlib Figure.
+def image_grid(images, row_titles, titles, *, size: float = 1.25, cmap: str = "gray",
+               vmin: float | None = None, vmax: float | None = None):
+    """Images in rows and columns: a matplotlib Figure.
 
-    ``images`` is a list of rows, each a list of 2-D arrays.
+    ``images`` is a list of rows, each a list of 2-D arrays (None leaves a slot empty).
+    ``titles`` is one title per column (shown above the first row), or a list of rows of
+    titles, one per image. ``row_titles`` label the rows (None or "" for no label). Each
+    image is shown on its own range of values unless ``vmin``/``vmax`` fix one for all.
     """
     rows = [list(r) for r in images]
-    if not rows or len(row_titles) != len(rows) or any(len(r) != len(col_titles) for r in rows):
-        raise ValueError(f"need one row title per row and one column title per column: "
-                         f"{len(rows)} rows, {len(row_titles)} row titles, "
-                         f"{len(col_titles)} column titles, rows of {[len(r) for r in rows]}")
-    fig = new_figure((size * len(col_titles) + 0.9, size * len(rows) + 0.35))
-    axes = fig.subplots(len(rows), len(col_titles), squeeze=False)
+    cols = len(rows[0]) if rows else 0
+    per_image = bool(titles) and isinstance(titles[0], (list, tuple))
+    shape_ok = (rows and len(row_titles) == len(rows) and all(len(r) == cols for r in rows)
+                and (len(titles) == len(rows) and all(len(t) == cols for t in titles)
+                     if per_image else len(titles) == cols))
+    if not shape_ok:
+        raise ValueError(f"need rows of equal length, one row title per row and one title per "
+                         f"column (or per image): rows of {[len(r) for r in rows]}, "
+                         f"{len(row_titles)} row titles, titles {titles!r}")
+    fig = new_figure((size * cols + 0.3, (size + 0.25) * len(rows) + 0.1))
+    axes = fig.subplots(len(rows), cols, squeeze=False)
     for i, row in enumerate(rows):
         for j, im in enumerate(row):
             ax = axes[i, j]
-            ax.imshow(np.asarray(im), cmap=cmap, interpolation="nearest")
+            if im is None:
+                ax.set_axis_off()
+                continue
+            ax.imshow(np.asarray(im), cmap=cmap, interpolation="nearest", vmin=vmin, vmax=vmax)
             ax.set_xticks([])
             ax.set_yticks([])
-            if i == 0:
-                ax.set_title(col_titles[j], fontsize=8)
-            if j == 0:
+            title = titles[i][j] if per_image else titles[j] if i == 0 else None
+            if title:
+                ax.set_title(title, fontsize=8)
+            if j == 0 and row_titles[i]:
                 ax.set_ylabel(row_titles[i], fontsize=8)
     return fig
 
