@@ -1,5 +1,5 @@
 """tconv.data: the pictures load as grey levels, patches are real windows, the shapes data set
-has the labels, areas and randomness it promises."""
+has the labels, levels, areas and randomness it promises."""
 
 from __future__ import annotations
 
@@ -72,17 +72,26 @@ def test_shape_masks_differ_by_kind():
 
 
 def test_shapes_dataset_labels_and_images_agree():
-    images, labels = data.shapes_dataset(30, size=32, rng=0)
-    assert images.shape == (30, 1, 32, 32) and images.dtype == np.float32
-    assert labels.shape == (30, 32, 32) and labels.dtype == np.int64
+    images, labels = data.shapes_dataset(40, size=32, rng=0)
+    assert images.shape == (40, 1, 32, 32) and images.dtype == np.float32
+    assert labels.shape == (40, 32, 32) and labels.dtype == np.int64
     assert set(np.unique(labels)) == {0, 1, 2, 3}
-    for image, label in zip(images[:, 0], labels, strict=True):
+    for k, level in enumerate(data.LEVELS):  # each class sits at its grey level, under noise
+        assert abs(images[:, 0][labels == k].mean() - level) < 0.03
+    for label in labels:
         assert (label > 0).any()  # at least one shape in every image
-        # shapes are brighter than the background (0.5-1 against 0-0.35) despite the noise
-        assert image[label > 0].mean() > image[label == 0].mean() + 0.1
         # shapes stay inside the image: no label on the outermost ring of pixels
         ring = np.concatenate([label[0], label[-1], label[:, 0], label[:, -1]])
         assert (ring == 0).all()
+
+
+def test_shapes_dataset_noise_has_the_asked_size():
+    images, labels = data.shapes_dataset(20, noise=0.2, rng=0)
+    background = images[:, 0][labels == 0]
+    # the background's level is jittered by at most 0.04 per image; the rest is the noise
+    assert 0.19 < background.std() < 0.21
+    clean, _ = data.shapes_dataset(5, noise=0, rng=0)
+    assert len(np.unique(clean[0])) <= 5  # background plus at most four flat shapes
 
 
 def test_shapes_dataset_is_seeded():
@@ -114,3 +123,4 @@ def test_shapes_dataset_checks_its_arguments(kwargs, error, match):
 def test_unknown_shape_kind_is_named():
     with pytest.raises(ValueError, match="kind must be one of"):
         data.shape_mask("hexagon", 8, (4, 4), 2, 0)
+    assert data.SHAPES == ("disc", "square", "triangle")

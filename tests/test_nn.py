@@ -304,6 +304,41 @@ def test_icnr_starts_as_convolution_then_nearest_upsampling(r):
     np.testing.assert_allclose(shuffled, nearest, atol=1e-12)
 
 
+@pytest.mark.parametrize("r, k, p", [(2, 3, 1), (3, 3, 1), (2, 1, 0), (2, 3, 0), (3, 2, 1)])
+def test_subpixel_convolution_is_a_transposed_convolution(r, k, p):
+    w = randn(2 * r * r, 3, k, k)
+    x = randn(2, 3, 4, 5, seed=1)
+    shuffled = tconv.pixel_shuffle(tconv.conv2d(x, w, padding=p), r)
+    kernel = nn.subpixel_as_transposed(w, r)
+    assert kernel.shape == (3, 2, r * k, r * k)
+    transposed = tconv.conv_transpose2d(x, kernel, stride=r, padding=r * (k - 1 - p))
+    np.testing.assert_allclose(transposed, shuffled, atol=1e-12)
+
+
+def test_kaiming_normal_has_variance_two_over_fan_in():
+    conv = nn.kaiming_normal(nn.Conv2d(64, 64, 3, dtype=F64), rng=0)
+    assert conv.weight.data.std() == pytest.approx(np.sqrt(2 / (64 * 9)), rel=0.02)
+    assert np.all(conv.bias.data == 0)
+    up = nn.kaiming_normal(nn.ConvTranspose2d(64, 64, 4, stride=2, dtype=F64), rng=0)
+    # each output of a stride-2, 4×4 transposed convolution sums 64 · 16 / 4 products
+    assert up.weight.data.std() == pytest.approx(np.sqrt(2 / (64 * 4)), rel=0.02)
+    with pytest.raises(TypeError, match="layer must be a Conv2d or ConvTranspose2d"):
+        nn.kaiming_normal(nn.ReLU())
+
+
+def test_segnet_learned_decoders_start_as_bilinear_upsampling():
+    x = np.random.default_rng(0).random((2, 1, 16, 16)).astype(np.float32)
+    bilinear = nn.SegNet("bilinear", rng=0).forward(x)
+    inner = (..., slice(4, -4), slice(4, -4))  # away from the border, where bilinear clamps
+    np.testing.assert_allclose(nn.SegNet("transposed", rng=0).forward(x)[inner],
+                               bilinear[inner], atol=1e-5)
+    skip = nn.SegNet("skip", rng=0)
+    y = skip.forward(x)
+    scores = skip.score.forward(skip.enc3.forward(skip.enc2.forward(skip.enc1.forward(x))))
+    twice = tconv.upsample_bilinear(tconv.upsample_bilinear(scores, 2), 2)
+    np.testing.assert_allclose(y[inner], twice[inner], atol=1e-5)
+
+
 @pytest.mark.parametrize("size, s", [(1, 2), (5, 2), (4, 3)])
 def test_bilinear_matrix_is_the_map(size, s):
     x = randn(size)

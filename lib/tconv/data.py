@@ -87,18 +87,19 @@ def downsample_box(input, factor):
 # A segmentation data set of shapes
 # ---------------------------------------------------------------------------------------
 
-CLASS_NAMES = ("background", "disc", "square", "triangle")
+SHAPES = ("disc", "square", "triangle")
+CLASS_NAMES = ("background", "dim", "medium", "bright")
+LEVELS = (0.1, 0.35, 0.6, 0.85)  # the mean grey level of each class
 
 
 def shape_mask(kind: str, size: int, centre, radius: float, angle: float) -> np.ndarray:
     """Pixels of one shape on a ``size×size`` grid: bool (size, size).
 
     ``kind`` is ``"disc"``, ``"square"`` or ``"triangle"``; ``centre`` is ``(row, col)`` and
-    ``angle`` a rotation in radians. Every kind has the area of a disc of ``radius``, so the
-    size of a shape does not give its class away.
+    ``angle`` a rotation in radians. Every kind has the area of a disc of ``radius``.
     """
-    if kind not in CLASS_NAMES[1:]:
-        raise ValueError(f"kind must be one of {CLASS_NAMES[1:]}, got {kind!r}")
+    if kind not in SHAPES:
+        raise ValueError(f"kind must be one of {SHAPES}, got {kind!r}")
     r = np.arange(size) + 0.5 - centre[0]  # pixel centres relative to the shape's centre
     c = np.arange(size) + 0.5 - centre[1]
     r, c = np.meshgrid(r, c, indexing="ij")
@@ -120,13 +121,16 @@ def shape_mask(kind: str, size: int, centre, radius: float, angle: float) -> np.
     return inside
 
 
-def shapes_dataset(n, size=32, max_shapes=3, noise=0.08, rng=None):
-    """``n`` noisy images of discs, squares and triangles with per-pixel labels.
+def shapes_dataset(n, size=32, max_shapes=4, noise=0.2, rng=None):
+    """``n`` noisy images of shapes and their per-pixel labels.
 
-    Returns ``images`` float32 (n, 1, size, size) and ``labels`` int64 (n, size, size) with
-    values indexing :data:`CLASS_NAMES`. Each image holds 1 to ``max_shapes`` shapes of random
-    kind, position, rotation, brightness and size (all kinds of one size have the same area),
-    that do not overlap and stay inside the image; brightness does not give the class away.
+    Returns ``images`` float32 (n, 1, size, size) and ``labels`` int64 (n, size, size), the
+    values indexing :data:`CLASS_NAMES`. Each image holds 1 to ``max_shapes`` shapes (discs,
+    squares or triangles of random size, place and rotation) that do not overlap and stay
+    inside the image. A shape's class is its grey level (:data:`LEVELS`, the background's
+    too, each jittered by ±0.04), hidden under Gaussian noise of standard deviation ``noise``:
+    with the default 0.2 a single pixel is often closer to a neighbouring level than to its
+    own, so the class of a pixel is only clear from the pixels around it.
     """
     n = as_int(n, "n", minimum=1)
     size = as_int(size, "size", minimum=8)
@@ -137,22 +141,22 @@ def shapes_dataset(n, size=32, max_shapes=3, noise=0.08, rng=None):
     images = np.empty((n, 1, size, size), dtype=np.float32)
     labels = np.zeros((n, size, size), dtype=np.int64)
     for i in range(n):
-        image = np.full((size, size), rng.uniform(0.0, 0.35))  # the background's grey
+        image = np.full((size, size), LEVELS[0] + rng.uniform(-0.04, 0.04))
         wanted = rng.integers(1, max_shapes + 1)
         placed = []  # (centre, reach) of the shapes drawn so far
         for _ in range(50 * wanted):  # a few tries for each shape to find a free place
             if len(placed) == wanted:
                 break
-            radius = rng.uniform(0.11, 0.18) * size
+            radius = rng.uniform(0.14, 0.24) * size
             reach = 1.6 * radius  # the triangle's corners are the furthest: 1.56 radius
             centre = rng.uniform(reach, size - reach, 2)
-            if any(np.hypot(*(centre - c)) < reach + r + 1 for c, r in placed):
+            if any(np.hypot(*(centre - c)) < reach + r for c, r in placed):
                 continue
             placed.append((centre, reach))
-            label = int(rng.integers(1, len(CLASS_NAMES)))
-            mask = shape_mask(CLASS_NAMES[label], size, centre, radius,
+            mask = shape_mask(SHAPES[rng.integers(len(SHAPES))], size, centre, radius,
                               angle=rng.uniform(0, 2 * np.pi))
-            image[mask] = rng.uniform(0.5, 1.0)
+            label = int(rng.integers(1, len(CLASS_NAMES)))
+            image[mask] = LEVELS[label] + rng.uniform(-0.04, 0.04)
             labels[i][mask] = label
         images[i, 0] = image + noise * rng.standard_normal((size, size))
     return images, labels

@@ -365,16 +365,21 @@ def _check_groups(groups, in_channels: int, out_channels: int) -> int:
 class SegNet(Module):
     """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> scores (N, K, H, W).
 
-    The encoder halves the resolution twice with strided convolutions (H -> H/2 -> H/4); the
-    decoder doubles it twice. ``decoder`` picks how it upsamples:
+    The encoder halves the resolution twice with strided convolutions (H -> H/2 -> H/4) and
+    scores every class at H/4 with a 1×1 convolution. The decoder brings the scores back to
+    H×W; ``decoder`` picks how (the designs of FCN, Long et al. 2015):
 
-    - ``"nearest"`` / ``"bilinear"``: fixed upsampling, then a 3×3 convolution (resize-conv);
-    - ``"transposed"``: a learned 4×4 transposed convolution with stride 2;
-    - ``"skip"``: the same, and each decoder stage also sees the encoder's features of its
-      resolution, concatenated along the channels (U-Net style).
+    - ``"nearest"`` / ``"bilinear"``: fixed upsampling by 4, nothing to learn;
+    - ``"transposed"``: a learned transposed convolution (kernel 8, stride 4), initialised
+      to bilinear upsampling of each class's scores;
+    - ``"skip"``: two learned ×2 transposed convolutions (kernel 4, stride 2, initialised
+      bilinear); after each, the scores are concatenated with the encoder's features of the
+      same resolution and a 1×1 convolution mixes them back into K scores. It starts as
+      bilinear upsampling of the scores (the features' weights start at zero) and learns how
+      much of the sharper, earlier features to use.
 
-    A 1×1 convolution turns the last features into ``num_classes`` scores per pixel. H and W
-    must be divisible by 4.
+    Layers followed by a ReLU start from :func:`kaiming_normal`. H and W must be divisible
+    by 4.
     """
 
     DECODERS = ("nearest", "bilinear", "transposed", "skip")
@@ -385,16 +390,32 @@ class SegNet(Module):
             raise ValueError(f"decoder must be one of {self.DECODERS}, got {decoder!r}")
         self.decoder = decoder
         c = as_int(width, "width", minimum=1)
+        K = as_int(num_classes, "num_classes", minimum=1)
         rng = np.random.default_rng(rng)
         kw = {"rng": rng, "dtype": dtype}
         self.enc1 = Sequential(Conv2d(in_channels, c, 3, padding=1, **kw), ReLU())
         self.enc2 = Sequential(Conv2d(c, 2 * c, 3, stride=2, padding=1, **kw), ReLU())
-        self.enc3 = Sequential(Conv2d(2 * c, 4 * c, 3, stride=2, padding=1, **kw), ReLU())
-        skip = decoder == "skip"
-        self.up1 = _up(decoder, 4 * c, 2 * c, kw)
-        self.up2 = _up(decoder, 2 * c + (2 * c if skip else 0), c, kw)
-        self.head = Conv2d(c + (c if skip else 0), num_classes, 1, **kw)
-        self.cat2, self.cat1 = (Concat(), Concat()) if skip else (None, None)
+        self.enc3 = Sequential(Conv2d(2 * c, 4 * c, 3, stride=2, padding=1, **kw), ReLU(),
+                               Conv2d(4 * c, 4 * c, 3, padding=1, **kw), ReLU())
+        for layer in (self.enc1[0], self.enc2[0], self.enc3[0], self.enc3[2]):
+            kaiming_normal(layer, rng)
+        self.score = Conv2d(4 * c, K, 1, **kw)  # class scores at a quarter of the resolution
+        if decoder in ("nearest", "bilinear"):
+            self.up = Upsample(4, decoder)
+        elif decoder == "transposed":
+            self.up = ConvTranspose2d(K, K, 8, stride=4, padding=2, bias=False, **kw)
+            self.up.weight.data[...] = bilinear_weight(K, 8)
+        else:
+            self.up2 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
+            self.up1 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
+            self.cat2, self.cat1 = Concat(), Concat()
+            self.mix2 = Conv2d(K + 2 * c, K, 1, **kw)
+            self.mix1 = Conv2d(K + c, K, 1, **kw)
+            for up, mix in ((self.up2, self.mix2), (self.up1, self.mix1)):
+                up.weight.data[...] = bilinear_weight(K, 4)
+                mix.weight.data[...] = 0  # pass the scores through, ignore the features ...
+                mix.weight.data[np.arange(K), np.arange(K)] = 1
+                mix.bias.data[...] = 0  # ... until training finds them useful
 
     def forward(self, x):
         x = _check_input(x, self.enc1[0].in_channels, "SegNet")
@@ -402,35 +423,21 @@ class SegNet(Module):
             raise ValueError(f"input height and width must be divisible by 4, got {x.shape}")
         e1 = self.enc1.forward(x)  # (N, c, H, W)
         e2 = self.enc2.forward(e1)  # (N, 2c, H/2, W/2)
-        d = self.up1.forward(self.enc3.forward(e2))  # (N, 2c, H/2, W/2)
-        if self.cat2:
-            d = self.cat2.forward(d, e2)
-        d = self.up2.forward(d)  # (N, c, H, W)
-        if self.cat1:
-            d = self.cat1.forward(d, e1)
-        return self.head.forward(d)
+        scores = self.score.forward(self.enc3.forward(e2))  # (N, K, H/4, W/4)
+        if self.decoder != "skip":
+            return self.up.forward(scores)
+        s2 = self.mix2.forward(self.cat2.forward(self.up2.forward(scores), e2))  # H/2
+        return self.mix1.forward(self.cat1.forward(self.up1.forward(s2), e1))  # H
 
     def backward(self, grad_output):
-        g = self.head.backward(grad_output)
-        if self.cat1:
-            g, g_e1 = self.cat1.backward(g)
-        g = self.up2.backward(g)
-        if self.cat2:
-            g, g_e2 = self.cat2.backward(g)
-        g = self.enc3.backward(self.up1.backward(g))
-        if self.cat2:  # e2 fed two paths: the gradients from both add up
-            g = g + g_e2
-        g = self.enc2.backward(g)
-        if self.cat1:
-            g = g + g_e1
-        return self.enc1.backward(g)
-
-
-def _up(decoder: str, c_in: int, c_out: int, kw: dict) -> Sequential:
-    """One decoder stage that doubles the resolution, followed by a ReLU."""
-    if decoder in ("nearest", "bilinear"):
-        return Sequential(Upsample(2, decoder), Conv2d(c_in, c_out, 3, padding=1, **kw), ReLU())
-    return Sequential(ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, **kw), ReLU())
+        if self.decoder != "skip":
+            g = self.score.backward(self.up.backward(grad_output))
+            return self.enc1.backward(self.enc2.backward(self.enc3.backward(g)))
+        g, g_e1 = self.cat1.backward(self.mix1.backward(grad_output))
+        g, g_e2 = self.cat2.backward(self.mix2.backward(self.up1.backward(g)))
+        g = self.enc3.backward(self.score.backward(self.up2.backward(g)))
+        g = self.enc2.backward(g + g_e2)  # e2 fed two paths: their gradients add up
+        return self.enc1.backward(g + g_e1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -580,6 +587,29 @@ class Adam:
 # ---------------------------------------------------------------------------------------
 
 
+def kaiming_normal(layer, rng=None):
+    """He initialisation for a layer followed by a ReLU: weight ~ N(0, 2/fan_in), bias 0.
+
+    ``fan_in`` counts the products summed into one output value: ``C_in/groups·kH·kW`` for a
+    :class:`Conv2d`, and ``C_in/groups·kH·kW/(sH·sW)`` on average for a
+    :class:`ConvTranspose2d`, whose kernel copies overlap about ``kH·kW/(sH·sW)`` times. The
+    variance 2/fan_in keeps the size of the activations steady through a stack of ReLU
+    layers (He et al. 2015). Changes ``layer`` in place and returns it.
+    """
+    if not isinstance(layer, (Conv2d, ConvTranspose2d)):
+        raise TypeError(f"layer must be a Conv2d or ConvTranspose2d, got {type(layer).__name__}")
+    rng = np.random.default_rng(rng)
+    w = layer.weight.data
+    kH, kW = w.shape[2:]
+    fan_in = layer.in_channels // layer.groups * kH * kW
+    if isinstance(layer, ConvTranspose2d):
+        fan_in = max(fan_in / (layer.stride[0] * layer.stride[1]), 1.0)
+    w[...] = rng.normal(0.0, np.sqrt(2 / fan_in), w.shape)
+    if layer.bias is not None:
+        layer.bias.data[...] = 0
+    return layer
+
+
 def bilinear_kernel(kernel_size) -> np.ndarray:
     """The kernel that makes a transposed convolution upsample bilinearly: (k, k).
 
@@ -617,6 +647,26 @@ def icnr(weight, upscale_factor) -> np.ndarray:
         raise ValueError(f"weight's output channels ({w.shape[0]}) must be divisible by "
                          f"upscale_factor² ({r}² = {r * r})")
     return np.repeat(w[:: r * r], r * r, axis=0)
+
+
+def subpixel_as_transposed(weight, upscale_factor) -> np.ndarray:
+    """The transposed-convolution kernel of a sub-pixel convolution: -> (C_in, C, r·kH, r·kW).
+
+    ``weight`` (C·r², C_in, kH, kW) is a convolution followed by ``pixel_shuffle(·, r)``. The
+    same map is one transposed convolution with stride r, this kernel and padding
+    ``r·(k - 1 - p)`` (p the convolution's padding): ``pixel_shuffle(conv2d(x, w, padding=p),
+    r) == conv_transpose2d(x, K, stride=r, padding=r*(k-1-p))``. Output phase (a, b) of the
+    shuffle reads kernel cells ``a + r·i, b + r·j``, with the small kernel turned by 180°.
+    """
+    w = as_array(weight, "weight")
+    check_ndim(w, "weight", (4,), "(C·r², C_in, kH, kW)")
+    r = as_int(upscale_factor, "upscale_factor", minimum=1)
+    if w.shape[0] % (r * r):
+        raise ValueError(f"weight's output channels ({w.shape[0]}) must be divisible by "
+                         f"upscale_factor² ({r}² = {r * r})")
+    C, (C_in, kH, kW) = w.shape[0] // (r * r), w.shape[1:]
+    phases = w.reshape(C, r, r, C_in, kH, kW)[..., ::-1, ::-1]  # (c, a, b, ci, i, j), turned
+    return phases.transpose(3, 0, 4, 1, 5, 2).reshape(C_in, C, kH * r, kW * r)
 
 
 # ---------------------------------------------------------------------------------------
