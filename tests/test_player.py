@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import matplotlib
 import pytest
 from tconv.player import (
+    PLAYER_CSS,
     PLAYER_JS,
     chooser_index,
     chooser_player,
@@ -178,6 +179,19 @@ def _chooser(**kw):
     frames = [f"<i>{c['method']}-{c['factor']}</i>" for c in combos]
     captions = [f"{c['method']} x{c['factor']}" for c in combos]
     return chooser_player(PARAMS, frames, captions, "Pick", **kw)
+
+
+def test_dark_theme_backdrop_is_cleared_only_behind_players_and_error_boxes():
+    # pydata's dark theme gives every HTML cell output a light backdrop with padding; a player
+    # brings its own background, so its CSS removes the backdrop there, and only there
+    rules = re.findall(r"([^{}]*)\{background:none;padding:0\}", PLAYER_CSS)
+    assert len(rules) == 1
+    selectors = rules[0].split(",")
+    assert all(sel.startswith("html[data-theme=dark] ") and "div.cell_output" in sel
+               for sel in selectors)
+    assert {sel.rsplit(":has(> ", 1)[1] for sel in selectors} == {"div.tconv-player)",
+                                                                   "div.tconv-error)"}
+    assert PLAYER_CSS in error_box("bad")
 
 
 def test_count_text_puts_the_noun_in_the_plural_unless_the_count_is_one():

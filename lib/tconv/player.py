@@ -68,6 +68,11 @@ PLAYER_CSS = PALETTE_CSS + (
     ".tconv-error{background:var(--tc-err);color:var(--tc-errfg);border:2px solid "
     "var(--tc-errfg);border-radius:6px;padding:.6em .8em;margin:1em 0;"
     "font:14px/1.4 system-ui,sans-serif}"
+    # The book's dark theme puts a light backdrop (with padding) behind every HTML output, for
+    # outputs drawn for a white page; a player has its own background, so it needs none.
+    + ",".join(f"html[data-theme=dark] .bd-content div.cell_output div.output.text_html:has(> {s})"
+               for s in ("div.tconv-player", "div.tconv-error"))
+    + "{background:none;padding:0}"
 )
 """The players' own CSS (layout, controls, focus, error box), palette included."""
 
