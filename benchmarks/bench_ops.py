@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import statistics
+import time
 import timeit
 
 import numpy as np
@@ -38,13 +39,13 @@ DECODER = [
 ]
 
 
-def paired_times(ours, baseline, repeat: int) -> tuple[float, float, float]:
+def paired_times(ours, baseline, repeat: int, timer=time.perf_counter):
     """Median seconds per call of each, and the median of their per-repeat ratios.
 
     The two are timed alternately (timeit, enough calls to last ~0.05 s), so a burst of load
     from other processes hits both sides of a ratio alike.
     """
-    timers = [timeit.Timer(ours), timeit.Timer(baseline)]
+    timers = [timeit.Timer(ours, timer=timer), timeit.Timer(baseline, timer=timer)]
     numbers = [max(1, int(0.05 / max(t.timeit(1), 1e-6))) for t in timers]  # also warms up
     t_ours, t_base = [], []
     for _ in range(repeat):
@@ -112,6 +113,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="timings per case (median taken)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for numpy's BLAS and torch (default: BLAS's own count)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time by this process's CPU time instead of the wall clock: steadier "
+                             "when other processes share the cores, meaningful with --threads 1")
     args = parser.parse_args()
     if args.threads is not None:
         threadpool_limits(args.threads, user_api="blas")
@@ -135,10 +139,13 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     ratios: dict[str, list[float]] = {}
-    print(f"load average before: {os.getloadavg()[0]:.2f} (other processes share the cores)")
+    print(f"timer: {'CPU time of this process' if args.cpu_time else 'wall clock'}; "
+          f"load average before: {os.getloadavg()[0]:.2f}")
     print(f"\n{'op':<17} {'layer (float32)':<34} {'tconv ms':>9} {base + ' ms':>9} {'ratio':>6}")
     for op, label, ours, baseline in cases(rng):
-        t_ours, t_base, ratio = paired_times(ours, baseline, args.repeat if torch else 1)
+        t_ours, t_base, ratio = paired_times(ours, baseline, args.repeat if torch else 1,
+                                             time.process_time if args.cpu_time else
+                                             time.perf_counter)
         ratios.setdefault(op, []).append(ratio)
         print(f"{op:<17} {label:<34} {1e3 * t_ours:9.2f} {1e3 * t_base:9.2f} {ratio:6.2f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
