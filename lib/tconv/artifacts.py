@@ -342,9 +342,9 @@ def log_power_spectrum(image) -> np.ndarray:
 def artifact_score(image, period, margin=0) -> float:
     """Share of the image's energy at the stride-period frequencies (zero excluded), in [0, 1].
 
-    The image is first cropped by :func:`crop_for_period`. 0 means no periodic pattern of
-    that period; 1 means nothing but one (the mean included in the total, so a constant
-    image scores 0).
+    The image is first cropped by ``crop_for_period``. 0 means no periodic pattern of that
+    period; 1 means nothing but one (the mean counts in the total, so a constant image
+    scores 0).
     """
     x = crop_for_period(image, period, margin).astype(np.float64)
     power = np.abs(np.fft.fft2(x)) ** 2

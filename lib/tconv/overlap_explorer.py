@@ -24,21 +24,23 @@ from .widgets import ChooserView
 # ---------------------------------------------------------------------------------------
 
 EXPLORER_CSS = (
-    ".tco{display:flex;flex-direction:column;gap:.35em;color:var(--tc-fg);"
+    ".tco{display:flex;flex-direction:column;align-items:flex-start;gap:.35em;color:var(--tc-fg);"
     "font:13px/1.3 system-ui,sans-serif}"
     ".tco .pt{font-size:85%;color:var(--tc-mute);margin-top:.3em}"
     ".tco table{margin:0;border-collapse:collapse;font:12px/1 ui-monospace,Menlo,Consolas,"
     "monospace;font-variant-numeric:tabular-nums}"
     ".tco td{border:1px solid var(--tc-line);min-width:1.6em;height:1.6em;padding:0 .15em;"
     "text-align:center;vertical-align:middle;box-sizing:border-box;"
-    "background-color:var(--tc-bg);color:var(--tc-fg)}"
-    + "".join(f".tco .q{i},.tco .b{i}{{background-color:var(--tc-n{i})}}" for i in range(1, 5))
+    "background-color:var(--tc-n4);color:var(--tc-fg)}"
+    ".tco .q0,.tco .b0{background-color:var(--tc-bg)}"
+    + "".join(f".tco .q{i},.tco .b{i}{{background-color:var(--tc-n{i})}}" for i in range(1, 4))
+    + ".tco .b4{background-color:var(--tc-n4)}"
     + ".tco [class^=b]{background-image:repeating-linear-gradient(135deg,transparent 0 3px,"
     "var(--tc-hatch) 3px 5px);font-style:italic;text-decoration:underline dotted}"
     ".tco td.x{border:none;background:none;color:var(--tc-mute)}"
 )
-"""CSS of the explorer's count tables: shading by count (q0..q4 interior, b0..b4 border
-cells, which are also hatched, italic and underlined)."""
+"""CSS of the explorer's count tables: shading by count (q0..q4 interior cells, q4 being
+the default, b0..b4 border cells, which are also hatched, italic and underlined)."""
 
 NOTE = ("Each cell shows how many products of an input cell and a kernel cell add up there "
         "(through a stack: how many paths lead there); darker cells get more. "
@@ -62,7 +64,8 @@ def count_table_html(count, interior, max_cols: int | None = None) -> str:
             n = int(count[r, c])
             level = 0 if n == 0 else max(1, round(4 * n / top))
             cls = ("q" if interior[r, c] else "b") + str(level)
-            cells.append(f"<td>{n}" if cls == "q0" else f"<td class={cls}>{n}")
+            # the most common cell, an interior one at the top level, needs no class
+            cells.append(f"<td>{n}" if cls == "q4" else f"<td class={cls}>{n}")
         if cut:
             cells.append("<td class=x>…")
         rows.append("<tr>" + "".join(cells))
@@ -107,16 +110,18 @@ class OverlapExplorer(ChooserView):
 
     def __init__(self, kernel_sizes=(2, 3, 4, 5, 6), strides=(2, 3), paddings=(0, 1),
                  layers=(1, 2, 3), title: str | None = None, *, initial=None,
-                 max_cols: int = 48, window: int = 10):
+                 max_cols: int = 40, window: int = 9):
         self.max_cols = as_int(max_cols, "max_cols", minimum=4)
         self.window = as_int(window, "window", minimum=2)
         params = {"kernel_size": list(kernel_sizes), "stride": list(strides),
                   "padding": list(paddings), "layers": list(layers)}
         labels = {"kernel_size": "Kernel size k", "stride": "Stride s", "padding": "Padding p",
                   "layers": "Layers"}
-        initial = {"kernel_size": 3, "stride": 2, "padding": 0, "layers": 1} | dict(
-            initial or {})
-        initial = {name: value for name, value in initial.items() if value in params[name]}
+        # the usual first view where it is offered (the first choice otherwise); settings the
+        # caller asks for are checked by ChooserView
+        usual = {"kernel_size": 3, "stride": 2, "padding": 0, "layers": 1}
+        initial = {name: value for name, value in usual.items()
+                   if value in params[name]} | dict(initial or {})
         super().__init__(params, self._render, title or "Overlap explorer", labels=labels,
                          initial=initial, note=NOTE, css=EXPLORER_CSS)
 
