@@ -18,7 +18,7 @@ LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
-	@echo "make test           the whole suite: unit tests, notebooks, book build, browser"
+	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
 	@echo "make lab            JupyterLab on chapters/ with live widgets"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
@@ -46,6 +46,7 @@ book: $(STAMP)
 # Each stage runs even when an earlier one failed; the target fails if any stage failed.
 test: $(STAMP)
 	@status=0; \
+	$(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory test-fast || status=1; \
 	$(MAKE) --no-print-directory test-notebooks || status=1; \
 	$(MAKE) --no-print-directory test-book || status=1; \
