@@ -314,3 +314,17 @@ def test_conv1d_sums_bare_correlations_over_channels(case):
             expected = sum(tconv.conv1d(x[n, c], w[o, c], **kw) for c in range(x.shape[1]))
             np.testing.assert_array_equal(y[n, o], expected)
     np.testing.assert_array_equal(tconv.conv1d(x[0], w, **kw), y[0])  # unbatched (C, L)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (1, 1), (2, 0), (2, 1)])
+def test_views_with_odd_strides_are_read_correctly(stride, padding):
+    # reversed, transposed and broadcast (read-only) inputs are not contiguous arrays
+    rng = np.random.default_rng(2)
+    x = rng.integers(-5, 6, (3, 2, 7, 6)).transpose(1, 0, 3, 2)[..., ::-1]  # (2, 3, 6, 7)
+    w = np.broadcast_to(rng.integers(-5, 6, (1, 3, 3, 3)), (4, 3, 3, 3))
+    kw = dict(stride=stride, padding=padding)
+    xc, wc = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    np.testing.assert_array_equal(tconv.conv2d(x, w, **kw), conv2d_loop(xc, wc, **kw))
+    wt = np.broadcast_to(rng.integers(-5, 6, (3, 1, 3, 3)), (3, 2, 3, 3))
+    np.testing.assert_array_equal(tconv.conv_transpose2d(x, wt, **kw),
+                                  conv_transpose2d_loop(xc, np.ascontiguousarray(wt), **kw))
