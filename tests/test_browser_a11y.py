@@ -1,0 +1,141 @@
+"""Accessibility of the built book: axe-core in every page, in the light and the dark theme.
+
+axe-core (from the npm registry, bundled by the ``axe-playwright-python`` wheel pinned in
+requirements.txt) is injected into each page served by ``browser_support``; no page may have
+a serious or critical violation. Every image must carry a real description in ``alt``.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from browser_support import SITE_PAGES, toc_docnames
+
+pytest_plugins = ["browser_support"]
+
+DOCNAMES = toc_docnames()
+BLOCKING_IMPACTS = ("serious", "critical")
+# Every rule in the light theme; in the dark one only what the theme changes: colours.
+THEMES = {"light": None, "dark": ["color-contrast"]}
+
+
+def axe_script() -> str:
+    """The text of axe.min.js shipped inside the axe-playwright-python wheel."""
+    package = pytest.importorskip(
+        "axe_playwright_python", reason="axe-playwright-python is not installed (requirements.txt)"
+    )
+    return (Path(package.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def set_theme(page, theme: str) -> None:
+    """Switch the pydata theme the way its own button does, and let the styles settle."""
+    page.evaluate(
+        """theme => {
+            document.documentElement.dataset.mode = theme;
+            document.documentElement.dataset.theme = theme;
+        }""",
+        theme,
+    )
+    page.wait_for_timeout(400)  # the theme fades its colours in
+
+
+def axe_violations(page, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's violations on the open page (all rules, or only these), injected once."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_script())
+    options = {"resultTypes": ["violations"]}
+    if rules:
+        options["runOnly"] = {"type": "rule", "values": rules}
+    results = page.evaluate("options => axe.run(document, options)", options)
+    return results["violations"]
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} elements)")
+        for node in v["nodes"][:5]:
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {node['target']}: {summary[:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("docname", DOCNAMES + [p for p in SITE_PAGES if p != "index"])
+def test_no_serious_or_critical_axe_violation(visit, docname):
+    page = visit(docname)
+    for theme, rules in THEMES.items():
+        set_theme(page.page, theme)
+        violations = axe_violations(page.page, rules)
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        assert blocking == [], f"{docname}, {theme} theme:\n{describe(blocking)}"
+
+
+def test_axe_finds_a_planted_violation(visit):
+    """The check can fail: an unlabelled image button is a critical violation for axe."""
+    page = visit(DOCNAMES[0])
+    page.page.evaluate(
+        """() => {
+            const button = document.createElement('button');
+            button.id = 'planted';
+            button.appendChild(document.createElement('span'));
+            document.querySelector('main').appendChild(button);
+        }"""
+    )
+    ids = {v["id"] for v in axe_violations(page.page) if v["impact"] in BLOCKING_IMPACTS}
+    assert "button-name" in ids
+
+
+# --- alt text, read from the built HTML -----------------------------------------------------
+
+FILENAME_LIKE = re.compile(r"(^|/)[^\s/]+\.(png|jpe?g|svg|gif|webp)$", re.IGNORECASE)
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+
+
+def images_of(html: str) -> list[dict[str, str | None]]:
+    parser = _Images()
+    parser.feed(html)
+    return parser.images
+
+
+def bad_alt(image: dict[str, str | None]) -> str | None:
+    """Why this image's alt text is not a description, or None when it is one."""
+    alt = (image.get("alt") or "").strip()
+    if image.get("role") == "presentation" or image.get("aria-hidden") == "true":
+        return None
+    if not alt:
+        return "no alt text"
+    if FILENAME_LIKE.search(alt):
+        return f"alt text is a file name ({alt!r})"
+    return None
+
+
+def test_alt_check_rejects_missing_and_filename_alts():
+    assert bad_alt({"src": "a.png"}) == "no alt text"
+    assert bad_alt({"src": "a.png", "alt": "  "}) == "no alt text"
+    assert bad_alt({"src": "a.png", "alt": "../_images/abc123.png"}).startswith("alt text is")
+    assert bad_alt({"src": "a.png", "alt": "A 3×3 grid of counts"}) is None
+
+
+def test_every_image_in_the_book_has_alt_text(book_html):
+    problems = []
+    pages = sorted(p for p in book_html.glob("**/*.html") if "_static" not in p.parts)
+    assert pages
+    for path in pages:
+        for image in images_of(path.read_text(encoding="utf-8")):
+            reason = bad_alt(image)
+            if reason:
+                src = (image.get("src") or "")[:80]
+                problems.append(f"{path.relative_to(book_html)}: <img src={src!r}>: {reason}")
+    assert problems == []
