@@ -13,6 +13,8 @@ import tconv
 from conftest import conv_cases, pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tconv.conv import _conv_args
+from tconv.grad import _weight_grad_im2col, _weight_grad_phases
 
 EXAMPLES = settings(max_examples=40, deadline=None)
 
@@ -62,6 +64,16 @@ def test_input_gradient_is_the_transposed_convolution(case, seed):
                                     pair(kw["padding"]), pair(kw["dilation"]), strict=True))
     np.testing.assert_array_equal(
         gx, tconv.conv_transpose2d(gy, w, output_padding=output_padding, **kw))
+
+
+@EXAMPLES
+@given(conv_cases(), st.integers(0, 2**32 - 1))
+def test_both_weight_gradient_paths_agree(case, seed):
+    # conv2d_backward picks im2col or the input's phases by shape; both must be exact
+    a = _conv_args(case.x, case.w, None, **case.kwargs)
+    gy = np.random.default_rng(seed).integers(-5, 6, (case.x.shape[0], case.w.shape[0],
+                                                      *a.out_size))
+    np.testing.assert_array_equal(_weight_grad_phases(gy, a), _weight_grad_im2col(gy, a))
 
 
 @EXAMPLES

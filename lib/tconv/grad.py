@@ -5,7 +5,8 @@ For ``y = conv2d(x, w, b)`` and a loss with gradient ``grad_output = dL/dy``:
 - ``dL/dx`` is the transposed convolution of ``grad_output`` with the same weight: each input
   cell fed every output cell its kernel window covered, so each output gradient flows back
   through that window (the "backward strided convolution" name of the operation);
-- ``dL/dw`` correlates ``grad_output`` with the input windows (one matrix product);
+- ``dL/dw`` correlates ``grad_output`` with the input windows (matrix products over the im2col
+  columns, or over the input's phases for a strided convolution);
 - ``dL/db`` sums ``grad_output`` over the batch and the image.
 """
 
@@ -14,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, result_dtype
-from .conv import _conv_args, _im2col, _pad, conv_transpose2d
+from .conv import (
+    _conv_args,
+    _deinterleave,
+    _im2col,
+    _pad,
+    _phases_pay_off,
+    _shifts,
+    conv_transpose2d,
+)
 
 
 def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1):
@@ -35,11 +44,11 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
                       W - ((W_out - 1) * sw - 2 * pw + dw * (kW - 1) + 1))
     grad_input = conv_transpose2d(gy, a.w, None, a.stride, a.padding, output_padding, G,
                                   a.dilation)
-    # dL/dw: for each group, grad_output times the input windows, summed over batch and cells
-    cols = _im2col(_pad(a.x, a.padding), (kH, kW), a.stride, a.dilation, a.out_size, G)
-    gyg = gy.reshape(N, G, C_out // G, H_out * W_out)
-    grad_weight = np.matmul(gyg, cols.swapaxes(-1, -2)).sum(axis=0)
-    grad_weight = grad_weight.reshape(C_out, C_in_g, kH, kW)
+    # dL/dw: grad_output times the input each weight met, summed over images and cells
+    if _phases_pay_off((kH, kW), a.stride, a.dilation):
+        grad_weight = _weight_grad_phases(gy, a)
+    else:
+        grad_weight = _weight_grad_im2col(gy, a)
     # dL/db: every output cell of a channel had the same bias added
     grad_bias = gy.sum(axis=(0, 2, 3))
 
@@ -48,6 +57,46 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     if a.input_ndim == 3:
         return grad_input[0], grad_weight, grad_bias
     return grad_input, grad_weight, grad_bias
+
+
+def _weight_grad_im2col(gy, a) -> np.ndarray:
+    """dL/dw as grad_output (N, G, C_out/G, L) times the im2col columns, per image, summed."""
+    N = a.x.shape[0]
+    C_out, C_in_g, kH, kW = a.w.shape
+    cols = _im2col(_pad(a.x, a.padding), (kH, kW), a.stride, a.dilation, a.out_size, a.groups)
+    gy = gy.reshape(N, a.groups, C_out // a.groups, -1)
+    return np.matmul(gy, cols.swapaxes(-1, -2)).sum(axis=0).reshape(C_out, C_in_g, kH, kW)
+
+
+def _weight_grad_phases(gy, a) -> np.ndarray:
+    """dL/dw of a strided convolution through the input's phases (see _space_to_depth_conv).
+
+    The forward pass added Qh*Qw shifted products of the phase kernels with the input phases;
+    so each phase kernel's gradient is grad_output, shifted back, times the input phases.
+    """
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    N, C_in, H, W = a.x.shape
+    C_out, C_in_g, kH, kW = a.w.shape
+    G, C_out_g = a.groups, C_out // a.groups
+    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
+    H_out, W_out = a.out_size
+    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1
+    x = _deinterleave(a.x.reshape(N, G, C_in_g, H, W), a.padding, a.stride, (Hx, Wx))
+    shifted = np.zeros((N, G, Qh, Qw, C_out_g, Hx, Wx), gy.dtype)
+    for qh in range(Qh):
+        for qw in range(Qw):
+            shifted[:, :, qh, qw, :, qh:qh + H_out, qw:qw + W_out] = \
+                gy.reshape(N, G, C_out_g, H_out, W_out)
+    grad = np.matmul(shifted.reshape(N, G, Qh * Qw * C_out_g, Hx * Wx),
+                     x.reshape(N, G, C_in_g * sh * sw, Hx * Wx).swapaxes(-1, -2)).sum(axis=0)
+    grad = grad.reshape(G, Qh, Qw, C_out_g, C_in_g, sh, sw)
+    grad_weight = np.empty((G, C_out_g, C_in_g, kH, kW), gy.dtype)
+    for kh in range(kH):
+        qh, rh = divmod(kh * dh, sh)
+        for kw in range(kW):
+            qw, rw = divmod(kw * dw, sw)
+            grad_weight[..., kh, kw] = grad[:, qh, qw, :, :, rh, rw]
+    return grad_weight.reshape(C_out, C_in_g, kH, kW)
 
 
 def _check_grad_output(grad_output, a) -> np.ndarray:
