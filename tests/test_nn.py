@@ -352,9 +352,14 @@ def test_bilinear_matrix_is_the_map(size, s):
        s=st.integers(1, 3), p=st.integers(0, 2), h=st.integers(1, 5))
 def test_layer_output_shapes_follow_the_formulas(cin, cout, k, s, p, h):
     x = np.zeros((2, cin, h, h + 1), dtype=np.float32)
-    up = nn.ConvTranspose2d(cin, cout, k, s, min(p, s - 1), rng=0)
-    expected = tconv.conv_transpose_output_size((h, h + 1), k, s, min(p, s - 1))
-    assert up.forward(x).shape == (2, cout, *expected)
+    up = nn.ConvTranspose2d(cin, cout, k, s, p, rng=0)
+    try:
+        expected = tconv.conv_transpose_output_size((h, h + 1), k, s, p)
+    except ValueError:  # padding crops the whole output: the layer must refuse as well
+        with pytest.raises(ValueError, match="padding"):
+            up.forward(x)
+    else:
+        assert up.forward(x).shape == (2, cout, *expected)
     if k <= h + 2 * p:
         down = nn.Conv2d(cin, cout, k, s, p, rng=0)
         assert down.forward(x).shape == (2, cout, *tconv.conv_output_size((h, h + 1), k, s, p))

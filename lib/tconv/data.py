@@ -2,13 +2,15 @@
 
 Nothing here is downloaded. The photographs come from the sample data that matplotlib ships
 (``matplotlib.cbook.get_sample_data``), and the segmentation data set is drawn by numpy from a
-seed. Images are float32 in ``[0, 1]``; batches are NCHW; label maps are int64 ``(N, H, W)``.
+seed. Pictures are float32 grey levels in ``[0, 1]``; batches are NCHW; label maps are int64
+``(N, H, W)``.
 
 - :func:`sample_image` loads one of the shipped pictures as a grey-level image;
 - :func:`random_patches` cuts a batch of square patches from it;
 - :func:`downsample_box` makes the low-resolution input of super-resolution (each output pixel
   the mean of an ``s×s`` block, a strided convolution with a constant kernel);
-- :func:`shapes_dataset` draws discs, squares and triangles with a per-pixel label map.
+- :func:`shapes_dataset` draws noisy images of discs, squares and triangles whose class is
+  their grey level, with a per-pixel label map.
 """
 
 from __future__ import annotations

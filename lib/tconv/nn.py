@@ -358,89 +358,6 @@ def _check_groups(groups, in_channels: int, out_channels: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------
-# A tiny encoder–decoder for segmentation, with a choice of decoder
-# ---------------------------------------------------------------------------------------
-
-
-class SegNet(Module):
-    """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> scores (N, K, H, W).
-
-    The encoder halves the resolution twice with strided convolutions (H -> H/2 -> H/4) and
-    scores every class at H/4 with a 1×1 convolution. The decoder brings the scores back to
-    H×W; ``decoder`` picks how (the designs of FCN, Long et al. 2015):
-
-    - ``"nearest"`` / ``"bilinear"``: fixed upsampling by 4, nothing to learn;
-    - ``"transposed"``: a learned transposed convolution (kernel 8, stride 4), initialised
-      to bilinear upsampling of each class's scores;
-    - ``"skip"``: two learned ×2 transposed convolutions (kernel 4, stride 2, initialised
-      bilinear); after each, the scores are concatenated with the encoder's features of the
-      same resolution and a 1×1 convolution mixes them back into K scores. It starts as
-      bilinear upsampling of the scores (the features' weights start at zero) and learns how
-      much of the sharper, earlier features to use.
-
-    Layers followed by a ReLU start from :func:`kaiming_normal`. H and W must be divisible
-    by 4.
-    """
-
-    DECODERS = ("nearest", "bilinear", "transposed", "skip")
-
-    def __init__(self, decoder, in_channels=1, num_classes=4, width=8, *, rng=None,
-                 dtype=np.float32):
-        if decoder not in self.DECODERS:
-            raise ValueError(f"decoder must be one of {self.DECODERS}, got {decoder!r}")
-        self.decoder = decoder
-        c = as_int(width, "width", minimum=1)
-        K = as_int(num_classes, "num_classes", minimum=1)
-        rng = np.random.default_rng(rng)
-        kw = {"rng": rng, "dtype": dtype}
-        self.enc1 = Sequential(Conv2d(in_channels, c, 3, padding=1, **kw), ReLU())
-        self.enc2 = Sequential(Conv2d(c, 2 * c, 3, stride=2, padding=1, **kw), ReLU())
-        self.enc3 = Sequential(Conv2d(2 * c, 4 * c, 3, stride=2, padding=1, **kw), ReLU(),
-                               Conv2d(4 * c, 4 * c, 3, padding=1, **kw), ReLU())
-        for layer in (self.enc1[0], self.enc2[0], self.enc3[0], self.enc3[2]):
-            kaiming_normal(layer, rng)
-        self.score = Conv2d(4 * c, K, 1, **kw)  # class scores at a quarter of the resolution
-        if decoder in ("nearest", "bilinear"):
-            self.up = Upsample(4, decoder)
-        elif decoder == "transposed":
-            self.up = ConvTranspose2d(K, K, 8, stride=4, padding=2, bias=False, **kw)
-            self.up.weight.data[...] = bilinear_weight(K, 8)
-        else:
-            self.up2 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
-            self.up1 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
-            self.cat2, self.cat1 = Concat(), Concat()
-            self.mix2 = Conv2d(K + 2 * c, K, 1, **kw)
-            self.mix1 = Conv2d(K + c, K, 1, **kw)
-            for up, mix in ((self.up2, self.mix2), (self.up1, self.mix1)):
-                up.weight.data[...] = bilinear_weight(K, 4)
-                mix.weight.data[...] = 0  # pass the scores through, ignore the features ...
-                mix.weight.data[np.arange(K), np.arange(K)] = 1
-                mix.bias.data[...] = 0  # ... until training finds them useful
-
-    def forward(self, x):
-        x = _check_input(x, self.enc1[0].in_channels, "SegNet")
-        if x.shape[2] % 4 or x.shape[3] % 4:
-            raise ValueError(f"input height and width must be divisible by 4, got {x.shape}")
-        e1 = self.enc1.forward(x)  # (N, c, H, W)
-        e2 = self.enc2.forward(e1)  # (N, 2c, H/2, W/2)
-        scores = self.score.forward(self.enc3.forward(e2))  # (N, K, H/4, W/4)
-        if self.decoder != "skip":
-            return self.up.forward(scores)
-        s2 = self.mix2.forward(self.cat2.forward(self.up2.forward(scores), e2))  # H/2
-        return self.mix1.forward(self.cat1.forward(self.up1.forward(s2), e1))  # H
-
-    def backward(self, grad_output):
-        if self.decoder != "skip":
-            g = self.score.backward(self.up.backward(grad_output))
-            return self.enc1.backward(self.enc2.backward(self.enc3.backward(g)))
-        g, g_e1 = self.cat1.backward(self.mix1.backward(grad_output))
-        g, g_e2 = self.cat2.backward(self.mix2.backward(self.up1.backward(g)))
-        g = self.enc3.backward(self.score.backward(self.up2.backward(g)))
-        g = self.enc2.backward(g + g_e2)  # e2 fed two paths: their gradients add up
-        return self.enc1.backward(g + g_e1)
-
-
-# ---------------------------------------------------------------------------------------
 # Losses: forward(prediction, target) -> a number; backward() -> dL/d(prediction)
 # ---------------------------------------------------------------------------------------
 
@@ -583,7 +500,7 @@ class Adam:
 
 
 # ---------------------------------------------------------------------------------------
-# Initialisers for upsampling layers
+# Initialisers
 # ---------------------------------------------------------------------------------------
 
 
@@ -667,6 +584,89 @@ def subpixel_as_transposed(weight, upscale_factor) -> np.ndarray:
     C, (C_in, kH, kW) = w.shape[0] // (r * r), w.shape[1:]
     phases = w.reshape(C, r, r, C_in, kH, kW)[..., ::-1, ::-1]  # (c, a, b, ci, i, j), turned
     return phases.transpose(3, 0, 4, 1, 5, 2).reshape(C_in, C, kH * r, kW * r)
+
+
+# ---------------------------------------------------------------------------------------
+# A tiny encoder–decoder for segmentation, with a choice of decoder
+# ---------------------------------------------------------------------------------------
+
+
+class SegNet(Module):
+    """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> scores (N, K, H, W).
+
+    The encoder halves the resolution twice with strided convolutions (H -> H/2 -> H/4) and
+    scores every class at H/4 with a 1×1 convolution. The decoder brings the scores back to
+    H×W; ``decoder`` picks how (the designs of FCN, Long et al. 2015):
+
+    - ``"nearest"`` / ``"bilinear"``: fixed upsampling by 4, nothing to learn;
+    - ``"transposed"``: a learned transposed convolution (kernel 8, stride 4), initialised
+      to bilinear upsampling of each class's scores;
+    - ``"skip"``: two learned ×2 transposed convolutions (kernel 4, stride 2, initialised
+      bilinear); after each, the scores are concatenated with the encoder's features of the
+      same resolution and a 1×1 convolution mixes them back into K scores. It starts as
+      bilinear upsampling of the scores (the features' weights start at zero) and learns how
+      much of the sharper, earlier features to use.
+
+    Layers followed by a ReLU start from :func:`kaiming_normal`. H and W must be divisible
+    by 4.
+    """
+
+    DECODERS = ("nearest", "bilinear", "transposed", "skip")
+
+    def __init__(self, decoder, in_channels=1, num_classes=4, width=8, *, rng=None,
+                 dtype=np.float32):
+        if decoder not in self.DECODERS:
+            raise ValueError(f"decoder must be one of {self.DECODERS}, got {decoder!r}")
+        self.decoder = decoder
+        c = as_int(width, "width", minimum=1)
+        K = as_int(num_classes, "num_classes", minimum=1)
+        rng = np.random.default_rng(rng)
+        kw = {"rng": rng, "dtype": dtype}
+        self.enc1 = Sequential(Conv2d(in_channels, c, 3, padding=1, **kw), ReLU())
+        self.enc2 = Sequential(Conv2d(c, 2 * c, 3, stride=2, padding=1, **kw), ReLU())
+        self.enc3 = Sequential(Conv2d(2 * c, 4 * c, 3, stride=2, padding=1, **kw), ReLU(),
+                               Conv2d(4 * c, 4 * c, 3, padding=1, **kw), ReLU())
+        for layer in (self.enc1[0], self.enc2[0], self.enc3[0], self.enc3[2]):
+            kaiming_normal(layer, rng)
+        self.score = Conv2d(4 * c, K, 1, **kw)  # class scores at a quarter of the resolution
+        if decoder in ("nearest", "bilinear"):
+            self.up = Upsample(4, decoder)
+        elif decoder == "transposed":
+            self.up = ConvTranspose2d(K, K, 8, stride=4, padding=2, bias=False, **kw)
+            self.up.weight.data[...] = bilinear_weight(K, 8)
+        else:
+            self.up2 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
+            self.up1 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
+            self.cat2, self.cat1 = Concat(), Concat()
+            self.mix2 = Conv2d(K + 2 * c, K, 1, **kw)
+            self.mix1 = Conv2d(K + c, K, 1, **kw)
+            for up, mix in ((self.up2, self.mix2), (self.up1, self.mix1)):
+                up.weight.data[...] = bilinear_weight(K, 4)
+                mix.weight.data[...] = 0  # pass the scores through, ignore the features ...
+                mix.weight.data[np.arange(K), np.arange(K)] = 1
+                mix.bias.data[...] = 0  # ... until training finds them useful
+
+    def forward(self, x):
+        x = _check_input(x, self.enc1[0].in_channels, "SegNet")
+        if x.shape[2] % 4 or x.shape[3] % 4:
+            raise ValueError(f"input height and width must be divisible by 4, got {x.shape}")
+        e1 = self.enc1.forward(x)  # (N, c, H, W)
+        e2 = self.enc2.forward(e1)  # (N, 2c, H/2, W/2)
+        scores = self.score.forward(self.enc3.forward(e2))  # (N, K, H/4, W/4)
+        if self.decoder != "skip":
+            return self.up.forward(scores)
+        s2 = self.mix2.forward(self.cat2.forward(self.up2.forward(scores), e2))  # H/2
+        return self.mix1.forward(self.cat1.forward(self.up1.forward(s2), e1))  # H
+
+    def backward(self, grad_output):
+        if self.decoder != "skip":
+            g = self.score.backward(self.up.backward(grad_output))
+            return self.enc1.backward(self.enc2.backward(self.enc3.backward(g)))
+        g, g_e1 = self.cat1.backward(self.mix1.backward(grad_output))
+        g, g_e2 = self.cat2.backward(self.mix2.backward(self.up1.backward(g)))
+        g = self.enc3.backward(self.score.backward(self.up2.backward(g)))
+        g = self.enc2.backward(g + g_e2)  # e2 fed two paths: their gradients add up
+        return self.enc1.backward(g + g_e1)
 
 
 # ---------------------------------------------------------------------------------------
