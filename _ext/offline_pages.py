@@ -10,6 +10,7 @@ widgets. This extension drops all of those from each page as it is written.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from docutils import nodes
@@ -65,6 +66,9 @@ def drop_thebe_nodes(app, doctree, docname) -> None:
 
 
 def setup(app):
+    # The book is static: kernels started by the build inherit this, so tconv's interactive
+    # objects and progress bars make only their static HTML, never a widget (tconv.widgets).
+    os.environ["TCONV_STATIC"] = "1"
     # Both run after the extensions that add these things (default priority 500).
     app.connect("doctree-resolved", drop_thebe_nodes, priority=900)
     app.connect("html-page-context", drop_unwanted_assets, priority=900)
