@@ -160,15 +160,22 @@ def _shuffle_input(input) -> tuple[np.ndarray, int]:
     return _to_nchw(x)
 
 
-def pixel_shuffle_loop(input, upscale_factor):
-    """Pixel shuffle as a loop, ``y[c, h·r+i, w·r+j] = x[c·r²+i·r+j, h, w]``: C·r² -> C channels."""
+def _shuffle_args(input, upscale_factor) -> tuple[np.ndarray, int, int]:
+    """Check pixel_shuffle's arguments: ``(N, C·r², H, W)`` input, added axes, and ``r``."""
     x, added = _shuffle_input(input)
     r = as_int(upscale_factor, "upscale_factor", minimum=1)
-    n, cin, h, w = x.shape
-    if cin % (r * r):
+    if x.shape[1] % (r * r):
         raise ValueError(
-            f"input channels ({cin}) must be divisible by upscale_factor² ({r}² = {r * r})"
+            f"input channels ({x.shape[1]}) must be divisible by upscale_factor² "
+            f"({r}² = {r * r})"
         )
+    return x, added, r
+
+
+def pixel_shuffle_loop(input, upscale_factor):
+    """Pixel shuffle as a loop, ``y[c, h·r+i, w·r+j] = x[c·r²+i·r+j, h, w]``: C·r² -> C channels."""
+    x, added, r = _shuffle_args(input, upscale_factor)
+    n, cin, h, w = x.shape
     c = cin // (r * r)
     y = np.empty((n, c, h * r, w * r), dtype=x.dtype)
     for k in range(c):
@@ -181,13 +188,8 @@ def pixel_shuffle_loop(input, upscale_factor):
 
 def pixel_shuffle(input, upscale_factor):
     """``torch.nn.functional.pixel_shuffle``: (N, C·r², H, W) -> (N, C, H·r, W·r), or unbatched."""
-    x, added = _shuffle_input(input)
-    r = as_int(upscale_factor, "upscale_factor", minimum=1)
+    x, added, r = _shuffle_args(input, upscale_factor)
     n, cin, h, w = x.shape
-    if cin % (r * r):
-        raise ValueError(
-            f"input channels ({cin}) must be divisible by upscale_factor² ({r}² = {r * r})"
-        )
     c = cin // (r * r)
     y = x.reshape(n, c, r, r, h, w).transpose(0, 1, 4, 2, 5, 3)  # (n, c, h, i, w, j)
     return _from_nchw(y.reshape(n, c, h * r, w * r), added)
