@@ -40,19 +40,27 @@ DECODER = [
 
 
 def paired_times(ours, baseline, repeat: int, timer=time.perf_counter):
-    """Median seconds per call of each, and the median of their per-repeat ratios.
+    """Median seconds per call of each, and the median over rounds of their ratio.
 
-    The two are timed alternately (timeit, enough calls to last ~0.05 s), so a burst of load
-    from other processes hits both sides of a ratio alike.
+    Three rounds; in each, ``repeat`` timings of ours, then of the baseline (timeit, enough
+    calls to last ~0.05 s each). Blocks, not alternating calls: after a call, OpenBLAS's and
+    OpenMP's worker threads keep spinning for a while and would steal the cores from the other
+    library; a short sleep before each block lets them go idle. Rounds pair each ratio with
+    the machine's load at that time.
     """
     timers = [timeit.Timer(ours, timer=timer), timeit.Timer(baseline, timer=timer)]
     numbers = [max(1, int(0.05 / max(t.timeit(1), 1e-6))) for t in timers]  # also warms up
-    t_ours, t_base = [], []
-    for _ in range(repeat):
-        t_ours.append(timers[0].timeit(numbers[0]) / numbers[0])
-        t_base.append(timers[1].timeit(numbers[1]) / numbers[1])
-    ratios = [a / b for a, b in zip(t_ours, t_base, strict=True)]
-    return statistics.median(t_ours), statistics.median(t_base), statistics.median(ratios)
+    times: list[list[float]] = [[], []]
+    ratios = []
+    for _ in range(3):
+        medians = []
+        for side in (0, 1):
+            time.sleep(0.3)
+            block = [timers[side].timeit(numbers[side]) / numbers[side] for _ in range(repeat)]
+            times[side] += block
+            medians.append(statistics.median(block))
+        ratios.append(medians[0] / medians[1])
+    return statistics.median(times[0]), statistics.median(times[1]), statistics.median(ratios)
 
 
 def blas_info() -> tuple[int, str]:
@@ -110,7 +118,8 @@ def _baseline_backward(gy, x, w, s, p):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15, help="timings per case (median taken)")
+    parser.add_argument("--repeat", type=int, default=7,
+                        help="timings per block (3 blocks per side and case)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for numpy's BLAS and torch (default: BLAS's own count)")
     parser.add_argument("--cpu-time", action="store_true",
