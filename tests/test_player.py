@@ -194,6 +194,41 @@ def test_dark_theme_backdrop_is_cleared_only_behind_players_and_error_boxes():
     assert PLAYER_CSS in error_box("bad")
 
 
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` or ``#rgb`` colour."""
+    if len(colour) == 4:
+        colour = "#" + "".join(ch * 2 for ch in colour[1:])
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _palettes() -> dict[str, dict[str, str]]:
+    """The light and the dark palette (``--tc-*`` custom properties) declared in PLAYER_CSS."""
+    blocks = re.findall(r"\{((?:--tc-[\w-]+:[^;}]+;?)+)\}", PLAYER_CSS)
+    palettes = [dict(re.findall(r"--tc-([\w-]+):([^;}]+)", block)) for block in blocks]
+    assert len({tuple(p.items()) for p in palettes}) == 2  # light, dark (declared twice)
+    return {"light": palettes[0], "dark": palettes[1]}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_on_every_palette_background_meets_wcag_aa(theme):
+    # grids write their numbers in --tc-fg on the page background, on an overlap shade, on a
+    # highlighted cell or a button; the error box writes --tc-errfg on --tc-err
+    p = _palettes()[theme]
+    pairs = [("fg", bg) for bg in ("bg", "btn", "hi", "n1", "n2", "n3", "n4")]
+    pairs += [("mute", "bg"), ("errfg", "err")]
+    low = {f"{fg} on {bg}": round(_contrast(p[fg], p[bg]), 2) for fg, bg in pairs
+           if _contrast(p[fg], p[bg]) < 4.5}
+    assert low == {}
+    assert _contrast("#3b7be0", "#ececec") < 4.5  # the check can fail (an old dark n4)
+
+
 def test_count_text_puts_the_noun_in_the_plural_unless_the_count_is_one():
     assert [count_text(n, "frame") for n in (0, 1, 2)] == ["0 frames", "1 frame", "2 frames"]
     assert count_text(1, "more row") == "1 more row"

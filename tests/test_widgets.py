@@ -7,6 +7,7 @@ through its ipywidgets objects, as a kernel would.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import numpy as np
@@ -48,7 +49,11 @@ def live_widgets(monkeypatch):
 
 
 class _Tables(HTMLParser):
-    """Every ``<table>``: rows of cells (classes, value text, overlap count or None)."""
+    """Every ``<table>``: rows of cells (classes, value text, overlap count or None).
+
+    Header cells are left out: ``<th>`` row and column numbers and the empty corner cell
+    (``<td class=c>``) of a table with headers.
+    """
 
     def __init__(self):
         super().__init__()
@@ -59,6 +64,8 @@ class _Tables(HTMLParser):
             self.tables.append([])
         elif tag == "tr":
             self.tables[-1].append([])
+        elif tag == "td" and dict(attrs).get("class") == "c":
+            self.cell = None
         elif tag == "td":
             self.cell = {"cls": (dict(attrs).get("class") or "").split(), "text": "",
                          "count": None}
@@ -214,6 +221,17 @@ def test_float_values_are_rounded_for_display():
     assert "x[0,1] = 0.333 times the kernel" in s.caption(2)
     assert Stepper([[0.125]], [[2.0]], fmt=".1f").caption(1).startswith(
         "Step 1 of 1: x[0,0] = 0.1 times")
+
+
+def test_grid_headers_all_have_text_and_the_corner_is_an_empty_data_cell():
+    """An empty ``<th>`` has no name for a screen reader (axe-core: empty-table-header)."""
+    html = grid_html(np.arange(6).reshape(2, 3), headers=True)
+    header_texts = re.findall(r"<th>([^<]*)", html)
+    assert header_texts == ["0", "1", "2", "0", "1"]  # the columns, then each row
+    assert html.startswith("<table class=\"g\"><tr><td class=c><th>0")
+    assert "<th></th>" not in html and "<th><" not in html
+    plain = grid_html(np.arange(6).reshape(2, 3))
+    assert "<th" not in plain and "class=c" not in plain
 
 
 # Errors: the library's message, never a traceback --------------------------------------------

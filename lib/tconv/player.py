@@ -29,12 +29,13 @@ from html import escape
 
 # Palette: explicit colours on an explicit background, a dark variant for the book's dark
 # theme (pydata: html[data-theme=dark]) and JupyterLab's (body[data-jp-theme-light=false]).
+# Text (--tc-fg) on every overlap shade --tc-n1..n4 keeps WCAG AA contrast (4.5:1) in both.
 _LIGHT = ("--tc-bg:#fff;--tc-fg:#1b1b1b;--tc-mute:#595959;--tc-line:#949494;--tc-acc:#0a58ca;"
           "--tc-btn:#f1f3f5;--tc-hatch:rgba(0,0,0,.22);--tc-n1:#dbeafe;--tc-n2:#93c5fd;"
           "--tc-n3:#60a5fa;--tc-n4:#3b82f6;--tc-hi:#fde68a;--tc-err:#fdecea;--tc-errfg:#7a1010")
 _DARK = ("--tc-bg:#16191d;--tc-fg:#ececec;--tc-mute:#b0b0b0;--tc-line:#6b6b6b;--tc-acc:#7cb7ff;"
-         "--tc-btn:#2a2f36;--tc-hatch:rgba(255,255,255,.25);--tc-n1:#1e3a5f;--tc-n2:#1d4f8c;"
-         "--tc-n3:#2563b8;--tc-n4:#3b7be0;--tc-hi:#6b5310;--tc-err:#3b1414;--tc-errfg:#ffd2d2")
+         "--tc-btn:#2a2f36;--tc-hatch:rgba(255,255,255,.25);--tc-n1:#1c3352;--tc-n2:#1f4677;"
+         "--tc-n3:#235aa2;--tc-n4:#2866cc;--tc-hi:#6b5310;--tc-err:#3b1414;--tc-errfg:#ffd2d2")
 _SCOPES = ".tconv-player,.tconv-error,.tcv"
 _DARK_SCOPES = ",".join(f"{root} {s}" for root in (
     "html[data-theme=dark]", "body[data-jp-theme-light=false]") for s in _SCOPES.split(","))

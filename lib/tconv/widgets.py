@@ -59,6 +59,7 @@ GRID_CSS = (
     "text-align:center;vertical-align:middle;position:relative;box-sizing:border-box;"
     "background-color:var(--tc-bg);color:var(--tc-fg)}"
     ".tcv .g th{font-weight:400;font-size:75%;color:var(--tc-mute);padding:0 .3em}"
+    ".tcv .g .c{border:0;min-width:0;height:auto;background:none}"
     ".tcv .g i{position:absolute;top:1px;right:2px;font-size:65%;font-style:normal}"
     ".tcv .g .n1{background-color:var(--tc-n1)}.tcv .g .n2{background-color:var(--tc-n2)}"
     ".tcv .g .n3{background-color:var(--tc-n3)}.tcv .g .n4{background-color:var(--tc-n4)}"
@@ -96,13 +97,14 @@ def grid_html(values, classes: Callable[[int, int], str] | None = None,
     array). ``classes(r, c)`` returns a cell's CSS classes (h: highlighted element, w: being
     written, k: cropped, e: extra from output_padding, n1..n4: overlap shading).
     ``counts`` writes a small count in each cell whose count is positive and shades it.
-    ``headers`` adds row and column numbers.
+    ``headers`` adds row and column numbers (header cells; the corner is an empty data cell).
     """
     values = np.asarray(values)
     H, W = values.shape
     rows = []
     if headers:
-        rows.append("<tr><th>" + "".join(f"<th>{c}" for c in range(W)))
+        # the corner is a data cell: a header cell must have text (axe: empty-table-header)
+        rows.append("<tr><td class=c>" + "".join(f"<th>{c}" for c in range(W)))
     for r in range(H):
         cells = [f"<th>{r}"] if headers else []
         for c in range(W):
