@@ -3,7 +3,8 @@
 Each 2-D operation comes twice. First a plain loop that reads like the definition
 (:func:`conv2d_loop`, :func:`conv_transpose2d_loop`), then the fast version that is the public
 default (:func:`conv2d`, :func:`conv_transpose2d`): a few large matrix products and whole-array
-adds, no Python loop over images or pixels. The tests check that the two agree. The 1-D
+adds, no Python loop over images or pixels (large batches are split in as many chunks as BLAS
+has threads, see :func:`_over_batch`). The tests check that the two agree. The 1-D
 operations at the end run the 2-D ones on images one pixel high.
 
 Layouts: batched ``(N, C, H, W)``, unbatched ``(C, H, W)``, or a bare ``(H, W)`` image with a
@@ -13,10 +14,12 @@ The helpers that check the arguments come last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+from threadpoolctl import ThreadpoolController
 
 from ._checks import as_array, as_int, as_tuple, check_ndim, check_nonempty, result_dtype
 from .shapes import check_output_padding, conv_output_size, conv_transpose_output_size
@@ -91,10 +94,17 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0, output_
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution: x (N, C_in, H, W), w (C_out, C_in/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
     a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
+    y = _over_batch(lambda batch: _conv2d_fast(replace(a, x=a.x[batch])), a,
+                    shape=(a.x.shape[0], a.w.shape[0], *a.out_size))
+    return a.finish(y)
+
+
+def _conv2d_fast(a: _Args) -> np.ndarray:
+    """The fast convolution of a.x, without bias: -> (N, C_out, H_out, W_out)."""
     if _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
-        return a.finish(_space_to_depth_conv(a))
+        return _space_to_depth_conv(a)
     x = _pad(a.x, a.padding)
-    return a.finish(_correlate(x, a.w, a.stride, a.dilation, a.groups, a.out_size))
+    return _correlate(x, a.w, a.stride, a.dilation, a.groups, a.out_size)
 
 
 def _correlate(x, w, stride, dilation, groups, out_size):
@@ -157,9 +167,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
                              groups)
+    y = _over_batch(lambda batch: _conv_transpose2d_fast(replace(a, x=a.x[batch])), a,
+                    shape=(a.x.shape[0], a.w.shape[1] * a.groups, *a.out_size))
+    return a.finish(y)
+
+
+def _conv_transpose2d_fast(a: _Args) -> np.ndarray:
+    """The fast transposed convolution of a.x, without bias: -> (N, C_out, H_out, W_out)."""
     if _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
-        return a.finish(_subpixel(a))
-    return a.finish(_scatter_matmul(a))
+        return _subpixel(a)
+    return _scatter_matmul(a)
 
 
 def _scatter_matmul(a: _Args) -> np.ndarray:
@@ -282,6 +299,45 @@ def _pad(x, padding):
     """Zeros around every image: (N, C, H, W) -> (N, C, H + 2*ph, W + 2*pw)."""
     ph, pw = padding
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+
+
+# Threads ---------------------------------------------------------------------------------
+#
+# numpy runs its copies and adds on one core; only the matrix products use BLAS's threads. So
+# a large call is split into batch chunks, one per BLAS thread, each on a thread of its own with
+# single-threaded BLAS (numpy releases the GIL in copies, adds and products): as many threads as
+# BLAS would use, busy all the time. Small calls (the book's examples) stay on one thread. The
+# BLAS limit is process-wide while a split call runs: other threads' products run on one core.
+
+_BLAS = ThreadpoolController()
+_BLAS_LIBS = _BLAS.select(user_api="blas").lib_controllers
+_THREADS = max((lib.num_threads for lib in _BLAS_LIBS), default=1)  # BLAS's count at import
+_POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="tconv")
+_PARALLEL_WORK = 1 << 22  # multiply-adds below which splitting the batch does not pay (~0.1 ms)
+
+
+def _over_batch(fn, a: _Args, shape=None):
+    """fn(slice of the batch) for the whole batch, or per chunk on threads if the work is large.
+
+    The chunks' results are written into one array of the given ``shape`` (each by its own
+    thread), or, without a shape, summed.
+    """
+    N = a.x.shape[0]
+    work = a.x.size // a.x.shape[1] * a.w.size  # N*H*W * weights: multiply-adds, give or take
+    threads = min(N, _THREADS, *(lib.num_threads for lib in _BLAS_LIBS))  # as BLAS has now
+    if threads < 2 or work < _PARALLEL_WORK:
+        return fn(slice(0, N))
+    chunks = [slice(N * t // threads, N * (t + 1) // threads) for t in range(threads)]
+    y = None if shape is None else np.empty(shape, a.dtype)
+
+    def chunk(batch):
+        if y is None:
+            return fn(batch)
+        y[batch] = fn(batch)
+
+    with _BLAS.limit(limits=1, user_api="blas"):  # also keeps the chunks from splitting again
+        parts = list(_POOL.map(chunk, chunks))
+    return sum(parts) if y is None else y
 
 
 # ---------------------------------------------------------------------------------------

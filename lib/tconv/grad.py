@@ -12,6 +12,8 @@ For ``y = conv2d(x, w, b)`` and a loss with gradient ``grad_output = dL/dy``:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ._checks import as_array, result_dtype
@@ -19,6 +21,7 @@ from .conv import (
     _conv_args,
     _deinterleave,
     _im2col,
+    _over_batch,
     _pad,
     _phases_pay_off,
     _shifts,
@@ -45,10 +48,9 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     grad_input = conv_transpose2d(gy, a.w, None, a.stride, a.padding, output_padding, G,
                                   a.dilation)
     # dL/dw: grad_output times the input each weight met, summed over images and cells
-    if _phases_pay_off((kH, kW), a.stride, a.dilation):
-        grad_weight = _weight_grad_phases(gy, a)
-    else:
-        grad_weight = _weight_grad_im2col(gy, a)
+    weight_grad = (_weight_grad_phases if _phases_pay_off((kH, kW), a.stride, a.dilation)
+                   else _weight_grad_im2col)
+    grad_weight = _over_batch(lambda batch: weight_grad(gy[batch], replace(a, x=a.x[batch])), a)
     # dL/db: every output cell of a channel had the same bias added
     grad_bias = gy.sum(axis=(0, 2, 3))
 
