@@ -328,3 +328,36 @@ def test_views_with_odd_strides_are_read_correctly(stride, padding):
     wt = np.broadcast_to(rng.integers(-5, 6, (3, 1, 3, 3)), (3, 2, 3, 3))
     np.testing.assert_array_equal(tconv.conv_transpose2d(x, wt, **kw),
                                   conv_transpose2d_loop(xc, np.ascontiguousarray(wt), **kw))
+
+
+# Large calls split the batch over threads; the split must not change a single number ---------
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_batch_split_over_threads_matches_one_pass(monkeypatch, n):
+    from tconv import conv as conv_module
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(n)
+    x = rng.integers(-5, 6, (n, 4, 7, 6))
+    w = rng.integers(-5, 6, (6, 2, 3, 3))  # groups=2: 4 -> 6 channels
+    wt = rng.integers(-5, 6, (4, 3, 4, 4))  # transposed, groups=2: 4 -> 6 channels
+    b = rng.integers(-5, 6, 6)
+    kw = dict(stride=2, padding=1, groups=2)
+    want_y = conv2d_loop(x, w, b, **kw)
+    want_t = conv_transpose2d_loop(x, wt, b, output_padding=1, **kw)
+    gy = rng.integers(-5, 6, want_y.shape)
+    want_g = tconv.conv2d_backward(gy, x, w, **kw)  # small: one pass
+    calls = []
+    original = conv_module._POOL.map
+    monkeypatch.setattr(conv_module, "_PARALLEL_WORK", 0)  # split every batch of 2 or more
+    monkeypatch.setattr(conv_module, "_THREADS", 2)
+    monkeypatch.setattr(conv_module._POOL, "map",
+                        lambda fn, chunks: calls.append(len(chunks)) or original(fn, chunks))
+    with threadpool_limits(limits=2, user_api="blas"):
+        np.testing.assert_array_equal(tconv.conv2d(x, w, b, **kw), want_y)
+        np.testing.assert_array_equal(
+            tconv.conv_transpose2d(x, wt, b, output_padding=1, **kw), want_t)
+        for got, want in zip(tconv.conv2d_backward(gy, x, w, **kw), want_g, strict=True):
+            np.testing.assert_array_equal(got, want)
+    if conv_module._BLAS_LIBS:  # with a BLAS to limit, the calls above really were split
+        assert calls and all(c == 2 for c in calls)
