@@ -137,6 +137,42 @@ def test_widget_check_sees_minor_violations_in_hidden_frames(visit):
     assert [(v["id"], v["impact"]) for v in light] == [("empty-table-header", "minor")]
 
 
+def _rgb_luminance(css_rgb: str) -> float:
+    """WCAG relative luminance of a computed ``rgb(r, g, b)`` colour."""
+    channels = [int(v) / 255 for v in re.findall(r"\d+", css_rgb)[:3]]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_keyboard_focus_on_player_controls_is_visible(visit, theme):
+    """Tabbing from a player onto its controls draws a solid outline of at least 2 px whose
+    colour stands out from the player's background by 3:1 (WCAG non-text contrast)."""
+    page = visit(PLAYER_PAGES[0]).page
+    set_theme(page, theme)
+    page.locator(".tconv-player").first.focus()
+    seen = []
+    for _ in range(6):  # the root, then first, prev, play, next, last and the slider
+        state = page.evaluate(
+            """() => {
+                const e = document.activeElement, s = getComputedStyle(e);
+                const root = e.closest('.tconv-player');
+                return {what: e.getAttribute('data-action') || e.className,
+                        visible: e.matches(':focus-visible'), style: s.outlineStyle,
+                        width: parseFloat(s.outlineWidth), colour: s.outlineColor,
+                        background: root && getComputedStyle(root).backgroundColor};
+            }"""
+        )
+        assert state["background"], f"focus left the player: {state}"
+        hi, lo = sorted((_rgb_luminance(state["colour"]), _rgb_luminance(state["background"])),
+                        reverse=True)
+        assert state["visible"] and state["style"] == "solid" and state["width"] >= 2, state
+        assert (hi + 0.05) / (lo + 0.05) >= 3, state
+        seen.append(state["what"])
+        page.keyboard.press("Tab")
+    assert seen[1:] == ["first", "prev", "play", "next", "last"]
+
+
 def test_axe_finds_a_planted_violation(visit):
     """The check can fail: an unlabelled image button is a critical violation for axe."""
     page = visit(DOCNAMES[0])
