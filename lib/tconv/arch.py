@@ -140,7 +140,7 @@ class Step:
 
 
 def step(layer, in_shape) -> Step:
-    """Shape and cost of one layer applied to an input of shape ``(C, H, W)``."""
+    """Shape and cost of one layer applied to an input of shape (C, H, W)."""
     c, h, w = as_tuple(in_shape, "in_shape", 3, minimum=1)
     if isinstance(layer, Conv2d):
         k = as_tuple(layer.kernel_size, "kernel_size", 2)
@@ -150,16 +150,20 @@ def step(layer, in_shape) -> Step:
         params = co * c * k[0] * k[1] + co
     elif isinstance(layer, ConvTranspose2d):
         k = as_tuple(layer.kernel_size, "kernel_size", 2)
-        ho, wo = conv_transpose_output_size((h, w), k, layer.stride, layer.padding,
-                                            layer.output_padding)
+        ho, wo = conv_transpose_output_size(
+            (h, w), k, layer.stride, layer.padding, layer.output_padding
+        )
         co = layer.out_channels
-        macs = c * h * w * co * k[0] * k[1]  # every input value times a whole kernel
+        # every input value times a whole kernel
+        macs = c * h * w * co * k[0] * k[1]
         params = c * co * k[0] * k[1] + co
     elif isinstance(layer, MaxPool2d):
         k = as_tuple(layer.kernel_size, "kernel_size", 2)
         p = as_tuple(layer.padding, "padding", 2)
         if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-            raise ValueError(f"padding {p} must be at most half of kernel_size {k}")
+            raise ValueError(
+                f"padding {p} must be at most half of kernel_size {k}"
+            )
         stride = k if layer.stride is None else layer.stride
         ho, wo = conv_output_size((h, w), k, stride, p)
         co, macs, params = c, 0, 0
@@ -169,7 +173,9 @@ def step(layer, in_shape) -> Step:
         macs = 0 if layer.mode == "nearest" else 4 * co * ho * wo
     else:
         names = ", ".join(t.__name__ for t in LAYERS)
-        raise TypeError(f"layer must be one of {names}, got {type(layer).__name__}")
+        raise TypeError(
+            f"layer must be one of {names}, got {type(layer).__name__}"
+        )
     return Step(layer, (c, h, w), (co, ho, wo), macs, params)
 
 

@@ -145,10 +145,11 @@ def _check_layers(layers, ndim: int) -> list[tuple[tuple[int, ...], ...]]:
 
 
 def interior_levels(kernel_size, stride) -> tuple[int, ...]:
-    """The interior counts of one layer (closed form): ``(k/s,)`` if s divides k, else two.
+    """Interior counts of one layer: ``(k/s,)`` if s divides k, else two.
 
-    Output cell ``q`` gets one term per kernel cell ``a < k`` with ``a ≡ q (mod s)``: that is
-    ``floor(k/s)`` or ``ceil(k/s)`` cells, depending on ``q mod s``. Both occur unless s | k.
+    Output cell ``q`` gets one term per kernel cell ``a < k`` with
+    ``a ≡ q (mod s)``: that is ``floor(k/s)`` or ``ceil(k/s)`` cells,
+    depending on ``q mod s``. Both occur unless s | k.
     """
     k = as_int(kernel_size, "kernel_size", minimum=1)
     s = as_int(stride, "stride", minimum=1)
@@ -156,10 +157,11 @@ def interior_levels(kernel_size, stride) -> tuple[int, ...]:
 
 
 def short_border(kernel_size, stride, padding=0) -> int:
-    """Cells at each end of one layer's output that get fewer terms than the interior.
+    """Cells at each end of one layer's output with fewer terms than inside.
 
-    Canvas cell ``q`` misses a term when some kernel cell ``a`` with ``q < a < k`` has
-    ``a ≡ q (mod s)``, i.e. when ``q < k - s``; padding crops ``p`` of those cells away.
+    Canvas cell ``q`` misses a term when some kernel cell ``a`` with
+    ``q < a < k`` has ``a ≡ q (mod s)``, i.e. when ``q < k - s``; padding
+    crops ``p`` of those cells away.
     """
     k = as_int(kernel_size, "kernel_size", minimum=1)
     s = as_int(stride, "stride", minimum=1)
@@ -340,11 +342,11 @@ def log_power_spectrum(image) -> np.ndarray:
 
 
 def artifact_score(image, period, margin=0) -> float:
-    """Share of the image's energy at the stride-period frequencies (zero excluded), in [0, 1].
+    """Share of energy at the period's frequencies (zero excluded), in [0, 1].
 
-    The image is first cropped by ``crop_for_period``. 0 means no periodic pattern of that
-    period; 1 means nothing but one (the mean counts in the total, so a constant image
-    scores 0).
+    The image is first cropped by ``crop_for_period``. 0 means no periodic
+    pattern of that period; 1 means nothing but one (the mean counts in the
+    total, so a constant image scores 0).
     """
     x = crop_for_period(image, period, margin).astype(np.float64)
     power = np.abs(np.fft.fft2(x)) ** 2

@@ -52,32 +52,38 @@ def conv2d_loop(input, weight, bias=None, stride=1, padding=0, dilation=1, group
     return a.finish(y)
 
 
-def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0, output_padding=0,
-                          groups=1, dilation=1):
-    """Transposed convolution as scatter: (N, C_in, H, W) -> (N, C_out, H_out, W_out).
+def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
+                          output_padding=0, groups=1, dilation=1):
+    """Transposed conv, scatter: (N, C_in, H, W) -> (N, C_out, H_out, W_out).
 
-    Every input value times the kernel, added into the output at stride offsets; then
-    ``padding`` is cropped from each border (``output_padding`` adds rows/columns at the
-    bottom/right first). The chapter ``chapters/step-by-step.ipynb`` draws this loop.
+    Every input value times the kernel, added into the output at stride
+    offsets; then ``padding`` is cropped from each border (``output_padding``
+    adds rows/columns at the bottom/right first). The chapter
+    ``chapters/step-by-step.ipynb`` draws this loop.
     """
-    a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
-                             groups)
+    a = _conv_transpose_args(input, weight, bias, stride, padding,
+                             output_padding, dilation, groups)
     (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
     oph, opw = a.output_padding
     N, C_in, H, W = a.x.shape
     _, C_out_g, kH, kW = a.w.shape
     C_in_g = C_in // a.groups
-    # the uncropped output: every placement fits, plus output_padding at the bottom and right
-    full = np.zeros((N, C_out_g * a.groups, (H - 1) * sh + dh * (kH - 1) + 1 + oph,
-                     (W - 1) * sw + dw * (kW - 1) + 1 + opw), a.dtype)
+    # the uncropped output: every placement fits, plus output_padding
+    # at the bottom and right
+    H_full = (H - 1) * sh + dh * (kH - 1) + 1 + oph
+    W_full = (W - 1) * sw + dw * (kW - 1) + 1 + opw
+    full = np.zeros((N, C_out_g * a.groups, H_full, W_full), a.dtype)
     for n in range(N):
         for c in range(C_in):
-            g = c // C_in_g  # input channel c feeds only the output channels of its group
+            # input channel c feeds only the output channels of its group
+            g = c // C_in_g
             co = slice(g * C_out_g, (g + 1) * C_out_g)
             for i in range(H):
                 for j in range(W):
-                    full[n, co, i * sh:i * sh + dh * (kH - 1) + 1:dh,
-                         j * sw:j * sw + dw * (kW - 1) + 1:dw] += a.x[n, c, i, j] * a.w[c]
+                    # the cells this input value lands on, dilation apart
+                    rows = slice(i * sh, i * sh + dh * (kH - 1) + 1, dh)
+                    cols = slice(j * sw, j * sw + dw * (kW - 1) + 1, dw)
+                    full[n, co, rows, cols] += a.x[n, c, i, j] * a.w[c]
     H_out, W_out = a.out_size
     return a.finish(full[:, :, ph:ph + H_out, pw:pw + W_out])
 

@@ -35,12 +35,15 @@ def mse(input, target) -> float:
 
 
 def psnr(input, target, data_range=1.0) -> float:
-    """Peak signal-to-noise ratio in dB, ``10·log10(data_range² / mse)``: (…), (…) -> float."""
+    """PSNR in dB, ``10·log10(data_range² / mse)``: (…), (…) -> float."""
     x, t = _pair(input, target)
-    if isinstance(data_range, bool) or not isinstance(data_range, numbers.Real):
+    is_number = isinstance(data_range, numbers.Real)
+    if isinstance(data_range, bool) or not is_number:
         raise TypeError(f"data_range must be a number, got {data_range!r}")
     if not (np.isfinite(data_range) and data_range > 0):
-        raise ValueError(f"data_range must be positive and finite, got {data_range!r}")
+        raise ValueError(
+            f"data_range must be positive and finite, got {data_range!r}"
+        )
     err = float(np.mean((x - t) ** 2))
     if err == 0.0:
         return float("inf")

@@ -176,50 +176,62 @@ class ConvTranspose2d(Module):
         g = _check_grad(grad_output, self._y_shape, "ConvTranspose2d")
         w = self.weight.data
         settings = (self.stride, self.padding, self.dilation, self.groups)
-        # dL/dx: convolve grad_output with the same weight. With output_padding ≥ stride
-        # (allowed when dilation > stride) the convolution has extra rows and columns at the
-        # bottom and right that no input cell fed: crop them.
+        # dL/dx: convolve grad_output with the same weight. With
+        # output_padding ≥ stride (allowed when dilation > stride) the
+        # convolution has extra rows and columns at the bottom and right
+        # that no input cell fed: crop them.
         H, W = x.shape[2:]
         grad_x = conv2d(g, w, None, *settings)[:, :, :H, :W]
-        # dL/dw: every product x[n, ci, i, j] * w[ci, co, kh, kw] landed on one output cell;
-        # its gradient is x times the grad_output found there, summed over n, i, j
-        self.weight.grad += conv_transpose2d_weight_grad(x, g, w.shape, self.stride,
-                                                         self.padding, self.output_padding,
-                                                         self.groups, self.dilation)
+        # dL/dw: every product x[n, ci, i, j] * w[ci, co, kh, kw] landed on
+        # one output cell; its gradient is x times the grad_output found
+        # there, summed over n, i, j
+        self.weight.grad += conv_transpose2d_weight_grad(
+            x, g, w.shape, self.stride, self.padding, self.output_padding,
+            self.groups, self.dilation)
         if self.bias is not None:
             self.bias.grad += g.sum(axis=(0, 2, 3))
         return np.ascontiguousarray(grad_x)
 
 
-def conv_transpose2d_weight_grad(input, grad_output, weight_shape, stride, padding,
-                                 output_padding, groups, dilation) -> np.ndarray:
-    """dL/dw of y = conv_transpose2d(x, w): x (N, C_in, H, W), dL/dy -> (C_in, C_out/g, kH, kW).
+def conv_transpose2d_weight_grad(input, grad_output, weight_shape, stride,
+                                 padding, output_padding, groups,
+                                 dilation) -> np.ndarray:
+    """dL/dw of conv_transpose2d(x, w): x, dL/dy -> (C_in, C_out/g, kH, kW).
 
-    The same numbers as ``conv2d_backward(x, dL/dy, w)[1]`` (a convolution with input and
-    output swapped: y plays the input, x the output), without computing that call's unused
-    input gradient. Arguments are those of a :class:`ConvTranspose2d` layer, already checked.
+    The same numbers as ``conv2d_backward(x, dL/dy, w)[1]`` (a convolution
+    with input and output swapped: y plays the input, x the output), without
+    computing that call's unused input gradient. x is (N, C_in, H, W).
+    Arguments are those of a :class:`ConvTranspose2d` layer, already checked.
     """
     x, g = input, grad_output
     N, C_in, H, W = x.shape
     _, C_out_g, kH, kW = weight_shape
     G = groups
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    # the uncropped output, where input cell (i, j) times kernel cell (kh, kw) landed, on
-    # (i*sh + kh*dh, j*sw + kw*dw); grad_output is what is left of it after cropping padding
-    full = np.zeros((N, G * C_out_g, (H - 1) * sh + dh * (kH - 1) + 1 + output_padding[0],
-                     (W - 1) * sw + dw * (kW - 1) + 1 + output_padding[1]), g.dtype)
+    # the uncropped output, where input cell (i, j) times kernel cell
+    # (kh, kw) landed, on (i*sh + kh*dh, j*sw + kw*dw); grad_output is what
+    # is left of it after cropping padding
+    H_full = (H - 1) * sh + dh * (kH - 1) + 1 + output_padding[0]
+    W_full = (W - 1) * sw + dw * (kW - 1) + 1 + output_padding[1]
+    full = np.zeros((N, G * C_out_g, H_full, W_full), g.dtype)
     full[:, :, ph:ph + g.shape[2], pw:pw + g.shape[3]] = g
-    xg = x.reshape(N, G, C_in // G, H * W).transpose(1, 2, 0, 3).reshape(G, C_in // G, N * H * W)
+    xg = x.reshape(N, G, C_in // G, H * W).transpose(1, 2, 0, 3)
+    xg = xg.reshape(G, C_in // G, N * H * W)
     grad_w = np.empty((C_in, C_out_g, kH, kW), np.result_type(x, g))
     for kh in range(kH):
         for kw in range(kW):
-            # the output cells that kernel cell (kh, kw) of every input cell landed on
-            landed = full[:, :, kh * dh:kh * dh + (H - 1) * sh + 1:sh,
-                          kw * dw:kw * dw + (W - 1) * sw + 1:sw]
-            landed = landed.reshape(N, G, C_out_g, H * W).transpose(1, 2, 0, 3)
+            # the output cells that kernel cell (kh, kw) of every input
+            # cell landed on
+            rows = slice(kh * dh, kh * dh + (H - 1) * sh + 1, sh)
+            cols = slice(kw * dw, kw * dw + (W - 1) * sw + 1, sw)
+            landed = full[:, :, rows, cols]
+            landed = landed.reshape(N, G, C_out_g, H * W)
+            landed = landed.transpose(1, 2, 0, 3)
             landed = landed.reshape(G, C_out_g, N * H * W)
-            # one matrix product per group sums x * grad over the batch and the input cells
-            grad_w[:, :, kh, kw] = np.matmul(xg, landed.swapaxes(1, 2)).reshape(C_in, C_out_g)
+            # one matrix product per group sums x * grad over the batch
+            # and the input cells
+            grad = np.matmul(xg, landed.swapaxes(1, 2))
+            grad_w[:, :, kh, kw] = grad.reshape(C_in, C_out_g)
     return grad_w
 
 
@@ -379,9 +391,10 @@ class MSELoss(Module):
 
 
 class CrossEntropyLoss(Module):
-    """Softmax cross-entropy per pixel, ``torch.nn.CrossEntropyLoss``: logits (N, K, H, W).
+    """Softmax cross-entropy per pixel, ``nn.CrossEntropyLoss``: (N, K, H, W).
 
-    ``target`` holds class indices, shape (N, H, W); the loss is the mean over the pixels of
+    ``logits`` is (N, K, H, W); ``target`` holds class indices, shape
+    (N, H, W); the loss is the mean over the pixels of
     ``-log softmax(logits)[target]``.
     """
 
@@ -390,28 +403,40 @@ class CrossEntropyLoss(Module):
         t = as_array(target, "target")
         check_ndim(z, "logits", (4,), "(N, K, H, W)")
         if not np.issubdtype(t.dtype, np.integer):
-            raise TypeError(f"target must hold integer class indices, got dtype {t.dtype}")
+            raise TypeError(
+                f"target must hold integer class indices, got dtype {t.dtype}"
+            )
         K = z.shape[1]
-        if t.shape != (z.shape[0], *z.shape[2:]):
-            raise ValueError(f"target must have shape (N, H, W) = {(z.shape[0], *z.shape[2:])} "
-                             f"for logits of shape {z.shape}, got {t.shape}")
+        nhw = (z.shape[0], *z.shape[2:])
+        if t.shape != nhw:
+            raise ValueError(
+                f"target must have shape (N, H, W) = {nhw} "
+                f"for logits of shape {z.shape}, got {t.shape}"
+            )
         if t.size and (t.min() < 0 or t.max() >= K):
-            raise ValueError(f"target values must be class indices in [0, {K - 1}], got values "
-                             f"from {t.min()} to {t.max()}")
-        z = np.moveaxis(z, 1, -1).reshape(-1, K)  # one row of K scores per pixel
-        z = z - z.max(axis=1, keepdims=True)  # the same softmax, without overflow
+            raise ValueError(
+                f"target values must be class indices in [0, {K - 1}], "
+                f"got values from {t.min()} to {t.max()}"
+            )
+        # one row of K scores per pixel
+        z = np.moveaxis(z, 1, -1).reshape(-1, K)
+        # the same softmax, without overflow
+        z = z - z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         rows = np.arange(len(log_p))
-        self._p, self._rows, self._t, self._shape = np.exp(log_p), rows, t.ravel(), logits.shape
+        self._p, self._rows, self._t = np.exp(log_p), rows, t.ravel()
+        self._shape = logits.shape
         return float(-log_p[rows, t.ravel()].mean())
 
     def backward(self):
         p = self._saved("_p")
         g = p.copy()
-        g[self._rows, self._t] -= 1  # softmax minus the one-hot target, per pixel
+        # softmax minus the one-hot target, per pixel
+        g[self._rows, self._t] -= 1
         g /= len(p)
         N, K, H, W = self._shape
-        return np.ascontiguousarray(np.moveaxis(g.reshape(N, H, W, K), -1, 1))
+        g = np.moveaxis(g.reshape(N, H, W, K), -1, 1)
+        return np.ascontiguousarray(g)
 
 
 # ---------------------------------------------------------------------------------------
@@ -528,11 +553,12 @@ def kaiming_normal(layer, rng=None):
 
 
 def bilinear_kernel(kernel_size) -> np.ndarray:
-    """The kernel that makes a transposed convolution upsample bilinearly: (k, k).
+    """The kernel that makes a transposed conv upsample bilinearly: (k, k).
 
-    With ``stride = s``, ``kernel_size = 2s`` and ``padding = s // 2`` (even ``s``), a
-    transposed convolution with this kernel equals bilinear upsampling by ``s`` away from the
-    border: a tent ``1 - |distance| / s`` in each direction (the FCN initialisation).
+    With ``stride = s``, ``kernel_size = 2s`` and ``padding = s // 2``
+    (even ``s``), a transposed convolution with this kernel equals bilinear
+    upsampling by ``s`` away from the border: a tent ``1 - |distance| / s``
+    in each direction (the FCN initialisation).
     """
     k = as_int(kernel_size, "kernel_size", minimum=1)
     factor = (k + 1) // 2
@@ -551,39 +577,48 @@ def bilinear_weight(channels, kernel_size) -> np.ndarray:
 
 
 def icnr(weight, upscale_factor) -> np.ndarray:
-    """ICNR (Aitken et al.): sub-pixel weight whose r² phases start equal: (C·r², C_in, k, k).
+    """ICNR (Aitken et al.), r² phases start equal: (C·r², C_in, k, k).
 
-    Each group of r² output channels that ``pixel_shuffle`` spreads over one r×r cell gets the
-    same kernel (the group's first), so at the start the layer equals a convolution followed by
-    nearest-neighbour upsampling: no checkerboard.
+    Each group of r² output channels that ``pixel_shuffle`` spreads over one
+    r×r cell gets the same kernel (the group's first), so at the start the
+    layer equals a convolution followed by nearest-neighbour upsampling: no
+    checkerboard.
     """
     w = as_array(weight, "weight")
     check_ndim(w, "weight", (4,), "(C_out, C_in, kH, kW)")
     r = as_int(upscale_factor, "upscale_factor", minimum=1)
     if w.shape[0] % (r * r):
-        raise ValueError(f"weight's output channels ({w.shape[0]}) must be divisible by "
-                         f"upscale_factor² ({r}² = {r * r})")
+        raise ValueError(
+            f"weight's output channels ({w.shape[0]}) must be divisible by "
+            f"upscale_factor² ({r}² = {r * r})"
+        )
     return np.repeat(w[:: r * r], r * r, axis=0)
 
 
 def subpixel_as_transposed(weight, upscale_factor) -> np.ndarray:
-    """The transposed-convolution kernel of a sub-pixel convolution: -> (C_in, C, r·kH, r·kW).
+    """Transposed-conv kernel of a sub-pixel conv: -> (C_in, C, r·kH, r·kW).
 
-    ``weight`` (C·r², C_in, kH, kW) is a convolution followed by ``pixel_shuffle(·, r)``. The
-    same map is one transposed convolution with stride r, this kernel and padding
-    ``r·(k - 1 - p)`` (p the convolution's padding): ``pixel_shuffle(conv2d(x, w, padding=p),
-    r) == conv_transpose2d(x, K, stride=r, padding=r*(k-1-p))``. Output phase (a, b) of the
-    shuffle reads kernel cells ``a + r·i, b + r·j``, with the small kernel turned by 180°.
+    ``weight`` (C·r², C_in, kH, kW) is a convolution followed by
+    ``pixel_shuffle(·, r)``. The same map is one transposed convolution with
+    stride r, this kernel and padding ``r·(k - 1 - p)`` (p the convolution's
+    padding): ``pixel_shuffle(conv2d(x, w, padding=p), r) ==
+    conv_transpose2d(x, K, stride=r, padding=r*(k-1-p))``. Output phase
+    (a, b) of the shuffle reads kernel cells ``a + r·i, b + r·j``, with the
+    small kernel turned by 180°.
     """
     w = as_array(weight, "weight")
     check_ndim(w, "weight", (4,), "(C·r², C_in, kH, kW)")
     r = as_int(upscale_factor, "upscale_factor", minimum=1)
     if w.shape[0] % (r * r):
-        raise ValueError(f"weight's output channels ({w.shape[0]}) must be divisible by "
-                         f"upscale_factor² ({r}² = {r * r})")
+        raise ValueError(
+            f"weight's output channels ({w.shape[0]}) must be divisible by "
+            f"upscale_factor² ({r}² = {r * r})"
+        )
     C, (C_in, kH, kW) = w.shape[0] // (r * r), w.shape[1:]
-    phases = w.reshape(C, r, r, C_in, kH, kW)[..., ::-1, ::-1]  # (c, a, b, ci, i, j), turned
-    return phases.transpose(3, 0, 4, 1, 5, 2).reshape(C_in, C, kH * r, kW * r)
+    # axes (c, a, b, ci, i, j), the small kernel turned by 180°
+    phases = w.reshape(C, r, r, C_in, kH, kW)[..., ::-1, ::-1]
+    phases = phases.transpose(3, 0, 4, 1, 5, 2)
+    return phases.reshape(C_in, C, kH * r, kW * r)
 
 
 # ---------------------------------------------------------------------------------------
@@ -592,80 +627,103 @@ def subpixel_as_transposed(weight, upscale_factor) -> np.ndarray:
 
 
 class SegNet(Module):
-    """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> scores (N, K, H, W).
+    """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> (N, K, H, W).
 
-    The encoder halves the resolution twice with strided convolutions (H -> H/2 -> H/4) and
-    scores every class at H/4 with a 1×1 convolution. The decoder brings the scores back to
-    H×W; ``decoder`` picks how (the designs of FCN, Long et al. 2015):
+    The encoder halves the resolution twice with strided convolutions
+    (H -> H/2 -> H/4) and scores every class at H/4 with a 1×1 convolution.
+    The decoder brings the scores back to H×W; ``decoder`` picks how (the
+    designs of FCN, Long et al. 2015):
 
-    - ``"nearest"`` / ``"bilinear"``: fixed upsampling by 4, nothing to learn;
-    - ``"transposed"``: a learned transposed convolution (kernel 8, stride 4), initialised
-      to bilinear upsampling of each class's scores;
-    - ``"skip"``: two learned ×2 transposed convolutions (kernel 4, stride 2, initialised
-      bilinear); after each, the scores are concatenated with the encoder's features of the
-      same resolution and a 1×1 convolution mixes them back into K scores. It starts as
-      bilinear upsampling of the scores (the features' weights start at zero) and learns how
-      much of the sharper, earlier features to use.
+    - ``"nearest"`` / ``"bilinear"``: fixed upsampling by 4, nothing to
+      learn;
+    - ``"transposed"``: a learned transposed convolution (kernel 8,
+      stride 4), initialised to bilinear upsampling of each class's scores;
+    - ``"skip"``: two learned ×2 transposed convolutions (kernel 4,
+      stride 2, initialised bilinear); after each, the scores are
+      concatenated with the encoder's features of the same resolution and
+      a 1×1 convolution mixes them back into K scores. It starts as
+      bilinear upsampling of the scores (the features' weights start at
+      zero) and learns how much of the sharper, earlier features to use.
 
-    Layers followed by a ReLU start from :func:`kaiming_normal`. H and W must be divisible
-    by 4.
+    Layers followed by a ReLU start from :func:`kaiming_normal`. H and W
+    must be divisible by 4.
     """
 
     DECODERS = ("nearest", "bilinear", "transposed", "skip")
 
-    def __init__(self, decoder, in_channels=1, num_classes=4, width=8, *, rng=None,
-                 dtype=np.float32):
+    def __init__(self, decoder, in_channels=1, num_classes=4, width=8, *,
+                 rng=None, dtype=np.float32):
         if decoder not in self.DECODERS:
-            raise ValueError(f"decoder must be one of {self.DECODERS}, got {decoder!r}")
+            raise ValueError(
+                f"decoder must be one of {self.DECODERS}, got {decoder!r}"
+            )
         self.decoder = decoder
         c = as_int(width, "width", minimum=1)
         K = as_int(num_classes, "num_classes", minimum=1)
         rng = np.random.default_rng(rng)
         kw = {"rng": rng, "dtype": dtype}
-        self.enc1 = Sequential(Conv2d(in_channels, c, 3, padding=1, **kw), ReLU())
-        self.enc2 = Sequential(Conv2d(c, 2 * c, 3, stride=2, padding=1, **kw), ReLU())
-        self.enc3 = Sequential(Conv2d(2 * c, 4 * c, 3, stride=2, padding=1, **kw), ReLU(),
-                               Conv2d(4 * c, 4 * c, 3, padding=1, **kw), ReLU())
-        for layer in (self.enc1[0], self.enc2[0], self.enc3[0], self.enc3[2]):
+        self.enc1 = Sequential(
+            Conv2d(in_channels, c, 3, padding=1, **kw), ReLU())
+        self.enc2 = Sequential(
+            Conv2d(c, 2 * c, 3, stride=2, padding=1, **kw), ReLU())
+        self.enc3 = Sequential(
+            Conv2d(2 * c, 4 * c, 3, stride=2, padding=1, **kw), ReLU(),
+            Conv2d(4 * c, 4 * c, 3, padding=1, **kw), ReLU())
+        relu_fed = (self.enc1[0], self.enc2[0], self.enc3[0], self.enc3[2])
+        for layer in relu_fed:
             kaiming_normal(layer, rng)
-        self.score = Conv2d(4 * c, K, 1, **kw)  # class scores at a quarter of the resolution
+        # class scores at a quarter of the resolution
+        self.score = Conv2d(4 * c, K, 1, **kw)
         if decoder in ("nearest", "bilinear"):
             self.up = Upsample(4, decoder)
         elif decoder == "transposed":
-            self.up = ConvTranspose2d(K, K, 8, stride=4, padding=2, bias=False, **kw)
+            self.up = ConvTranspose2d(K, K, 8, stride=4, padding=2,
+                                      bias=False, **kw)
             self.up.weight.data[...] = bilinear_weight(K, 8)
         else:
-            self.up2 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
-            self.up1 = ConvTranspose2d(K, K, 4, stride=2, padding=1, bias=False, **kw)
+            self.up2 = ConvTranspose2d(K, K, 4, stride=2, padding=1,
+                                       bias=False, **kw)
+            self.up1 = ConvTranspose2d(K, K, 4, stride=2, padding=1,
+                                       bias=False, **kw)
             self.cat2, self.cat1 = Concat(), Concat()
             self.mix2 = Conv2d(K + 2 * c, K, 1, **kw)
             self.mix1 = Conv2d(K + c, K, 1, **kw)
             for up, mix in ((self.up2, self.mix2), (self.up1, self.mix1)):
                 up.weight.data[...] = bilinear_weight(K, 4)
-                mix.weight.data[...] = 0  # pass the scores through, ignore the features ...
+                # pass the scores through, ignore the features ...
+                mix.weight.data[...] = 0
                 mix.weight.data[np.arange(K), np.arange(K)] = 1
-                mix.bias.data[...] = 0  # ... until training finds them useful
+                # ... until training finds them useful
+                mix.bias.data[...] = 0
 
     def forward(self, x):
         x = _check_input(x, self.enc1[0].in_channels, "SegNet")
         if x.shape[2] % 4 or x.shape[3] % 4:
-            raise ValueError(f"input height and width must be divisible by 4, got {x.shape}")
+            raise ValueError(
+                "input height and width must be divisible by 4, "
+                f"got {x.shape}"
+            )
         e1 = self.enc1.forward(x)  # (N, c, H, W)
         e2 = self.enc2.forward(e1)  # (N, 2c, H/2, W/2)
-        scores = self.score.forward(self.enc3.forward(e2))  # (N, K, H/4, W/4)
+        # (N, K, H/4, W/4)
+        scores = self.score.forward(self.enc3.forward(e2))
         if self.decoder != "skip":
             return self.up.forward(scores)
-        s2 = self.mix2.forward(self.cat2.forward(self.up2.forward(scores), e2))  # H/2
-        return self.mix1.forward(self.cat1.forward(self.up1.forward(s2), e1))  # H
+        up2 = self.up2.forward(scores)  # H/2
+        s2 = self.mix2.forward(self.cat2.forward(up2, e2))
+        up1 = self.up1.forward(s2)  # H
+        return self.mix1.forward(self.cat1.forward(up1, e1))
 
     def backward(self, grad_output):
         if self.decoder != "skip":
             g = self.score.backward(self.up.backward(grad_output))
-            return self.enc1.backward(self.enc2.backward(self.enc3.backward(g)))
+            g = self.enc2.backward(self.enc3.backward(g))
+            return self.enc1.backward(g)
         g, g_e1 = self.cat1.backward(self.mix1.backward(grad_output))
         g, g_e2 = self.cat2.backward(self.mix2.backward(self.up1.backward(g)))
         g = self.enc3.backward(self.score.backward(self.up2.backward(g)))
-        g = self.enc2.backward(g + g_e2)  # e2 fed two paths: their gradients add up
+        # e2 fed two paths: their gradients add up
+        g = self.enc2.backward(g + g_e2)
         return self.enc1.backward(g + g_e1)
 
 
@@ -675,15 +733,17 @@ class SegNet(Module):
 
 
 def iou_per_class(prediction, target, num_classes) -> np.ndarray:
-    """Intersection over union of each class's pixels: (num_classes,), nan where it is absent.
+    """IoU of each class's pixels: (num_classes,), nan where it is absent.
 
     ``prediction`` and ``target`` are label maps of the same shape.
     """
     p, t = as_array(prediction, "prediction"), as_array(target, "target")
     k = as_int(num_classes, "num_classes", minimum=1)
     if p.shape != t.shape:
-        raise ValueError(f"prediction and target must have the same shape, got {p.shape} and "
-                         f"{t.shape}")
+        raise ValueError(
+            "prediction and target must have the same shape, "
+            f"got {p.shape} and {t.shape}"
+        )
     iou = np.full(k, np.nan)
     for c in range(k):
         union = np.sum((p == c) | (t == c))

@@ -162,15 +162,17 @@ def _unpool_args(input, indices, kernel_size, stride, padding, output_size):
     return x4, idx.reshape(x4.shape).astype(np.int64, copy=False), added, (ho, wo)
 
 
-def max_unpool2d_loop(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """Max unpooling as a loop: each value back at its index, zeros elsewhere: (…, Ho, Wo)."""
+def max_unpool2d_loop(input, indices, kernel_size, stride=None, padding=0,
+                      output_size=None):
+    """Max unpooling as a loop, each value back at its index: (…, Ho, Wo)."""
     x, idx, added, (ho, wo) = _unpool_args(
         input, indices, kernel_size, stride, padding, output_size
     )
     n, c, h, w = x.shape
     y = np.zeros((n, c, ho, wo), dtype=x.dtype)
     for b, ch, i, j in np.ndindex(n, c, h, w):
-        r, q = divmod(int(idx[b, ch, i, j]), wo)  # flat index -> (row, col) in the plane
+        # flat index -> (row, col) in the output plane
+        r, q = divmod(int(idx[b, ch, i, j]), wo)
         y[b, ch, r, q] = x[b, ch, i, j]
     return _from_nchw(y, added)
 

@@ -48,9 +48,9 @@ def check_output_padding(output_padding, stride, dilation, n: int = 2) -> tuple[
     return ops
 
 
-def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0,
-                               dilation=1):
-    """Output length of a transposed convolution: ``(size-1)s - 2p + d(k-1) + op + 1``."""
+def conv_transpose_output_size(size, kernel_size, stride=1, padding=0,
+                               output_padding=0, dilation=1):
+    """Transposed-conv output length: ``(size-1)s - 2p + d(k-1) + op + 1``."""
     n = _n(size)
     sizes = as_tuple(size, "size", n, minimum=1)
     ks = as_tuple(kernel_size, "kernel_size", n, minimum=1)
@@ -63,10 +63,13 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_pa
         o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
         if o <= 0:
             raise ValueError(
-                f"padding ({p}) crops away the whole output: (size-1)*stride - 2*padding + "
-                f"dilation*(kernel_size-1) + output_padding + 1 = {o}, which must be positive"
+                f"padding ({p}) crops away the whole output: "
+                f"(size-1)*stride - 2*padding + dilation*(kernel_size-1) "
+                f"+ output_padding + 1 = {o}, which must be positive"
             )
         out.append(o)
-    return out[0] if n == 1 and not isinstance(size, (list, tuple)) else tuple(out)
+    if n == 1 and not isinstance(size, (list, tuple)):
+        return out[0]
+    return tuple(out)
 
 

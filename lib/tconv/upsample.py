@@ -39,14 +39,15 @@ def _scale_pair(scale_factor, name: str = "scale_factor") -> tuple[int, int]:
 # --- nearest neighbour -------------------------------------------------------------------
 
 def upsample_nearest_loop(input, scale_factor):
-    """Nearest as a loop, ``y[i, j] = x[i // sH, j // sW]``: (…, H, W) -> (…, H·sH, W·sW)."""
+    """Nearest upsampling as a loop: (…, H, W) -> (…, H·sH, W·sW)."""
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor)
     n, c, h, w = x.shape
     y = np.empty((n, c, h * sh, w * sw), dtype=x.dtype)
     for i in range(h * sh):
         for j in range(w * sw):
-            y[:, :, i, j] = x[:, :, i // sh, j // sw]  # the input pixel this one falls in
+            # output pixel (i, j) copies the input pixel it falls in
+            y[:, :, i, j] = x[:, :, i // sh, j // sw]
     return _from_nchw(y, added)
 
 
@@ -96,7 +97,7 @@ def _float_dtype(x: np.ndarray) -> np.dtype:
 
 
 def upsample_bilinear_loop(input, scale_factor, align_corners=False):
-    """Bilinear upsampling as a loop over output pixels: (…, H, W) -> (…, H·sH, W·sW), float."""
+    """Bilinear upsampling as a loop: (…, H, W) -> (…, H·sH, W·sW), float."""
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor)
     n, c, h, w = x.shape
@@ -105,10 +106,12 @@ def upsample_bilinear_loop(input, scale_factor, align_corners=False):
     y = np.empty((n, c, h * sh, w * sw), dtype=_float_dtype(x))
     for i, r in enumerate(rows):
         r0 = int(np.floor(r))
-        r1, a = min(r0 + 1, h - 1), r - r0  # a: how far r is from r0 towards r1
+        r1 = min(r0 + 1, h - 1)
+        a = r - r0  # how far r is from r0 towards r1
         for j, q in enumerate(cols):
             q0 = int(np.floor(q))
-            q1, b = min(q0 + 1, w - 1), q - q0
+            q1 = min(q0 + 1, w - 1)
+            b = q - q0
             top = (1 - b) * x[:, :, r0, q0] + b * x[:, :, r0, q1]
             bottom = (1 - b) * x[:, :, r1, q0] + b * x[:, :, r1, q1]
             y[:, :, i, j] = (1 - a) * top + a * bottom
@@ -134,7 +137,7 @@ def upsample_bilinear(input, scale_factor, align_corners=False):
 # --- bed of nails ------------------------------------------------------------------------
 
 def bed_of_nails(input, scale_factor):
-    """Each value at the top-left of its sH×sW cell, else zeros: (…, H, W) -> (…, H·sH, W·sW)."""
+    """Each value at its cell's top-left: (…, H, W) -> (…, H·sH, W·sW)."""
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor)
     n, c, h, w = x.shape
