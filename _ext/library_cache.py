@@ -1,0 +1,56 @@
+"""Sphinx extension: re-execute the notebooks when the tconv library changes.
+
+The execution cache (jupyter-cache) keys a notebook by its own code cells, and Sphinx
+re-reads only the pages whose source changed; neither knows that every chapter calls
+``lib/tconv``. So a change to the library would leave the book showing outputs of the old
+code. This extension keeps a digest of the library's sources beside the cache: when it
+differs, the cache is emptied and every page is read (so executed) again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+STAMP = "tconv-sources.sha256"
+
+
+def library_digest(package: Path) -> str:
+    """SHA-256 over the names and contents of the package's ``.py`` files, in sorted order."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cache_path(app) -> Path:
+    """The jupyter-cache folder myst-nb will use (as myst-nb works it out), symlinks resolved."""
+    configured = app.config["nb_execution_cache_path"]
+    path = Path(configured) if configured else Path(app.outdir).parent / ".jupyter_cache"
+    return path.resolve()
+
+
+def check_library(app) -> None:
+    """Empty the execution cache if the library changed since the cache was filled."""
+    digest = library_digest(Path(app.srcdir) / "lib" / "tconv")
+    cache = cache_path(app)
+    stamp = cache / STAMP
+    app.tconv_library_changed = not stamp.exists() or stamp.read_text().strip() != digest
+    if app.tconv_library_changed:
+        if cache.exists():
+            shutil.rmtree(cache)
+        cache.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(digest + "\n")
+
+
+def reread_all(app, env, added, changed, removed) -> list[str]:
+    """Every page, when the library changed (Sphinx re-reads the ones returned here)."""
+    return sorted(env.found_docs) if getattr(app, "tconv_library_changed", False) else []
+
+
+def setup(app):
+    app.connect("builder-inited", check_library, priority=100)
+    app.connect("env-get-outdated", reread_all)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
