@@ -15,17 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ._checks import as_int, as_tuple
-from .shapes import conv_output_size, conv_transpose_output_size
-
-
-def _n(size) -> int:
-    """How many spatial dimensions ``size`` describes: 1 for an int, else its length."""
-    return len(size) if isinstance(size, (list, tuple)) else 1
-
-
-def _answer(values: list[int], size):
-    """One value for an int ``size``, a tuple for a pair."""
-    return values[0] if not isinstance(size, (list, tuple)) else tuple(values)
+from .shapes import as_answer, conv_output_size, conv_settings, conv_transpose_output_size
 
 
 def conv_input_sizes(output_size, kernel_size, stride=1, padding=0, dilation=1) -> tuple[int, ...]:
@@ -52,16 +42,11 @@ def output_padding_for(size, kernel_size, stride=1, padding=0, dilation=1):
     size`` with the same kernel_size, stride, padding and dilation. It is the remainder the
     convolution's floor dropped, ``(size + 2p - d(k-1) - 1) mod stride``, so always < stride.
     """
-    n = _n(size)
-    sizes = as_tuple(size, "size", n, minimum=1)
-    ks = as_tuple(kernel_size, "kernel_size", n, minimum=1)
-    ss = as_tuple(stride, "stride", n, minimum=1)
-    ps = as_tuple(padding, "padding", n, minimum=0)
-    ds = as_tuple(dilation, "dilation", n, minimum=1)
+    sizes, ks, ss, ps, ds = conv_settings(size, kernel_size, stride, padding, dilation)
     conv_output_size(sizes, ks, ss, ps, ds)  # raises if the convolution itself is invalid
     ops = [(i + 2 * p - d * (k - 1) - 1) % s
            for i, k, s, p, d in zip(sizes, ks, ss, ps, ds, strict=True)]
-    return _answer(ops, size)
+    return as_answer(ops, size)
 
 
 class RoundTrip(NamedTuple):

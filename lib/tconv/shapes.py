@@ -10,19 +10,25 @@ from __future__ import annotations
 from ._checks import as_tuple
 
 
-def _n(size) -> int:
-    """How many spatial dimensions ``size`` describes: 1 for an int, else its length."""
-    return len(size) if isinstance(size, (list, tuple)) else 1
+def conv_settings(size, kernel_size, stride=1, padding=0, dilation=1):
+    """Check a convolution's settings; each as an n-tuple (n = 1 for an int ``size``)."""
+    n = len(size) if isinstance(size, (list, tuple)) else 1
+    return (as_tuple(size, "size", n, minimum=1),
+            as_tuple(kernel_size, "kernel_size", n, minimum=1),
+            as_tuple(stride, "stride", n, minimum=1),
+            as_tuple(padding, "padding", n, minimum=0),
+            as_tuple(dilation, "dilation", n, minimum=1))
+
+
+def as_answer(values: list[int], size):
+    """One value for an int ``size``, a tuple for a pair."""
+    return tuple(values) if isinstance(size, (list, tuple)) else values[0]
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     """Output length of a convolution: ``floor((size + 2p - d(k-1) - 1) / s) + 1``, int or pair."""
-    n = _n(size)
-    sizes = as_tuple(size, "size", n, minimum=1)
-    ks = as_tuple(kernel_size, "kernel_size", n, minimum=1)
-    ss = as_tuple(stride, "stride", n, minimum=1)
-    ps = as_tuple(padding, "padding", n, minimum=0)
-    ds = as_tuple(dilation, "dilation", n, minimum=1)
+    sizes, ks, ss, ps, ds = conv_settings(size, kernel_size, stride, padding,
+                                          dilation)
     out = []
     for i, k, s, p, d in zip(sizes, ks, ss, ps, ds, strict=True):
         span = d * (k - 1) + 1
@@ -32,7 +38,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
                 f"padded input ({i} + 2*{p} = {i + 2 * p})"
             )
         out.append((i + 2 * p - span) // s + 1)
-    return out[0] if n == 1 and not isinstance(size, (list, tuple)) else tuple(out)
+    return as_answer(out, size)
 
 
 def check_output_padding(output_padding, stride, dilation, n: int = 2) -> tuple[int, ...]:
@@ -51,13 +57,9 @@ def check_output_padding(output_padding, stride, dilation, n: int = 2) -> tuple[
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0,
                                output_padding=0, dilation=1):
     """Transposed-conv output length: ``(size-1)s - 2p + d(k-1) + op + 1``."""
-    n = _n(size)
-    sizes = as_tuple(size, "size", n, minimum=1)
-    ks = as_tuple(kernel_size, "kernel_size", n, minimum=1)
-    ss = as_tuple(stride, "stride", n, minimum=1)
-    ps = as_tuple(padding, "padding", n, minimum=0)
-    ds = as_tuple(dilation, "dilation", n, minimum=1)
-    ops = check_output_padding(output_padding, ss, ds, n)
+    sizes, ks, ss, ps, ds = conv_settings(size, kernel_size, stride, padding,
+                                          dilation)
+    ops = check_output_padding(output_padding, ss, ds, len(sizes))
     out = []
     for i, k, s, p, op, d in zip(sizes, ks, ss, ps, ops, ds, strict=True):
         o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
@@ -68,8 +70,6 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0,
                 f"+ output_padding + 1 = {o}, which must be positive"
             )
         out.append(o)
-    if n == 1 and not isinstance(size, (list, tuple)):
-        return out[0]
-    return tuple(out)
+    return as_answer(out, size)
 
 
