@@ -138,21 +138,16 @@ def _space_to_depth_conv(a: _Args) -> np.ndarray:
     into its sh*sw phases (space to depth), multiply each phase cell by every kernel cell that
     reads it (one matrix product), then add the Qh*Qw results, each shifted by its (q, q').
     """
-    (sh, sw), (dh, dw) = a.stride, a.dilation
-    N, C_in, H, W = a.x.shape
+    sh, sw = a.stride
+    N = a.x.shape[0]
     C_out, C_in_g, kH, kW = a.w.shape
     G, C_out_g = a.groups, C_out // a.groups
-    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
+    x, (Qh, Qw), (Hx, Wx) = _input_phases(a)
     H_out, W_out = a.out_size
-    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1  # the rows and columns read from every phase
-    x = _deinterleave(a.x.reshape(N, G, C_in_g, H, W), a.padding, a.stride, (Hx, Wx))
     w = a.w.reshape(G, C_out_g, C_in_g, kH, kW)
     phase_w = np.zeros((G, Qh, Qw, C_out_g, C_in_g, sh, sw), a.dtype)
-    for kh in range(kH):
-        qh, rh = divmod(kh * dh, sh)
-        for kw in range(kW):
-            qw, rw = divmod(kw * dw, sw)
-            phase_w[:, qh, qw, :, :, rh, rw] = w[..., kh, kw]
+    for kh, kw, (qh, qw, rh, rw) in _phase_cells(a):
+        phase_w[:, qh, qw, :, :, rh, rw] = w[..., kh, kw]
     z = np.matmul(phase_w.reshape(G, Qh * Qw * C_out_g, C_in_g * sh * sw),
                   x.reshape(N, G, C_in_g * sh * sw, Hx * Wx))
     z = z.reshape(N, G, Qh, Qw, C_out_g, Hx, Wx)
@@ -251,6 +246,30 @@ def _shifts(kernel_size, stride, dilation) -> tuple[int, int]:
     """How many kernel cells fall in one phase, zeros included: the largest q, plus one."""
     (kH, kW), (sh, sw), (dh, dw) = kernel_size, stride, dilation
     return (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1
+
+
+def _input_phases(a: _Args):
+    """The padded input split into its stride phases, (N, G, C_in/G, sh, sw, Hx, Wx).
+
+    Also the shifts (Qh, Qw) and the rows and columns (Hx, Wx) read from every phase.
+    """
+    N, C_in, H, W = a.x.shape
+    Qh, Qw = _shifts(a.w.shape[2:], a.stride, a.dilation)
+    H_out, W_out = a.out_size
+    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1
+    x = a.x.reshape(N, a.groups, C_in // a.groups, H, W)
+    return _deinterleave(x, a.padding, a.stride, (Hx, Wx)), (Qh, Qw), (Hx, Wx)
+
+
+def _phase_cells(a: _Args):
+    """Each kernel cell (kh, kw) with the shift and phase it reads: (qh, qw, rh, rw)."""
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    kH, kW = a.w.shape[2:]
+    for kh in range(kH):
+        qh, rh = divmod(kh * dh, sh)
+        for kw in range(kW):
+            qw, rw = divmod(kw * dw, sw)
+            yield kh, kw, (qh, qw, rh, rw)
 
 
 def _phases_pay_off(kernel_size, stride, dilation) -> bool:

@@ -19,12 +19,12 @@ import numpy as np
 from ._checks import as_array, result_dtype
 from .conv import (
     _conv_args,
-    _deinterleave,
     _im2col,
+    _input_phases,
     _over_batch,
     _pad,
+    _phase_cells,
     _phases_pay_off,
-    _shifts,
     conv_transpose2d,
 )
 
@@ -76,14 +76,12 @@ def _weight_grad_phases(gy, a) -> np.ndarray:
     The forward pass added Qh*Qw shifted products of the phase kernels with the input phases;
     so each phase kernel's gradient is grad_output, shifted back, times the input phases.
     """
-    (sh, sw), (dh, dw) = a.stride, a.dilation
-    N, C_in, H, W = a.x.shape
+    sh, sw = a.stride
+    N = a.x.shape[0]
     C_out, C_in_g, kH, kW = a.w.shape
     G, C_out_g = a.groups, C_out // a.groups
-    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
+    x, (Qh, Qw), (Hx, Wx) = _input_phases(a)
     H_out, W_out = a.out_size
-    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1
-    x = _deinterleave(a.x.reshape(N, G, C_in_g, H, W), a.padding, a.stride, (Hx, Wx))
     shifted = np.zeros((N, G, Qh, Qw, C_out_g, Hx, Wx), gy.dtype)
     for qh in range(Qh):
         for qw in range(Qw):
@@ -93,11 +91,8 @@ def _weight_grad_phases(gy, a) -> np.ndarray:
                      x.reshape(N, G, C_in_g * sh * sw, Hx * Wx).swapaxes(-1, -2)).sum(axis=0)
     grad = grad.reshape(G, Qh, Qw, C_out_g, C_in_g, sh, sw)
     grad_weight = np.empty((G, C_out_g, C_in_g, kH, kW), gy.dtype)
-    for kh in range(kH):
-        qh, rh = divmod(kh * dh, sh)
-        for kw in range(kW):
-            qw, rw = divmod(kw * dw, sw)
-            grad_weight[..., kh, kw] = grad[:, qh, qw, :, :, rh, rw]
+    for kh, kw, (qh, qw, rh, rw) in _phase_cells(a):
+        grad_weight[..., kh, kw] = grad[:, qh, qw, :, :, rh, rw]
     return grad_weight.reshape(C_out, C_in_g, kH, kW)
 
 
