@@ -32,6 +32,7 @@ except ImportError:  # the baseline becomes the loop version
 
 # (N, C_in, C_out, H, W, k, stride, padding) of the transposed convolution (decoder) layers;
 # the encoder layer that mirrors each maps C_out -> C_in and the decoder's output size back.
+OPS = ("conv_transpose2d", "conv2d", "conv2d_backward")
 DECODER = [
     (8, 64, 32, 32, 32, 4, 2, 1),
     (16, 128, 64, 16, 16, 4, 2, 1),
@@ -125,6 +126,8 @@ def main() -> None:
     parser.add_argument("--cpu-time", action="store_true",
                         help="time by this process's CPU time instead of the wall clock: steadier "
                              "when other processes share the cores, meaningful with --threads 1")
+    parser.add_argument("--op", action="append", choices=OPS,
+                        help="time only this operation (repeatable; default: all three)")
     args = parser.parse_args()
     if args.threads is not None:
         threadpool_limits(args.threads, user_api="blas")
@@ -152,6 +155,8 @@ def main() -> None:
           f"load average before: {os.getloadavg()[0]:.2f}")
     print(f"\n{'op':<17} {'layer (float32)':<34} {'tconv ms':>9} {base + ' ms':>9} {'ratio':>6}")
     for op, label, ours, baseline in cases(rng):
+        if args.op and op not in args.op:
+            continue
         t_ours, t_base, ratio = paired_times(ours, baseline, args.repeat if torch else 1,
                                              time.process_time if args.cpu_time else
                                              time.perf_counter)

@@ -20,7 +20,7 @@ from tconv.conv import (
     _correlate,
     _pad,
     _scatter_matmul,
-    _space_to_depth_conv,
+    _shifted_products,
     _subpixel,
     conv2d_loop,
     conv_transpose2d_loop,
@@ -109,14 +109,38 @@ def test_conv_transpose2d_fast_equals_loop(case):
 
 
 @EXAMPLES
-@given(conv_cases())
-def test_both_fast_conv2d_paths_equal_loop(case):
-    # conv2d picks im2col or space-to-depth phases by shape; each must be right on every case
+@given(conv_cases(), st.sampled_from([0, 10**6]))
+def test_both_fast_conv2d_paths_equal_loop(case, few_channels):
+    # conv2d picks im2col or shifted products over phases by shape; each must be right on every
+    # case, with the column shifts done by adds (few_channels 0) or by shifted copies (10**6)
+    from tconv import conv as conv_module
+
     a = _conv_args(case.x, case.w, None, **case.kwargs)
     want = conv2d_loop(case.x, case.w, **case.kwargs)
-    np.testing.assert_array_equal(_space_to_depth_conv(a), want)
+    got = np.empty_like(want)
+    saved, conv_module._FEW_CHANNELS = conv_module._FEW_CHANNELS, few_channels
+    try:
+        _shifted_products(a, got)
+    finally:
+        conv_module._FEW_CHANNELS = saved
+    np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(
         _correlate(_pad(a.x, a.padding), a.w, a.stride, a.dilation, a.groups, a.out_size), want)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_left_over_scratch_values_never_reach_the_output(stride):
+    # the fast conv2d reuses its temporaries; poison them and the result must not change
+    from tconv import conv as conv_module
+
+    rng = np.random.default_rng(stride)
+    x = rng.standard_normal((2, 3, 9, 8))
+    w = rng.standard_normal((4, 3, 4, 3))
+    want = conv2d_loop(x, w, stride=stride, padding=1)
+    tconv.conv2d(x, w, stride=stride, padding=1)  # makes this thread's scratch arrays
+    for array in conv_module._SCRATCH.arrays.values():
+        array[...] = 0xFF  # all bits set: NaN in every float type
+    np.testing.assert_allclose(tconv.conv2d(x, w, stride=stride, padding=1), want, atol=1e-12)
 
 
 @EXAMPLES

@@ -14,6 +14,7 @@ The helpers that check the arguments come last.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -93,24 +94,26 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
 #
 # A strided operation splits into phases: kernel cell kh meets row i*sh + kh*dh = (i + q)*sh + r
 # with (q, r) = divmod(kh*dh, sh), that is row i + q of phase r, the rows with row % sh == r.
-# With stride > 1 both operations run fastest phase by phase (fewer, larger matrix products).
+# With stride > 1 both operations run fastest phase by phase (fewer, larger matrix products);
+# the convolution works with shifts q for stride 1 too (one phase, q = kh*dh).
 # ---------------------------------------------------------------------------------------
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution: x (N, C_in, H, W), w (C_out, C_in/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
     a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
-    y = _over_batch(lambda batch: _conv2d_fast(replace(a, x=a.x[batch])), a,
-                    shape=(a.x.shape[0], a.w.shape[0], *a.out_size))
+    y = np.empty((a.x.shape[0], a.w.shape[0], *a.out_size), a.dtype)
+    _over_batch(lambda batch: _conv2d_fast(replace(a, x=a.x[batch]), y[batch]), a)
     return a.finish(y)
 
 
-def _conv2d_fast(a: _Args) -> np.ndarray:
-    """The fast convolution of a.x, without bias: -> (N, C_out, H_out, W_out)."""
+def _conv2d_fast(a: _Args, out: np.ndarray) -> None:
+    """The fast convolution of a.x, without bias, written into out (N, C_out, H_out, W_out)."""
     if _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
-        return _space_to_depth_conv(a)
-    x = _pad(a.x, a.padding)
-    return _correlate(x, a.w, a.stride, a.dilation, a.groups, a.out_size)
+        _shifted_products(a, out)
+    else:
+        out[...] = _correlate(_pad(a.x, a.padding), a.w, a.stride, a.dilation, a.groups,
+                              a.out_size)
 
 
 def _correlate(x, w, stride, dilation, groups, out_size):
@@ -131,32 +134,58 @@ def _im2col(x, kernel_size, stride, dilation, out_size, groups):
     return windows.reshape(N, groups, C // groups * kH * kW, H_out * W_out)
 
 
-def _space_to_depth_conv(a: _Args) -> np.ndarray:
-    """A strided convolution as one matrix product over the input's phases, then shifted adds.
+_FEW_CHANNELS = 64  # phase images with fewer channels take the column shifts into the product
 
-    Output row o reads row o + q of input phase r through kernel cell kh. So: split the input
-    into its sh*sw phases (space to depth), multiply each phase cell by every kernel cell that
-    reads it (one matrix product), then add the Qh*Qw results, each shifted by its (q, q').
+
+def _shifted_products(a: _Args, out: np.ndarray) -> None:
+    """The convolution as one matrix product and a few shifted adds, written into out.
+
+    Kernel cell kh reads padded row o*sh + kh*dh = (o + qh)*sh + rh: row o + qh of the input's
+    phase rh (for stride 1 the padded input is its only phase). So: lay the phases out with
+    each image flattened, Wx = W_out + Qw - 1 columns a row, where a shift by (qh, qw) is the
+    offset qh*Wx + qw; multiply every phase cell by each kernel cell that reads it (one matrix
+    product, all images side by side); then add the Qh*Qw products, each shifted back, into the
+    output. The columns past W_out are computed and dropped. When the phases have few
+    channels, the product takes Qw copies of them, each shifted by its qw, in place of Qw
+    shifted adds: a less thin product, and fewer adds.
     """
     sh, sw = a.stride
     N = a.x.shape[0]
     C_out, C_in_g, kH, kW = a.w.shape
-    G, C_out_g = a.groups, C_out // a.groups
-    x, (Qh, Qw), (Hx, Wx) = _input_phases(a)
+    G, C_out_g, K = a.groups, C_out // a.groups, C_in_g * sh * sw  # K: channels of the phases
+    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
     H_out, W_out = a.out_size
+    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1  # rows and columns read from every phase
+    copies = Qw if K < _FEW_CHANNELS else 1  # column shifts done by copies (the rest: adds)
+    adds_w = Qw // copies
+    # 1. the phases, x[g, q, c, rh, rw, n, i*Wx + j] = phase (rh, rw) at (i, j + q), zero padded
+    x = _scratch("phases", (G, copies, C_in_g, sh, sw, N, Hx * Wx + adds_w - 1), a.dtype)
+    x[..., Hx * Wx:] = 0  # the columns read past the last row (by columns that are dropped)
+    phases = x[..., :Hx * Wx].reshape(G, copies, C_in_g, sh, sw, N, Hx, Wx)  # a view of x
+    images = a.x.reshape(N, G, C_in_g, *a.x.shape[2:]).transpose(1, 2, 0, 3, 4)
+    for q in range(copies):
+        _split_phases(images, a.padding, a.stride, np.moveaxis(phases[:, q], (2, 3), (0, 1)),
+                      shift=q)
+    # 2. the kernel cells of each shift, phase_w[g, qh, qw, o, q, c, rh, rw]
+    phase_w = np.zeros((G, Qh, adds_w, C_out_g, copies, C_in_g, sh, sw), a.dtype)
     w = a.w.reshape(G, C_out_g, C_in_g, kH, kW)
-    phase_w = np.zeros((G, Qh, Qw, C_out_g, C_in_g, sh, sw), a.dtype)
     for kh, kw, (qh, qw, rh, rw) in _phase_cells(a):
-        phase_w[:, qh, qw, :, :, rh, rw] = w[..., kh, kw]
-    z = np.matmul(phase_w.reshape(G, Qh * Qw * C_out_g, C_in_g * sh * sw),
-                  x.reshape(N, G, C_in_g * sh * sw, Hx * Wx))
-    z = z.reshape(N, G, Qh, Qw, C_out_g, Hx, Wx)
-    y = z[:, :, 0, 0, :, :H_out, :W_out].copy()
-    for qh in range(Qh):
-        for qw in range(Qw):
-            if qh or qw:
-                y += z[:, :, qh, qw, :, qh:qh + H_out, qw:qw + W_out]
-    return y.reshape(N, C_out, H_out, W_out)
+        phase_w[:, qh, qw // copies, :, qw % copies, :, rh, rw] = w[..., kh, kw]
+    # 3. one product: z[g, qh, qw, o, n, m] = sum over the phase cells of w times x
+    x = x.reshape(G, copies * K, -1)
+    z = _scratch("products", (G, Qh * adds_w * C_out_g, x.shape[-1]), a.dtype)
+    np.matmul(phase_w.reshape(G, Qh * adds_w * C_out_g, copies * K), x, out=z)
+    z = z.reshape(G, Qh, adds_w, C_out_g, N, -1)
+    # 4. output cell (i, j) adds the products at (i + qh, j + qw): flat offset qh*Wx + qw; the
+    #    adds run over whole rows of Wx columns (long contiguous runs), then W_out are kept
+    shifted = [z[:, qh, qw, ..., qh * Wx + qw:][..., :H_out * Wx]
+               for qh in range(Qh) for qw in range(adds_w)]
+    y = _scratch("sums", shifted[0].shape, a.dtype)
+    np.copyto(y, shifted[0]) if len(shifted) == 1 else np.add(shifted[0], shifted[1], out=y)
+    for z_q in shifted[2:]:
+        y += z_q
+    out.reshape(N, G, C_out_g, H_out, W_out)[...] = \
+        y.reshape(G, C_out_g, N, H_out, Wx)[..., :W_out].transpose(2, 0, 1, 3, 4)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -175,7 +204,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def _conv_transpose2d_fast(a: _Args) -> np.ndarray:
     """The fast transposed convolution of a.x, without bias: -> (N, C_out, H_out, W_out)."""
-    if _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
+    if a.stride != (1, 1) and _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
         return _subpixel(a)
     return _scatter_matmul(a)
 
@@ -218,7 +247,7 @@ def _subpixel(a: _Args) -> np.ndarray:
     Row i + q of output phase r gets input row i times kernel cell kh. So each phase is an
     ordinary convolution of x with the kernel cells of that phase (flipped), and the phases
     interleave into the output, as in a pixel shuffle (Shi et al., 2016). The adjoint of
-    _space_to_depth_conv.
+    _shifted_products with stride > 1.
     """
     (sh, sw), (dh, dw) = a.stride, a.dilation
     N, C_in, H, W = a.x.shape
@@ -257,8 +286,10 @@ def _input_phases(a: _Args):
     Qh, Qw = _shifts(a.w.shape[2:], a.stride, a.dilation)
     H_out, W_out = a.out_size
     Hx, Wx = H_out + Qh - 1, W_out + Qw - 1
-    x = a.x.reshape(N, a.groups, C_in // a.groups, H, W)
-    return _deinterleave(x, a.padding, a.stride, (Hx, Wx)), (Qh, Qw), (Hx, Wx)
+    phases = np.empty((N, a.groups, C_in // a.groups, *a.stride, Hx, Wx), a.dtype)
+    _split_phases(a.x.reshape(N, a.groups, C_in // a.groups, H, W), a.padding, a.stride,
+                  np.moveaxis(phases, (3, 4), (0, 1)))
+    return phases, (Qh, Qw), (Hx, Wx)
 
 
 def _phase_cells(a: _Args):
@@ -273,10 +304,10 @@ def _phase_cells(a: _Args):
 
 
 def _phases_pay_off(kernel_size, stride, dilation) -> bool:
-    """Whether to work phase by phase: stride > 1 and few zero cells in the phase kernels."""
+    """Whether to work with shifts and phases: few zero cells in the phase kernels."""
     Qh, Qw = _shifts(kernel_size, stride, dilation)
     (kH, kW), (sh, sw) = kernel_size, stride
-    return (sh, sw) != (1, 1) and sh * Qh * sw * Qw <= 2 * kH * kW
+    return sh * Qh * sw * Qw <= 2 * kH * kW
 
 
 def _interleave(phases, padding, out_size):
@@ -296,27 +327,35 @@ def _interleave(phases, padding, out_size):
     return y.reshape(N, G * C, H_out, W_out)
 
 
-def _deinterleave(x, padding, stride, phase_size):
-    """Padded x (N, G, C, H, W) split into phases (N, G, C, sh, sw, Hx, Wx), undoing _interleave.
+def _split_phases(x, padding, stride, phases, shift=0) -> None:
+    """Write padded x (..., H, W) into its stride phases: phases[rh, rw] is (..., Hx, Wx).
 
-    Padded row i + ph is row (i + ph) // sh of phase (i + ph) % sh; cells past x are zero.
+    Padded row i + ph is row (i + ph) // sh of phase (i + ph) % sh; the padding and the cells
+    past x are written as zeros, so phases may start out as any values. Undoes _interleave.
+    With a shift, every phase column j holds the phase's column j + shift.
     """
-    N, G, C, H, W = x.shape
-    (ph, pw), (sh, sw), (Hx, Wx) = padding, stride, phase_size
-    phases = np.zeros((N, G, C, sh, sw, Hx, Wx), x.dtype)
+    H, W = x.shape[-2:]
+    (ph, pw), (sh, sw), (Hx, Wx) = padding, stride, phases.shape[-2:]
     for rh in range(sh):
         ih, mh, nh = _phase_rows(rh, sh, ph, H, Hx)
         for rw in range(sw):
-            iw, mw, nw = _phase_rows(rw, sw, pw, W, Wx)
-            phases[:, :, :, rh, rw, mh:mh + nh, mw:mw + nw] = \
-                x[..., ih:ih + sh * nh:sh, iw:iw + sw * nw:sw]
-    return phases
+            iw, mw, nw = _phase_rows(rw, sw, pw, W, Wx, shift)
+            phase = phases[rh, rw]
+            phase[..., :mh, :] = phase[..., mh + nh:, :] = 0  # rows of padding
+            phase[..., mh:mh + nh, :mw] = phase[..., mh:mh + nh, mw + nw:] = 0  # columns
+            phase[..., mh:mh + nh, mw:mw + nw] = x[..., ih:ih + sh * nh:sh, iw:iw + sw * nw:sw]
 
 
-def _phase_rows(r, s, p, n_rows, n_phase):
-    """Phase r's first row o (of n_rows, offset by p), its phase row (o + p) // s, and the count."""
+def _phase_rows(r, s, p, n_rows, n_phase, shift=0):
+    """Phase r's first row o (of n_rows, offset by p), its phase row (o + p) // s, and the count.
+
+    With a shift, the phase row is (o + p) // s - shift, and rows that would fall before row 0
+    are skipped.
+    """
     first = (r - p) % s
-    row = (first + p) // s
+    row = (first + p) // s - shift
+    if row < 0:
+        first, row = first - s * row, 0
     return first, row, max(0, min(len(range(first, n_rows, s)), n_phase - row))
 
 
@@ -330,9 +369,10 @@ def _pad(x, padding):
 #
 # numpy runs its copies and adds on one core; only the matrix products use BLAS's threads. So
 # a large call is split into batch chunks, one per BLAS thread, each on a thread of its own with
-# single-threaded BLAS (numpy releases the GIL in copies, adds and products): as many threads as
-# BLAS would use, busy all the time. Small calls (the book's examples) stay on one thread. The
-# BLAS limit is process-wide while a split call runs: other threads' products run on one core.
+# single-threaded BLAS (numpy releases the GIL in copies, adds and
+# products): as many threads as BLAS would use, busy all the time. Small calls (the book's
+# examples) stay on one thread. The BLAS limit is process-wide while a split call runs: other
+# threads' products run on one core.
 
 _BLAS = ThreadpoolController()
 _BLAS_LIBS = _BLAS.select(user_api="blas").lib_controllers
@@ -344,14 +384,14 @@ _PARALLEL_WORK = 1 << 22  # multiply-adds below which splitting the batch does n
 def _over_batch(fn, a: _Args, shape=None):
     """fn(slice of the batch) for the whole batch, or per chunk on threads if the work is large.
 
-    The chunks' results are written into one array of the given ``shape`` (each by its own
-    thread), or, without a shape, summed.
+    With a ``shape``, the chunks' results are written into one array of that shape (each by its
+    own thread; a single chunk's result is returned as it is). Without, the list of results.
     """
     N = a.x.shape[0]
     work = a.x.size // a.x.shape[1] * a.w.size  # N*H*W * weights: multiply-adds, give or take
     threads = min(N, _THREADS, *(lib.num_threads for lib in _BLAS_LIBS))  # as BLAS has now
     if threads < 2 or work < _PARALLEL_WORK:
-        return fn(slice(0, N))
+        return [fn(slice(0, N))] if shape is None else fn(slice(0, N))
     chunks = [slice(N * t // threads, N * (t + 1) // threads) for t in range(threads)]
     y = None if shape is None else np.empty(shape, a.dtype)
 
@@ -361,8 +401,31 @@ def _over_batch(fn, a: _Args, shape=None):
         y[batch] = fn(batch)
 
     with _BLAS.limit(limits=1, user_api="blas"):  # also keeps the chunks from splitting again
-        parts = list(_POOL.map(chunk, chunks))
-    return sum(parts) if y is None else y
+        parts = list(_POOL.map(fn if y is None else chunk, chunks))
+    return parts if y is None else y
+
+
+# Scratch arrays ----------------------------------------------------------------------------
+#
+# The fast paths make a few large temporary arrays per call. Fresh ones cost page faults (the
+# allocator hands large blocks back to the system when they are freed, and a new block's pages
+# fault in one by one: ~1 ms for 4 MB here), so each thread keeps its temporaries and reuses
+# them, up to _SCRATCH_BYTES each; larger ones are allocated afresh.
+
+_SCRATCH = threading.local()
+_SCRATCH_BYTES = 32 << 20
+
+
+def _scratch(slot: str, shape, dtype) -> np.ndarray:
+    """This thread's reusable array for ``slot``, of the given shape; values left from before."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    if nbytes > _SCRATCH_BYTES:
+        return np.empty(shape, dtype)
+    arrays = _SCRATCH.__dict__.setdefault("arrays", {})
+    if slot not in arrays or arrays[slot].nbytes < nbytes:
+        arrays[slot] = np.empty(nbytes, np.uint8)
+    return arrays[slot][:nbytes].view(dtype).reshape(shape)
 
 
 # ---------------------------------------------------------------------------------------

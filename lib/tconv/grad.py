@@ -48,9 +48,10 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     grad_input = conv_transpose2d(gy, a.w, None, a.stride, a.padding, output_padding, G,
                                   a.dilation)
     # dL/dw: grad_output times the input each weight met, summed over images and cells
-    weight_grad = (_weight_grad_phases if _phases_pay_off((kH, kW), a.stride, a.dilation)
-                   else _weight_grad_im2col)
-    grad_weight = _over_batch(lambda batch: weight_grad(gy[batch], replace(a, x=a.x[batch])), a)
+    strided = a.stride != (1, 1) and _phases_pay_off((kH, kW), a.stride, a.dilation)
+    weight_grad = _weight_grad_phases if strided else _weight_grad_im2col
+    grad_weight = sum(_over_batch(lambda batch: weight_grad(gy[batch], replace(a, x=a.x[batch])),
+                                  a))
     # dL/db: every output cell of a channel had the same bias added
     grad_bias = gy.sum(axis=(0, 2, 3))
 
@@ -71,7 +72,7 @@ def _weight_grad_im2col(gy, a) -> np.ndarray:
 
 
 def _weight_grad_phases(gy, a) -> np.ndarray:
-    """dL/dw of a strided convolution through the input's phases (see _space_to_depth_conv).
+    """dL/dw of a strided convolution through the input's phases (see conv._shifted_products).
 
     The forward pass added Qh*Qw shifted products of the phase kernels with the input phases;
     so each phase kernel's gradient is grad_output, shifted back, times the input phases.
