@@ -14,7 +14,7 @@ from conftest import conv_cases, pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tconv.conv import _conv_args
-from tconv.grad import _weight_grad_im2col, _weight_grad_phases
+from tconv.grad import _weight_grad_im2col, _weight_grad_shifted
 
 EXAMPLES = settings(max_examples=40, deadline=None)
 
@@ -67,13 +67,21 @@ def test_input_gradient_is_the_transposed_convolution(case, seed):
 
 
 @EXAMPLES
-@given(conv_cases(), st.integers(0, 2**32 - 1))
-def test_both_weight_gradient_paths_agree(case, seed):
-    # conv2d_backward picks im2col or the input's phases by shape; both must be exact
+@given(conv_cases(), st.integers(0, 2**32 - 1), st.sampled_from([0, 10**6]))
+def test_both_weight_gradient_paths_agree(case, seed, few_channels):
+    # conv2d_backward picks im2col or the shifted phases by shape; both must be exact, with the
+    # column shifts done by adds (few_channels 0) or by shifted copies (10**6)
+    from tconv import conv as conv_module
+
     a = _conv_args(case.x, case.w, None, **case.kwargs)
     gy = np.random.default_rng(seed).integers(-5, 6, (case.x.shape[0], case.w.shape[0],
                                                       *a.out_size))
-    np.testing.assert_array_equal(_weight_grad_phases(gy, a), _weight_grad_im2col(gy, a))
+    saved, conv_module._FEW_CHANNELS = conv_module._FEW_CHANNELS, few_channels
+    try:
+        got = _weight_grad_shifted(gy, a)
+    finally:
+        conv_module._FEW_CHANNELS = saved
+    np.testing.assert_array_equal(got, _weight_grad_im2col(gy, a))
 
 
 @EXAMPLES

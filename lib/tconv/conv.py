@@ -149,43 +149,93 @@ def _shifted_products(a: _Args, out: np.ndarray) -> None:
     channels, the product takes Qw copies of them, each shifted by its qw, in place of Qw
     shifted adds: a less thin product, and fewer adds.
     """
-    sh, sw = a.stride
-    N = a.x.shape[0]
-    C_out, C_in_g, kH, kW = a.w.shape
-    G, C_out_g, K = a.groups, C_out // a.groups, C_in_g * sh * sw  # K: channels of the phases
-    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
-    H_out, W_out = a.out_size
-    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1  # rows and columns read from every phase
-    copies = Qw if K < _FEW_CHANNELS else 1  # column shifts done by copies (the rest: adds)
-    adds_w = Qw // copies
-    # 1. the phases, x[g, q, c, rh, rw, n, i*Wx + j] = phase (rh, rw) at (i, j + q), zero padded
-    x = _scratch("phases", (G, copies, C_in_g, sh, sw, N, Hx * Wx + adds_w - 1), a.dtype)
-    x[..., Hx * Wx:] = 0  # the columns read past the last row (by columns that are dropped)
-    phases = x[..., :Hx * Wx].reshape(G, copies, C_in_g, sh, sw, N, Hx, Wx)  # a view of x
-    images = a.x.reshape(N, G, C_in_g, *a.x.shape[2:]).transpose(1, 2, 0, 3, 4)
-    for q in range(copies):
-        _split_phases(images, a.padding, a.stride, np.moveaxis(phases[:, q], (2, 3), (0, 1)),
-                      shift=q)
-    # 2. the kernel cells of each shift, phase_w[g, qh, qw, o, q, c, rh, rw]
-    phase_w = np.zeros((G, Qh, adds_w, C_out_g, copies, C_in_g, sh, sw), a.dtype)
-    w = a.w.reshape(G, C_out_g, C_in_g, kH, kW)
-    for kh, kw, (qh, qw, rh, rw) in _phase_cells(a):
-        phase_w[:, qh, qw // copies, :, qw % copies, :, rh, rw] = w[..., kh, kw]
-    # 3. one product: z[g, qh, qw, o, n, m] = sum over the phase cells of w times x
-    x = x.reshape(G, copies * K, -1)
-    z = _scratch("products", (G, Qh * adds_w * C_out_g, x.shape[-1]), a.dtype)
-    np.matmul(phase_w.reshape(G, Qh * adds_w * C_out_g, copies * K), x, out=z)
-    z = z.reshape(G, Qh, adds_w, C_out_g, N, -1)
-    # 4. output cell (i, j) adds the products at (i + qh, j + qw): flat offset qh*Wx + qw; the
-    #    adds run over whole rows of Wx columns (long contiguous runs), then W_out are kept
-    shifted = [z[:, qh, qw, ..., qh * Wx + qw:][..., :H_out * Wx]
-               for qh in range(Qh) for qw in range(adds_w)]
+    s = _Shifts.of(a)
+    N, (H_out, W_out), G, C_out_g = a.x.shape[0], a.out_size, a.groups, a.w.shape[0] // a.groups
+    x = _stacked_phases(a, s)  # (G, copies*K, N*width)
+    # one product: z[g, qh, qw, o, n, m] = sum over the phase cells of w times x
+    z = _scratch("products", (G, s.Qh * s.adds * C_out_g, x.shape[-1]), a.dtype)
+    np.matmul(_stacked_kernels(a, s), x, out=z)
+    z = z.reshape(G, s.Qh, s.adds, C_out_g, N, s.width)
+    # output cell (i, j) adds the products at (i + qh, j + qw): flat offset qh*Wx + qw; the adds
+    # run over whole rows of Wx columns (long contiguous runs), then W_out are kept
+    shifted = [z[:, qh, qw, ..., offset:offset + H_out * s.Wx] for qh, qw, offset in s.offsets()]
     y = _scratch("sums", shifted[0].shape, a.dtype)
     np.copyto(y, shifted[0]) if len(shifted) == 1 else np.add(shifted[0], shifted[1], out=y)
     for z_q in shifted[2:]:
         y += z_q
     out.reshape(N, G, C_out_g, H_out, W_out)[...] = \
-        y.reshape(G, C_out_g, N, H_out, Wx)[..., :W_out].transpose(2, 0, 1, 3, 4)
+        y.reshape(G, C_out_g, N, H_out, s.Wx)[..., :W_out].transpose(2, 0, 1, 3, 4)
+
+
+@dataclass
+class _Shifts:
+    """The layout of _shifted_products: Qh*Qw shifts; rows Hx, columns Wx read from each phase;
+    ``copies`` column shifts done by shifted copies, ``adds`` by shifted adds (copies*adds = Qw);
+    ``width`` cells per image in the flattened phases."""
+
+    Qh: int
+    Qw: int
+    Hx: int
+    Wx: int
+    copies: int
+    adds: int
+    width: int
+
+    @classmethod
+    def of(cls, a: _Args) -> _Shifts:
+        """The layout for a convolution's arguments."""
+        Qh, Qw = _shifts(a.w.shape[2:], a.stride, a.dilation)
+        (H_out, W_out), (sh, sw) = a.out_size, a.stride
+        Hx, Wx = H_out + Qh - 1, W_out + Qw - 1
+        copies = Qw if a.w.shape[1] * sh * sw < _FEW_CHANNELS else 1
+        adds = Qw // copies
+        return cls(Qh, Qw, Hx, Wx, copies, adds, Hx * Wx + adds - 1)
+
+    def offsets(self):
+        """(qh, qw, flat offset qh*Wx + qw) of each shift done by adds."""
+        return [(qh, qw, qh * self.Wx + qw) for qh in range(self.Qh) for qw in range(self.adds)]
+
+
+def _stacked_phases(a: _Args, s: _Shifts) -> np.ndarray:
+    """The input's phases, images side by side: (G, copies*C_in/G*sh*sw, N*width), scratch.
+
+    x[g, q, c, rh, rw, n, i*Wx + j] is phase (rh, rw) of image n at (i, j + q), zero padded.
+    """
+    (sh, sw), N, G = a.stride, a.x.shape[0], a.groups
+    C_in_g = a.x.shape[1] // G
+    x = _scratch("phases", (G, s.copies, C_in_g, sh, sw, N, s.width), a.dtype)
+    x[..., s.Hx * s.Wx:] = 0  # the columns read past the last row (by columns that are dropped)
+    phases = x[..., :s.Hx * s.Wx].reshape(G, s.copies, C_in_g, sh, sw, N, s.Hx, s.Wx)  # a view
+    images = a.x.reshape(N, G, C_in_g, *a.x.shape[2:]).transpose(1, 2, 0, 3, 4)
+    for q in range(s.copies):
+        _split_phases(images, a.padding, a.stride, np.moveaxis(phases[:, q], (2, 3), (0, 1)),
+                      shift=q)
+    return x.reshape(G, s.copies * C_in_g * sh * sw, N * s.width)
+
+
+def _stacked_kernels(a: _Args, s: _Shifts) -> np.ndarray:
+    """The kernel cells of each shift: (G, Qh*adds*C_out/G, copies*C_in/G*sh*sw).
+
+    Row (qh, qw // copies, o), column (qw % copies, c, rh, rw) holds w[o, c, kh, kw].
+    """
+    (sh, sw), G = a.stride, a.groups
+    C_out, C_in_g, kH, kW = a.w.shape
+    phase_w = np.zeros((G, s.Qh, s.adds, C_out // G, s.copies, C_in_g, sh, sw), a.dtype)
+    w = a.w.reshape(G, C_out // G, C_in_g, kH, kW)
+    for kh, kw, (qh, qw, rh, rw) in _phase_cells(a):
+        phase_w[:, qh, qw // s.copies, :, qw % s.copies, :, rh, rw] = w[..., kh, kw]
+    return phase_w.reshape(G, -1, s.copies * C_in_g * sh * sw)
+
+
+def _unstacked_kernels(a: _Args, s: _Shifts, stacked: np.ndarray) -> np.ndarray:
+    """The inverse of _stacked_kernels: -> (C_out, C_in/G, kH, kW)."""
+    (sh, sw), G = a.stride, a.groups
+    C_out, C_in_g, kH, kW = a.w.shape
+    phase_w = stacked.reshape(G, s.Qh, s.adds, C_out // G, s.copies, C_in_g, sh, sw)
+    w = np.empty((G, C_out // G, C_in_g, kH, kW), stacked.dtype)
+    for kh, kw, (qh, qw, rh, rw) in _phase_cells(a):
+        w[..., kh, kw] = phase_w[:, qh, qw // s.copies, :, qw % s.copies, :, rh, rw]
+    return w.reshape(C_out, C_in_g, kH, kW)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -275,21 +325,6 @@ def _shifts(kernel_size, stride, dilation) -> tuple[int, int]:
     """How many kernel cells fall in one phase, zeros included: the largest q, plus one."""
     (kH, kW), (sh, sw), (dh, dw) = kernel_size, stride, dilation
     return (kH - 1) * dh // sh + 1, (kW - 1) * dw // sw + 1
-
-
-def _input_phases(a: _Args):
-    """The padded input split into its stride phases, (N, G, C_in/G, sh, sw, Hx, Wx).
-
-    Also the shifts (Qh, Qw) and the rows and columns (Hx, Wx) read from every phase.
-    """
-    N, C_in, H, W = a.x.shape
-    Qh, Qw = _shifts(a.w.shape[2:], a.stride, a.dilation)
-    H_out, W_out = a.out_size
-    Hx, Wx = H_out + Qh - 1, W_out + Qw - 1
-    phases = np.empty((N, a.groups, C_in // a.groups, *a.stride, Hx, Wx), a.dtype)
-    _split_phases(a.x.reshape(N, a.groups, C_in // a.groups, H, W), a.padding, a.stride,
-                  np.moveaxis(phases, (3, 4), (0, 1)))
-    return phases, (Qh, Qw), (Hx, Wx)
 
 
 def _phase_cells(a: _Args):

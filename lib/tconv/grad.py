@@ -5,8 +5,9 @@ For ``y = conv2d(x, w, b)`` and a loss with gradient ``grad_output = dL/dy``:
 - ``dL/dx`` is the transposed convolution of ``grad_output`` with the same weight: each input
   cell fed every output cell its kernel window covered, so each output gradient flows back
   through that window (the "backward strided convolution" name of the operation);
-- ``dL/dw`` correlates ``grad_output`` with the input windows (matrix products over the im2col
-  columns, or over the input's phases for a strided convolution);
+- ``dL/dw`` correlates ``grad_output`` with the input windows: one matrix product over the
+  input's phases, as the forward pass lays them out (or over im2col columns for sparse dilated
+  kernels);
 - ``dL/db`` sums ``grad_output`` over the batch and the image.
 """
 
@@ -20,11 +21,13 @@ from ._checks import as_array, result_dtype
 from .conv import (
     _conv_args,
     _im2col,
-    _input_phases,
     _over_batch,
     _pad,
-    _phase_cells,
     _phases_pay_off,
+    _scratch,
+    _Shifts,
+    _stacked_phases,
+    _unstacked_kernels,
     conv_transpose2d,
 )
 
@@ -48,8 +51,8 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     grad_input = conv_transpose2d(gy, a.w, None, a.stride, a.padding, output_padding, G,
                                   a.dilation)
     # dL/dw: grad_output times the input each weight met, summed over images and cells
-    strided = a.stride != (1, 1) and _phases_pay_off((kH, kW), a.stride, a.dilation)
-    weight_grad = _weight_grad_phases if strided else _weight_grad_im2col
+    shifted = _phases_pay_off((kH, kW), a.stride, a.dilation)
+    weight_grad = _weight_grad_shifted if shifted else _weight_grad_im2col
     grad_weight = sum(_over_batch(lambda batch: weight_grad(gy[batch], replace(a, x=a.x[batch])),
                                   a))
     # dL/db: every output cell of a channel had the same bias added
@@ -71,30 +74,29 @@ def _weight_grad_im2col(gy, a) -> np.ndarray:
     return np.matmul(gy, cols.swapaxes(-1, -2)).sum(axis=0).reshape(C_out, C_in_g, kH, kW)
 
 
-def _weight_grad_phases(gy, a) -> np.ndarray:
-    """dL/dw of a strided convolution through the input's phases (see conv._shifted_products).
+def _weight_grad_shifted(gy, a) -> np.ndarray:
+    """dL/dw through the layout of conv._shifted_products: -> (C_out, C_in/G, kH, kW).
 
-    The forward pass added Qh*Qw shifted products of the phase kernels with the input phases;
-    so each phase kernel's gradient is grad_output, shifted back, times the input phases.
+    The forward pass added shifted blocks of one product z = (stacked kernels) @ x. So each
+    block's gradient is grad_output put back at its shift (zeros elsewhere, and in the dropped
+    columns), and the stacked kernels' gradient is that times x transposed: one product over
+    every image and cell at once.
     """
-    sh, sw = a.stride
-    N = a.x.shape[0]
-    C_out, C_in_g, kH, kW = a.w.shape
-    G, C_out_g = a.groups, C_out // a.groups
-    x, (Qh, Qw), (Hx, Wx) = _input_phases(a)
+    s = _Shifts.of(a)
+    N, G, C_out = a.x.shape[0], a.groups, a.w.shape[0]
     H_out, W_out = a.out_size
-    shifted = np.zeros((N, G, Qh, Qw, C_out_g, Hx, Wx), gy.dtype)
-    for qh in range(Qh):
-        for qw in range(Qw):
-            shifted[:, :, qh, qw, :, qh:qh + H_out, qw:qw + W_out] = \
-                gy.reshape(N, G, C_out_g, H_out, W_out)
-    grad = np.matmul(shifted.reshape(N, G, Qh * Qw * C_out_g, Hx * Wx),
-                     x.reshape(N, G, C_in_g * sh * sw, Hx * Wx).swapaxes(-1, -2)).sum(axis=0)
-    grad = grad.reshape(G, Qh, Qw, C_out_g, C_in_g, sh, sw)
-    grad_weight = np.empty((G, C_out_g, C_in_g, kH, kW), gy.dtype)
-    for kh, kw, (qh, qw, rh, rw) in _phase_cells(a):
-        grad_weight[..., kh, kw] = grad[:, qh, qw, :, :, rh, rw]
-    return grad_weight.reshape(C_out, C_in_g, kH, kW)
+    L = H_out * s.Wx  # the cells of one image's output rows, Wx wide
+    x = _stacked_phases(a, s)  # (G, copies*C_in/G*sh*sw, N*width)
+    dz = _scratch("grad_products", (G, s.Qh, s.adds, C_out // G, N, s.width), gy.dtype)
+    g = gy.reshape(N, G, C_out // G, H_out, W_out).transpose(1, 2, 0, 3, 4)
+    for qh, qw, offset in s.offsets():
+        block = dz[:, qh, qw]
+        block[..., :offset] = block[..., offset + L:] = 0
+        rows = block[..., offset:offset + L].reshape(G, C_out // G, N, H_out, s.Wx)  # a view
+        rows[..., :W_out] = g
+        rows[..., W_out:] = 0
+    grad = np.matmul(dz.reshape(G, -1, N * s.width), x.swapaxes(-1, -2))
+    return _unstacked_kernels(a, s, grad)
 
 
 def _check_grad_output(grad_output, a) -> np.ndarray:
