@@ -199,18 +199,22 @@ class _Shifts:
 def _stacked_phases(a: _Args, s: _Shifts) -> np.ndarray:
     """The input's phases, images side by side: (G, copies*C_in/G*sh*sw, N*width), scratch.
 
-    x[g, q, c, rh, rw, n, i*Wx + j] is phase (rh, rw) of image n at (i, j + q), zero padded.
+    x[g, q, c, rh, rw, n*width + i*Wx + j] is phase (rh, rw) of image n at (i, j + q), zero
+    padded. Copy q is copy 0 moved q cells to the left: its last q cells of a row (which only
+    dropped columns read) take the next row's first cells, or zeros at the very end.
     """
     (sh, sw), N, G = a.stride, a.x.shape[0], a.groups
     C_in_g = a.x.shape[1] // G
-    x = _scratch("phases", (G, s.copies, C_in_g, sh, sw, N, s.width), a.dtype)
-    x[..., s.Hx * s.Wx:] = 0  # the columns read past the last row (by columns that are dropped)
-    phases = x[..., :s.Hx * s.Wx].reshape(G, s.copies, C_in_g, sh, sw, N, s.Hx, s.Wx)  # a view
+    x = _scratch("phases", (G, s.copies, C_in_g * sh * sw, N * s.width), a.dtype)
+    first = x[:, 0].reshape(G, C_in_g, sh, sw, N, s.width)
+    first[..., s.Hx * s.Wx:] = 0  # the cells read past the last row (by dropped columns)
+    phases = first[..., :s.Hx * s.Wx].reshape(G, C_in_g, sh, sw, N, s.Hx, s.Wx)  # a view
     images = a.x.reshape(N, G, C_in_g, *a.x.shape[2:]).transpose(1, 2, 0, 3, 4)
-    for q in range(s.copies):
-        _split_phases(images, a.padding, a.stride, np.moveaxis(phases[:, q], (2, 3), (0, 1)),
-                      shift=q)
-    return x.reshape(G, s.copies * C_in_g * sh * sw, N * s.width)
+    _split_phases(images, a.padding, a.stride, np.moveaxis(phases, (2, 3), (0, 1)))
+    for q in range(1, s.copies):
+        x[:, q, :, :-q] = x[:, 0, :, q:]
+        x[:, q, :, -q:] = 0
+    return x.reshape(G, -1, N * s.width)
 
 
 def _stacked_kernels(a: _Args, s: _Shifts) -> np.ndarray:
