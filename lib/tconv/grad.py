@@ -50,16 +50,17 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     output_padding = (H - ((H_out - 1) * sh - 2 * ph + dh * (kH - 1) + 1),
                       W - ((W_out - 1) * sw - 2 * pw + dw * (kW - 1) + 1))
     t = _conv_transpose_args(gy, a.w, None, a.stride, a.padding, output_padding, a.dilation, G)
-    grad_input = np.empty((N, C_in, H, W), dtype)
     # dL/dw: grad_output times the input each weight met, summed over images and cells
     shifted = _phases_pay_off((kH, kW), a.stride, a.dilation)
     weight_grad = _weight_grad_shifted if shifted else _weight_grad_im2col
 
     def both(batch):  # one pass over the batch (chunks on threads) computes the two
-        grad_input[batch] = _conv_transpose2d_fast(replace(t, x=t.x[batch]))
-        return weight_grad(gy[batch], replace(a, x=a.x[batch]))
+        return (_conv_transpose2d_fast(replace(t, x=t.x[batch])),
+                weight_grad(gy[batch], replace(a, x=a.x[batch])))
 
-    grad_weight = sum(_over_batch(both, a))
+    parts = _over_batch(both, a)
+    grad_input = parts[0][0] if len(parts) == 1 else np.concatenate([dx for dx, _ in parts])
+    grad_weight = sum(dw for _, dw in parts)
     # dL/db: every output cell of a channel had the same bias added
     grad_bias = gy.sum(axis=(0, 2, 3))
 
