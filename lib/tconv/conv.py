@@ -169,12 +169,11 @@ def _shifted_products(a: _Args, out: np.ndarray) -> None:
 
 @dataclass
 class _Shifts:
-    """The layout of _shifted_products: Qh*Qw shifts; rows Hx, columns Wx read from each phase;
-    ``copies`` column shifts done by shifted copies, ``adds`` by shifted adds (copies*adds = Qw);
-    ``width`` cells per image in the flattened phases."""
+    """The layout of _shifted_products: Qh row shifts; rows Hx, columns Wx read from each phase;
+    of the Qw column shifts, ``copies`` done by shifted copies, ``adds`` by shifted adds
+    (copies*adds = Qw); ``width`` cells per image in the flattened phases."""
 
     Qh: int
-    Qw: int
     Hx: int
     Wx: int
     copies: int
@@ -189,7 +188,7 @@ class _Shifts:
         Hx, Wx = H_out + Qh - 1, W_out + Qw - 1
         copies = Qw if a.w.shape[1] * sh * sw < _FEW_CHANNELS else 1
         adds = Qw // copies
-        return cls(Qh, Qw, Hx, Wx, copies, adds, Hx * Wx + adds - 1)
+        return cls(Qh, Hx, Wx, copies, adds, Hx * Wx + adds - 1)
 
     def offsets(self):
         """(qh, qw, flat offset qh*Wx + qw) of each shift done by adds."""
@@ -366,35 +365,28 @@ def _interleave(phases, padding, out_size):
     return y.reshape(N, G * C, H_out, W_out)
 
 
-def _split_phases(x, padding, stride, phases, shift=0) -> None:
+def _split_phases(x, padding, stride, phases) -> None:
     """Write padded x (..., H, W) into its stride phases: phases[rh, rw] is (..., Hx, Wx).
 
     Padded row i + ph is row (i + ph) // sh of phase (i + ph) % sh; the padding and the cells
     past x are written as zeros, so phases may start out as any values. Undoes _interleave.
-    With a shift, every phase column j holds the phase's column j + shift.
     """
     H, W = x.shape[-2:]
     (ph, pw), (sh, sw), (Hx, Wx) = padding, stride, phases.shape[-2:]
     for rh in range(sh):
         ih, mh, nh = _phase_rows(rh, sh, ph, H, Hx)
         for rw in range(sw):
-            iw, mw, nw = _phase_rows(rw, sw, pw, W, Wx, shift)
+            iw, mw, nw = _phase_rows(rw, sw, pw, W, Wx)
             phase = phases[rh, rw]
             phase[..., :mh, :] = phase[..., mh + nh:, :] = 0  # rows of padding
             phase[..., mh:mh + nh, :mw] = phase[..., mh:mh + nh, mw + nw:] = 0  # columns
             phase[..., mh:mh + nh, mw:mw + nw] = x[..., ih:ih + sh * nh:sh, iw:iw + sw * nw:sw]
 
 
-def _phase_rows(r, s, p, n_rows, n_phase, shift=0):
-    """Phase r's first row o (of n_rows, offset by p), its phase row (o + p) // s, and the count.
-
-    With a shift, the phase row is (o + p) // s - shift, and rows that would fall before row 0
-    are skipped.
-    """
+def _phase_rows(r, s, p, n_rows, n_phase):
+    """Phase r's first row o (of n_rows, offset by p), its phase row (o + p) // s, and the count."""
     first = (r - p) % s
-    row = (first + p) // s - shift
-    if row < 0:
-        first, row = first - s * row, 0
+    row = (first + p) // s
     return first, row, max(0, min(len(range(first, n_rows, s)), n_phase - row))
 
 
@@ -408,10 +400,9 @@ def _pad(x, padding):
 #
 # numpy runs its copies and adds on one core; only the matrix products use BLAS's threads. So
 # a large call is split into batch chunks, one per BLAS thread, each on a thread of its own with
-# single-threaded BLAS (numpy releases the GIL in copies, adds and
-# products): as many threads as BLAS would use, busy all the time. Small calls (the book's
-# examples) stay on one thread. The BLAS limit is process-wide while a split call runs: other
-# threads' products run on one core.
+# single-threaded BLAS (numpy releases the GIL in copies, adds and products): as many threads as
+# BLAS would use, busy all the time. Small calls (the book's examples) stay on one thread. The
+# BLAS limit is process-wide while a split call runs: other threads' products run on one core.
 
 _BLAS = ThreadpoolController()
 _BLAS_LIBS = _BLAS.select(user_api="blas").lib_controllers
