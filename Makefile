@@ -65,9 +65,10 @@ else
 	@echo "test-notebooks: no chapters/*.ipynb yet"
 endif
 
-# Builds the whole book once (reusing the jupyter-cache), then checks it in the browser.
+# Builds the whole book once (reusing the jupyter-cache), then checks it in the browser, one
+# Chromium per core.
 test-book: $(STAMP)
-	$(BIN)/python -m pytest -q $(BOOK_TESTS)
+	$(BIN)/python -m pytest -n 2 -q $(BOOK_TESTS)
 
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -82,10 +83,13 @@ serve: book
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 
+# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, set on some machines, pick a slower OpenBLAS kernel for
+# numpy than its own detection would (benchmarks/README.md); the benchmarks run without them.
 bench: $(STAMP)
 	@set -e; found=0; \
 	for script in $(sort $(wildcard benchmarks/bench_*.py)); do \
-		found=1; echo "== $$script"; $(BIN)/python $$script; \
+		found=1; echo "== $$script"; \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python $$script; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "bench: no benchmarks/bench_*.py yet"; fi
 

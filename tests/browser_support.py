@@ -1,7 +1,8 @@
 """Fixtures and helpers for the tests that need the built book (a pytest plugin).
 
 Test modules load it with ``pytest_plugins = ["browser_support"]``, so the session fixtures
-below are shared: the book is built once per test run, and one browser serves every test.
+below are shared: the book is built once per test run (once in all, when pytest-xdist runs
+the tests on several workers), and one browser per worker serves every test.
 
 - ``built_book``: builds the whole book with ``-W -n --keep-going`` into a temporary folder,
   reusing the repository's jupyter-cache so unchanged notebooks are not executed again.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -33,6 +35,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 TOC = ROOT / "_toc.yml"
@@ -137,8 +140,20 @@ def build_book(out_root: Path) -> BuiltBook:
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory) -> BuiltBook:
-    return build_book(tmp_path_factory.mktemp("book"))
+def built_book(tmp_path_factory, worker_id) -> BuiltBook:
+    """One build per test run; under pytest-xdist the first worker builds, the others wait."""
+    if worker_id == "master":  # not under xdist
+        return build_book(tmp_path_factory.mktemp("book"))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
+    out_root, record = shared / "book", shared / "book.json"
+    with FileLock(str(shared / "book.lock")):
+        if not record.exists():
+            book = build_book(out_root)
+            record.write_text(json.dumps({"returncode": book.returncode, "log": book.log,
+                                          "seconds": book.seconds}), encoding="utf-8")
+        built = json.loads(record.read_text(encoding="utf-8"))
+    return BuiltBook(built["returncode"], built["log"], out_root / "_build" / "html",
+                     built["seconds"])
 
 
 @pytest.fixture(scope="session")
