@@ -65,7 +65,8 @@ class ConvTranspose2d:
         as_int(self.out_channels, "out_channels", minimum=1)
         as_tuple(self.kernel_size, "kernel_size", 2, minimum=1)
         as_tuple(self.padding, "padding", 2, minimum=0)
-        check_output_padding(self.output_padding, self.stride, 1)
+        stride = as_tuple(self.stride, "stride", 2, minimum=1)
+        check_output_padding(self.output_padding, stride, (1, 1))
 
     def describe(self) -> str:
         """A short label, e.g. ``"tconv 2×2, 64, stride 2"``."""

@@ -23,7 +23,7 @@ from numpy.lib.stride_tricks import as_strided
 from threadpoolctl import ThreadpoolController
 
 from ._checks import as_array, as_int, as_tuple, check_ndim, check_nonempty, result_dtype
-from .shapes import check_output_padding, conv_output_size, conv_transpose_output_size
+from .shapes import check_output_padding, conv_lengths, conv_transpose_lengths
 
 # ---------------------------------------------------------------------------------------
 # The definitions, as loops
@@ -476,7 +476,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """1-D transposed convolution: (N, C_in, L) -> (N, C_out, L_out), weight (C_in, C_out/g, k)."""
     x, w = _as_height_one(input, weight)
     s, p, d = _one(stride, "stride", 1), _one(padding, "padding", 0), _one(dilation, "dilation", 1)
-    (op,) = check_output_padding(output_padding, s, d, n=1)
+    (op,) = check_output_padding(output_padding, (s,), (d,), n=1)
     y = conv_transpose2d(x, w, bias, stride=(1, s), padding=(0, p), output_padding=(0, op),
                          groups=groups, dilation=(1, d))
     return y[..., 0, :]
@@ -587,7 +587,7 @@ def _conv_args(input, weight, bias, stride, padding, dilation, groups) -> _Args:
     padding = as_tuple(padding, "padding", 2, minimum=0)
     dilation = as_tuple(dilation, "dilation", 2, minimum=1)
     x, w, b, groups, dtype, input_ndim = _arrays(input, weight, bias, groups, transposed=False)
-    out_size = conv_output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    out_size = conv_lengths(x.shape[2:], w.shape[2:], stride, padding, dilation)
     return _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim)
 
 
@@ -599,7 +599,7 @@ def _conv_transpose_args(input, weight, bias, stride, padding, output_padding, d
     dilation = as_tuple(dilation, "dilation", 2, minimum=1)
     output_padding = check_output_padding(output_padding, stride, dilation)
     x, w, b, groups, dtype, input_ndim = _arrays(input, weight, bias, groups, transposed=True)
-    out_size = conv_transpose_output_size(x.shape[2:], w.shape[2:], stride, padding,
-                                          output_padding, dilation)
+    out_size = conv_transpose_lengths(x.shape[2:], w.shape[2:], stride, padding,
+                                      output_padding, dilation)
     return _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim,
                  output_padding)

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from ._checks import as_array, as_tuple
-from .shapes import conv_output_size, conv_transpose_output_size
+from .shapes import conv_lengths, conv_transpose_lengths
 from .upsample import _from_nchw, _to_nchw
 
 
@@ -38,7 +38,7 @@ def _pool_args(input, kernel_size, stride, padding, return_indices):
             )
     if not isinstance(return_indices, (bool, np.bool_)):
         raise TypeError(f"return_indices must be True or False, got {return_indices!r}")
-    out = conv_output_size(x.shape[2:], k, s, p)
+    out = conv_lengths(x.shape[2:], k, s, p, (1, 1))
     return x, added, k, s, p, out
 
 
@@ -148,7 +148,7 @@ def _unpool_args(input, indices, kernel_size, stride, padding, output_size):
         )
     k, s, p = _pool_settings(kernel_size, stride, padding)
     if output_size is None:  # (H - 1)·s - 2p + k, which must be positive
-        ho, wo = conv_transpose_output_size(x4.shape[2:], k, s, p)
+        ho, wo = conv_transpose_lengths(x4.shape[2:], k, s, p, (0, 0), (1, 1))
     else:
         h, w = x4.shape[2:]
         default = ((h - 1) * s[0] - 2 * p[0] + k[0], (w - 1) * s[1] - 2 * p[1] + k[1])

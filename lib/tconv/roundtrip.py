@@ -15,7 +15,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ._checks import as_int, as_tuple
-from .shapes import as_answer, conv_output_size, conv_settings, conv_transpose_output_size
+from .shapes import (
+    as_answer,
+    conv_lengths,
+    conv_output_size,
+    conv_settings,
+    conv_transpose_output_size,
+)
 
 
 def conv_input_sizes(output_size, kernel_size, stride=1, padding=0, dilation=1) -> tuple[int, ...]:
@@ -43,7 +49,7 @@ def output_padding_for(size, kernel_size, stride=1, padding=0, dilation=1):
     convolution's floor dropped, ``(size + 2p - d(k-1) - 1) mod stride``, so always < stride.
     """
     sizes, ks, ss, ps, ds = conv_settings(size, kernel_size, stride, padding, dilation)
-    conv_output_size(sizes, ks, ss, ps, ds)  # raises if the convolution itself is invalid
+    conv_lengths(sizes, ks, ss, ps, ds)  # raises if the convolution itself is invalid
     ops = [(i + 2 * p - d * (k - 1) - 1) % s
            for i, k, s, p, d in zip(sizes, ks, ss, ps, ds, strict=True)]
     return as_answer(ops, size)

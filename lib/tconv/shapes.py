@@ -29,6 +29,11 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     """Output length of a convolution: ``floor((size + 2p - d(k-1) - 1) / s) + 1``, int or pair."""
     sizes, ks, ss, ps, ds = conv_settings(size, kernel_size, stride, padding,
                                           dilation)
+    return as_answer(conv_lengths(sizes, ks, ss, ps, ds), size)
+
+
+def conv_lengths(sizes, ks, ss, ps, ds) -> tuple[int, ...]:
+    """:func:`conv_output_size` of settings already checked, each an n-tuple: the n lengths."""
     out = []
     for i, k, s, p, d in zip(sizes, ks, ss, ps, ds, strict=True):
         span = d * (k - 1) + 1
@@ -38,15 +43,16 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
                 f"padded input ({i} + 2*{p} = {i + 2 * p})"
             )
         out.append((i + 2 * p - span) // s + 1)
-    return as_answer(out, size)
+    return tuple(out)
 
 
 def check_output_padding(output_padding, stride, dilation, n: int = 2) -> tuple[int, ...]:
-    """Validate ``output_padding < max(stride, dilation)`` per dimension; return the n-tuple."""
+    """Validate ``output_padding < max(stride, dilation)`` per dimension; return the n-tuple.
+
+    ``stride`` and ``dilation`` are n-tuples already checked (:func:`tconv._checks.as_tuple`).
+    """
     ops = as_tuple(output_padding, "output_padding", n, minimum=0)
-    ss = as_tuple(stride, "stride", n, minimum=1)
-    ds = as_tuple(dilation, "dilation", n, minimum=1)
-    for op, s, d in zip(ops, ss, ds, strict=True):
+    for op, s, d in zip(ops, stride, dilation, strict=True):
         if op >= max(s, d):
             raise ValueError(
                 f"output_padding ({op}) must be smaller than stride ({s}) or dilation ({d})"
@@ -60,6 +66,11 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0,
     sizes, ks, ss, ps, ds = conv_settings(size, kernel_size, stride, padding,
                                           dilation)
     ops = check_output_padding(output_padding, ss, ds, len(sizes))
+    return as_answer(conv_transpose_lengths(sizes, ks, ss, ps, ops, ds), size)
+
+
+def conv_transpose_lengths(sizes, ks, ss, ps, ops, ds) -> tuple[int, ...]:
+    """:func:`conv_transpose_output_size` of settings already checked, each an n-tuple."""
     out = []
     for i, k, s, p, op, d in zip(sizes, ks, ss, ps, ops, ds, strict=True):
         o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
@@ -70,6 +81,6 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0,
                 f"+ output_padding + 1 = {o}, which must be positive"
             )
         out.append(o)
-    return as_answer(out, size)
+    return tuple(out)
 
 

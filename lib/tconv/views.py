@@ -27,7 +27,12 @@ import numpy as np
 from ._checks import as_array, as_tuple, check_ndim, check_nonempty, result_dtype
 from .conv import conv2d, conv_transpose2d_loop
 from .grad import conv2d_backward
-from .shapes import check_output_padding, conv_output_size, conv_transpose_output_size
+from .shapes import (
+    check_output_padding,
+    conv_lengths,
+    conv_output_size,
+    conv_transpose_lengths,
+)
 
 
 def _check_image(arr, name: str, layout: str = "(H, W)") -> np.ndarray:
@@ -46,8 +51,8 @@ def _check_transpose_args(x, kernel, stride, padding, output_padding, dilation):
     padding = as_tuple(padding, "padding", 2, minimum=0)
     dilation = as_tuple(dilation, "dilation", 2, minimum=1)
     output_padding = check_output_padding(output_padding, stride, dilation)
-    out_shape = conv_transpose_output_size(x.shape, kernel.shape, stride, padding,
-                                           output_padding, dilation)
+    out_shape = conv_transpose_lengths(x.shape, kernel.shape, stride, padding,
+                                       output_padding, dilation)
     return x, kernel, stride, padding, output_padding, dilation, out_shape
 
 
@@ -116,7 +121,7 @@ def conv_matrix(input_shape, kernel, stride=1, padding=0, dilation=1):
     sh, sw = as_tuple(stride, "stride", 2, minimum=1)
     ph, pw = as_tuple(padding, "padding", 2, minimum=0)
     dh, dw = as_tuple(dilation, "dilation", 2, minimum=1)
-    oH, oW = conv_output_size((H, W), kernel.shape, (sh, sw), (ph, pw), (dh, dw))
+    oH, oW = conv_lengths((H, W), kernel.shape, (sh, sw), (ph, pw), (dh, dw))
     C = np.zeros((oH * oW, H * W), dtype=result_dtype(kernel))
     oh, ow = np.meshgrid(np.arange(oH), np.arange(oW), indexing="ij")  # every output cell
     row = oh * oW + ow  # its row in C
