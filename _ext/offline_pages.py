@@ -67,7 +67,7 @@ def drop_thebe_nodes(app, doctree, docname) -> None:
 
 def setup(app):
     # The book is static: kernels started by the build inherit this, so tconv's interactive
-    # objects and progress bars make only their static HTML, never a widget (tconv.widgets).
+    # objects and progress bars make only their static HTML, never a widget (tconv.show.widgets).
     os.environ["TCONV_STATIC"] = "1"
     # Both run after the extensions that add these things (default priority 500).
     app.connect("doctree-resolved", drop_thebe_nodes, priority=900)

@@ -19,7 +19,7 @@ import statistics
 import time
 
 import numpy as np
-from tconv.widgets import Stepper
+from tconv.show import Stepper
 
 
 def book_steppers() -> dict[str, Stepper]:

@@ -1,4 +1,4 @@
-"""tconv.data: the pictures load as grey levels, patches are real windows, the shapes data set
+"""tconv.book.data: the pictures load as grey levels, patches are real windows, the shapes data set
 has the labels, levels, areas and randomness it promises."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tconv import data
+from tconv.book import data
 
 
 @pytest.mark.parametrize("name, shape", [("grace_hopper", (600, 512)), ("mri", (256, 256)),

@@ -9,7 +9,8 @@ import matplotlib
 import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
-from tconv import conv_transpose2d, draw, gather, placements
+from tconv import conv_transpose2d, gather, placements
+from tconv.show import draw
 
 matplotlib.use("Agg")
 

@@ -1,4 +1,4 @@
-"""tconv.exercises: the checkers accept the right answers and say what is wrong with others."""
+"""tconv.book.exercises: the checkers accept the right answers and say what is wrong with others."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tconv import exercises
+from tconv.book import exercises
+from tconv.book.exercises import EXERCISES, chapter_of, check, expected, feedback, parts
 from tconv.conv import conv_transpose2d
-from tconv.exercises import EXERCISES, chapter_of, check, expected, feedback, parts
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?P<body>.*?)^\1\s*$",

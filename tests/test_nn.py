@@ -13,7 +13,8 @@ import pytest
 import tconv
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tconv import data, nn
+from tconv import nn
+from tconv.book import data
 
 try:
     import torch

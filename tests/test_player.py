@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 import matplotlib
 import pytest
-from tconv.player import (
+from tconv.show.player import (
     PLAYER_CSS,
     PLAYER_JS,
     chooser_index,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tconv
 from tconv.placements import placements
-from tconv.widgets import ChooserView, SequenceView, Stepper, grid_html
+from tconv.show.widgets import ChooserView, SequenceView, Stepper, grid_html
 from test_player import assert_self_contained, find, parse_html
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

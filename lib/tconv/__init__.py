@@ -1,30 +1,22 @@
 """tconv: transposed convolution and upsampling as small, tested numpy code.
 
 The public API mirrors ``torch.nn.functional``: the same names, argument order, defaults and
-NCHW layout, so what the book teaches transfers directly to PyTorch.
+NCHW layout, so what the book teaches transfers directly to PyTorch. This package holds the
+operations only and imports numpy only (and threadpoolctl, to size conv's thread pool): it
+loads where matplotlib and ipywidgets are absent. Beside the operations:
+
+- :mod:`tconv.nn`: layers with forward and backward passes built on them;
+- :mod:`tconv.show`: the drawing and playing toolkit (figures, HTML players, widgets), which
+  imports the operations and never the reverse;
+- :mod:`tconv.book`: one companion module per chapter, which may import both.
 """
 
-# Each module owns one line (or block) below; add your exports on your own line only.
-# [shapes]
-from .shapes import conv_output_size, conv_transpose_output_size  # noqa: F401
-# [conv]
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
-# [grad]
-from .grad import conv2d_backward  # noqa: F401
-# [views]
-from .views import (  # noqa: F401
-    conv_matrix,
-    conv_transpose2d_gradient,
-    conv_transpose2d_matrix,
-    conv_transpose2d_scatter,
-    conv_transpose2d_zero_insertion,
-    deconvolve_least_squares,
-    insert_zeros,
-    rotate180,
-    zero_insertion_input,
-)
-# [upsample]
-from .upsample import (  # noqa: F401
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .grad import conv2d_backward
+from .placements import Crop, Placement, Placements, Term, gather, placements
+from .pool import max_pool2d, max_pool2d_loop, max_unpool2d, max_unpool2d_loop
+from .shapes import conv_output_size, conv_transpose_output_size
+from .upsample import (
     bed_of_nails,
     bilinear_source_coords,
     pixel_shuffle,
@@ -35,9 +27,35 @@ from .upsample import (  # noqa: F401
     upsample_nearest,
     upsample_nearest_loop,
 )
-# [pool]
-from .pool import max_pool2d, max_pool2d_loop, max_unpool2d, max_unpool2d_loop  # noqa: F401
-# [placements]
-from .placements import Crop, Placement, Placements, Term, gather, placements  # noqa: F401
-# [widgets]
-from .widgets import ChooserView, SequenceView, Stepper  # noqa: F401
+from .views import (
+    conv_matrix,
+    conv_transpose2d_gradient,
+    conv_transpose2d_matrix,
+    conv_transpose2d_scatter,
+    conv_transpose2d_zero_insertion,
+    deconvolve_least_squares,
+    insert_zeros,
+    rotate180,
+    zero_insertion_input,
+)
+
+__all__ = [
+    # sizes
+    "conv_output_size", "conv_transpose_output_size",
+    # convolution and transposed convolution
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+    # the gradient
+    "conv2d_backward",
+    # one operation, four views
+    "conv_transpose2d_scatter", "conv_transpose2d_zero_insertion", "insert_zeros", "rotate180",
+    "zero_insertion_input", "conv_matrix", "conv_transpose2d_matrix",
+    "conv_transpose2d_gradient", "deconvolve_least_squares",
+    # fixed upsampling
+    "upsample_nearest", "upsample_nearest_loop", "upsample_bilinear", "upsample_bilinear_loop",
+    "bilinear_source_coords", "bed_of_nails", "pixel_shuffle", "pixel_shuffle_loop",
+    "pixel_unshuffle",
+    # pooling and unpooling
+    "max_pool2d", "max_pool2d_loop", "max_unpool2d", "max_unpool2d_loop",
+    # the scatter as data
+    "placements", "gather", "Placements", "Placement", "Crop", "Term",
+]

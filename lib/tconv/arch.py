@@ -13,9 +13,10 @@ with the output-size formulas of :mod:`tconv.shapes` and counts, per layer,
 - parameters: the kernel weights and one bias per output channel;
 - activations: the values of the layer's output, which training keeps for the backward pass.
 
-:func:`same_padding_net` and :func:`encoder_decoder` build the two designs of the chapter
-``chapters/why-upsample.ipynb`` from the same list of channel widths, so their convolutions
-have the same kernels and channels and differ only in the resolution they run at.
+An operation of the library: it follows the sizes a network's layers give, as
+``torchinfo`` or ``fvcore`` count them, and imports only :mod:`tconv.shapes` and the checks (no
+numpy, no drawing). The two designs the chapter "Why upsample?" compares are built from these
+descriptions in :mod:`tconv.book.why_upsample`.
 """
 
 from __future__ import annotations
@@ -211,50 +212,3 @@ def total_params(steps) -> int:
 def total_activations(steps) -> int:
     """Values of every layer's output in a trace (what training stores for the backward pass)."""
     return sum(s.activations for s in steps)
-
-
-# --- two designs of the same depth --------------------------------------------------------
-
-
-def _widths(widths) -> tuple[int, ...]:
-    if not isinstance(widths, (list, tuple)) or not widths:
-        raise TypeError(f"widths must be a non-empty list of channel counts, got {widths!r}")
-    return tuple(as_int(w, "widths", minimum=1) for w in widths)
-
-
-def same_padding_net(widths, out_channels, kernel_size=3) -> list:
-    """Convolutions of ``widths`` then back down (mirrored), all at full resolution.
-
-    ``widths=(16, 32, 64)`` gives conv 16, 32, 64, 32, 16, then ``out_channels``: every
-    convolution has odd ``kernel_size`` and padding ``kernel_size // 2`` ("same"), stride 1.
-    """
-    ws = _widths(widths)
-    out_channels = as_int(out_channels, "out_channels", minimum=1)
-    k = as_int(kernel_size, "kernel_size", minimum=1)
-    if k % 2 == 0:
-        raise ValueError(f"kernel_size must be odd for 'same' padding, got {k}")
-    chans = ws + ws[-2::-1] + (out_channels,)
-    return [Conv2d(c, k, padding=k // 2) for c in chans]
-
-
-def encoder_decoder(widths, out_channels, kernel_size=3, factor=2, mode="nearest") -> list:
-    """The same convolutions as :func:`same_padding_net`, with pooling between them.
-
-    Encoder: conv ``widths[0]``, then for each further width a ``factor×factor`` max pool and
-    a conv. Decoder: for each width back down, an upsampling by ``factor`` (``mode``) and a
-    conv; a last conv to ``out_channels`` at full resolution.
-    """
-    ws = _widths(widths)
-    out_channels = as_int(out_channels, "out_channels", minimum=1)
-    k = as_int(kernel_size, "kernel_size", minimum=1)
-    if k % 2 == 0:
-        raise ValueError(f"kernel_size must be odd for 'same' padding, got {k}")
-    f = as_int(factor, "factor", minimum=2)
-    if mode not in UPSAMPLE_MODES:
-        raise ValueError(f"mode must be one of {UPSAMPLE_MODES}, got {mode!r}")
-    layers = [Conv2d(ws[0], k, padding=k // 2)]
-    for w in ws[1:]:
-        layers += [MaxPool2d(f), Conv2d(w, k, padding=k // 2)]
-    for w in ws[-2::-1]:
-        layers += [Upsample(f, mode), Conv2d(w, k, padding=k // 2)]
-    return layers + [Conv2d(out_channels, k, padding=k // 2)]

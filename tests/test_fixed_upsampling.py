@@ -1,9 +1,10 @@
-"""The round trip, the max-unpooling stepper, the method picker and the chapter figures.
+"""The round trip, the max-unpooling stepper, the method picker and the figures of
+tconv.book.fixed_upsampling.
 
 Oracles: properties each upsampler has by definition (nearest undoes block means of an image
 that is constant on blocks; bed of nails keeps one value per block; max-unpooling keeps each
 block's maximum where it was), window maxima found directly with numpy, the static player's
-DOM contract (PLAYER-CONTRACT.md), and PNG decoding by Pillow.
+DOM contract (as test_player.py pins it), and PNG decoding by Pillow.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from html import unescape
 import matplotlib
 import numpy as np
 import pytest
-import tconv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from tconv import arch, explore
+from tconv.book import data, fixed_upsampling
 from tconv.metrics import psnr
 
 matplotlib.use("Agg")
@@ -45,7 +45,7 @@ def _root_attr(html: str, name: str) -> str:
                   elements=st.floats(0, 1)), f=st.integers(1, 4))
 def test_nearest_round_trip_is_exact_on_blocky_images(low, f):
     image = np.kron(low, np.ones((f, f)))  # constant on every f×f block
-    got_low, up = explore.round_trip(image, "nearest", f)
+    got_low, up = fixed_upsampling.round_trip(image, "nearest", f)
     np.testing.assert_allclose(got_low, low, atol=1e-12)
     np.testing.assert_allclose(up, image, atol=1e-12)
 
@@ -56,15 +56,15 @@ def test_nearest_round_trip_is_exact_on_blocky_images(low, f):
 def test_every_method_returns_the_shapes_and_keeps_what_it_promises(x, f):
     h, w = x.shape
     blocks = x.reshape(h // f, f, w // f, f)
-    for method in explore.METHODS:
-        low, up = explore.round_trip(x, method, f)
+    for method in fixed_upsampling.METHODS:
+        low, up = fixed_upsampling.round_trip(x, method, f)
         assert low.shape == (h // f, w // f) and up.shape == x.shape
-    low, up = explore.round_trip(x, "bed_of_nails", f)
+    low, up = fixed_upsampling.round_trip(x, "bed_of_nails", f)
     np.testing.assert_allclose(low, blocks.mean(axis=(1, 3)), atol=1e-12)
     np.testing.assert_array_equal(up[::f, ::f], low)
     assert np.count_nonzero(np.delete(up.reshape(-1), np.arange(up.size).reshape(up.shape)
                                       [::f, ::f].ravel())) == 0
-    low, up = explore.round_trip(x, "max_unpool", f)
+    low, up = fixed_upsampling.round_trip(x, "max_unpool", f)
     np.testing.assert_array_equal(low, blocks.max(axis=(1, 3)))
     # each block of the result holds its maximum, at a cell where x has it, and zeros
     ub = up.reshape(h // f, f, w // f, f)
@@ -74,10 +74,10 @@ def test_every_method_returns_the_shapes_and_keeps_what_it_promises(x, f):
 
 def test_bilinear_round_trip_keeps_a_constant_image_and_align_corners_changes_it():
     x = np.full((8, 8), 0.25)
-    assert np.allclose(explore.round_trip(x, "bilinear", 4)[1], 0.25)
+    assert np.allclose(fixed_upsampling.round_trip(x, "bilinear", 4)[1], 0.25)
     ramp = np.tile(np.arange(8.0), (8, 1)) / 8
-    a = explore.round_trip(ramp, "bilinear", 2)[1]
-    b = explore.round_trip(ramp, "bilinear", 2, align_corners=True)[1]
+    a = fixed_upsampling.round_trip(ramp, "bilinear", 2)[1]
+    b = fixed_upsampling.round_trip(ramp, "bilinear", 2, align_corners=True)[1]
     assert not np.allclose(a, b)
     # block means of a ramp sit at the block centres: align_corners=False puts them back
     np.testing.assert_allclose(a[:, 1:-1], ramp[:, 1:-1], atol=1e-12)
@@ -85,34 +85,35 @@ def test_bilinear_round_trip_keeps_a_constant_image_and_align_corners_changes_it
 
 def test_round_trip_accepts_integers_and_measures_an_ordering_on_a_photo():
     x = (np.arange(64).reshape(8, 8) % 7).astype(np.int64)
-    assert explore.round_trip(x, "nearest", 2)[1].dtype == np.float64
-    photo = tconv.data.sample_image("mri")[64:192, 64:192].astype(np.float64)
-    scores = {m: psnr(explore.round_trip(photo, m, 4)[1], photo) for m in explore.METHODS}
+    assert fixed_upsampling.round_trip(x, "nearest", 2)[1].dtype == np.float64
+    photo = data.sample_image("mri")[64:192, 64:192].astype(np.float64)
+    scores = {m: psnr(fixed_upsampling.round_trip(photo, m, 4)[1], photo)
+              for m in fixed_upsampling.METHODS}
     assert scores["bilinear"] > scores["nearest"] > scores["bed_of_nails"]
     assert scores["nearest"] > scores["max_unpool"]
 
 
 def test_round_trip_errors_name_the_argument():
     with pytest.raises(ValueError, match="method must be one of"):
-        explore.round_trip(np.zeros((4, 4)), "bicubic", 2)
+        fixed_upsampling.round_trip(np.zeros((4, 4)), "bicubic", 2)
     with pytest.raises(ValueError, match=r"divisible by factor \(3\)"):
-        explore.round_trip(np.zeros((4, 4)), "nearest", 3)
+        fixed_upsampling.round_trip(np.zeros((4, 4)), "nearest", 3)
     with pytest.raises(ValueError, match="factor must be positive"):
-        explore.round_trip(np.zeros((4, 4)), "nearest", 0)
+        fixed_upsampling.round_trip(np.zeros((4, 4)), "nearest", 0)
     with pytest.raises(ValueError, match="image must have shape"):
-        explore.round_trip(np.zeros((1, 4, 4)), "nearest", 2)
+        fixed_upsampling.round_trip(np.zeros((1, 4, 4)), "nearest", 2)
     with pytest.raises(ValueError, match="align_corners=True only applies to bilinear"):
-        explore.round_trip(np.zeros((4, 4)), "nearest", 2, align_corners=True)
+        fixed_upsampling.round_trip(np.zeros((4, 4)), "nearest", 2, align_corners=True)
     with pytest.raises(TypeError, match="align_corners must be True or False"):
-        explore.round_trip(np.zeros((4, 4)), "bilinear", 2, align_corners=1)
+        fixed_upsampling.round_trip(np.zeros((4, 4)), "bilinear", 2, align_corners=1)
     with pytest.raises(TypeError, match="image must be a numeric array"):
-        explore.round_trip([["a"]], "nearest", 1)
+        fixed_upsampling.round_trip([["a"]], "nearest", 1)
 
 
 # MaxUnpoolStepper ----------------------------------------------------------------------------
 
 def test_stepper_frames_pool_every_window_then_unpool_every_value():
-    s = explore.MaxUnpoolStepper(GRID)
+    s = fixed_upsampling.MaxUnpoolStepper(GRID)
     assert s.error is None and len(s) == 2 * 4 + 2
     html = s.to_html()
     assert _root_attr(html, "data-frames") == "10" and _root_attr(html, "data-frame") == "0"
@@ -133,7 +134,7 @@ def test_stepper_frames_pool_every_window_then_unpool_every_value():
                 elements=st.integers(-9, 9)),
        k=st.integers(1, 3), s=st.integers(1, 3))
 def test_stepper_captions_name_the_first_maximum_of_each_window(x, k, s):
-    st_ = explore.MaxUnpoolStepper(x, k, s, max_steps=100)
+    st_ = fixed_upsampling.MaxUnpoolStepper(x, k, s, max_steps=100)
     if k > min(x.shape):
         assert st_.error and "kernel_size" in st_.error
         return
@@ -152,7 +153,7 @@ def test_stepper_captions_name_the_first_maximum_of_each_window(x, k, s):
 
 def test_stepper_reports_ties_and_shows_the_running_output():
     x = np.array([[2, 2], [1, 0]])
-    s = explore.MaxUnpoolStepper(x)
+    s = fixed_upsampling.MaxUnpoolStepper(x)
     assert "2 cells share the maximum; the first in reading order wins" in s.caption(1)
     last = s.frame(len(s) - 1)
     # the output grid of the last frame: 2 at (0, 0), zeros elsewhere
@@ -164,10 +165,10 @@ def test_stepper_reports_ties_and_shows_the_running_output():
 
 def test_stepper_handles_odd_sizes_and_overlapping_windows():
     x = np.arange(25).reshape(5, 5)
-    s = explore.MaxUnpoolStepper(x, 2)
+    s = fixed_upsampling.MaxUnpoolStepper(x, 2)
     assert s.error is None and s.output.shape == (5, 5)
     assert s.output[4].sum() == 0 and s.output[:, 4].sum() == 0  # never in a window
-    o = explore.MaxUnpoolStepper(np.array([[1, 3, 2], [0, 0, 0]]), kernel_size=2, stride=1)
+    o = fixed_upsampling.MaxUnpoolStepper(np.array([[1, 3, 2], [0, 0, 0]]), kernel_size=2, stride=1)
     assert o.error is None
     np.testing.assert_array_equal(o.output, [[0, 3, 0], [0, 0, 0]])  # both windows pick 3
 
@@ -177,7 +178,7 @@ def test_stepper_errors_are_shown_not_raised():
                           ((GRID, 5), "kernel_size"),
                           ((GRID, 2, 0), "stride must be positive"),
                           ((np.zeros((14, 14)), 2), "more than a stepper shows")]:
-        s = explore.MaxUnpoolStepper(*args)
+        s = fixed_upsampling.MaxUnpoolStepper(*args)
         assert s.error and re.search(pattern, s.error)
         html = s.to_html()
         assert 'class="tconv-error" role="alert"' in html
@@ -185,7 +186,7 @@ def test_stepper_errors_are_shown_not_raised():
 
 
 def test_stepper_static_player_is_small_and_has_the_controls():
-    html = explore.MaxUnpoolStepper(np.arange(36).reshape(6, 6) % 7, 2).to_html()
+    html = fixed_upsampling.MaxUnpoolStepper(np.arange(36).reshape(6, 6) % 7, 2).to_html()
     assert len(html.encode()) < 150_000
     for action in ("first", "prev", "play", "next", "last", "seek"):
         assert f'data-action="{action}"' in html
@@ -196,98 +197,75 @@ def test_stepper_static_player_is_small_and_has_the_controls():
 
 @pytest.fixture(scope="module")
 def crop():
-    return tconv.data.sample_image("grace_hopper")[168:264, 184:280]
+    return data.sample_image("grace_hopper")[168:264, 184:280]
 
 
 def test_picker_prerenders_every_method_and_factor_with_its_psnr(crop):
-    picker = explore.UpsamplePicker(crop)
+    picker = fixed_upsampling.UpsamplePicker(crop)
     html = picker.to_html()
     assert _root_attr(html, "data-frames") == str(4 * 3)
     assert 'data-param="method"' in html and 'data-param="factor"' in html
     assert len(html.encode()) < 150_000
     caps = _captions(html)
-    for k, (m, f) in enumerate([(m, f) for m in explore.METHODS for f in (2, 4, 8)]):
-        want = psnr(explore.round_trip(crop, m, f)[1], crop)
-        assert caps[k].startswith(explore.METHOD_NAMES[m] + f" ×{f}:")
+    for k, (m, f) in enumerate([(m, f) for m in fixed_upsampling.METHODS for f in (2, 4, 8)]):
+        want = psnr(fixed_upsampling.round_trip(crop, m, f)[1], crop)
+        assert caps[k].startswith(fixed_upsampling.METHOD_NAMES[m] + f" ×{f}:")
         assert f"{want:.1f} dB" in caps[k]
         assert k == picker.index(method=m, factor=f)
 
 
 def test_picker_shows_a_factor_that_does_not_divide_as_an_error_frame(crop):
-    picker = explore.UpsamplePicker(crop, methods=["nearest"], factors=[2, 5])
+    picker = fixed_upsampling.UpsamplePicker(crop, methods=["nearest"], factors=[2, 5])
     frame, caption = picker.frame_and_caption(method="nearest", factor=5)
     assert "tconv-error" in frame and "divisible by factor (5)" in caption
 
 
 def test_picker_rejects_unknown_methods_and_bad_images(crop):
     with pytest.raises(ValueError, match="methods must be a non-empty list"):
-        explore.UpsamplePicker(crop, methods=["bicubic"])
+        fixed_upsampling.UpsamplePicker(crop, methods=["bicubic"])
     with pytest.raises(ValueError, match="image must have shape"):
-        explore.UpsamplePicker(crop[None])
+        fixed_upsampling.UpsamplePicker(crop[None])
 
 
 def test_png_bytes_decode_to_the_grey_levels():
     from PIL import Image
 
     x = np.linspace(0, 1, 12).reshape(3, 4)
-    got = np.asarray(Image.open(io.BytesIO(explore.png_bytes(x))))
+    got = np.asarray(Image.open(io.BytesIO(fixed_upsampling.png_bytes(x))))
     np.testing.assert_array_equal(got, np.round(x * 255).astype(np.uint8))
-    assert np.asarray(Image.open(io.BytesIO(explore.png_bytes(x * 3 - 1)))).max() == 255
+    assert np.asarray(Image.open(io.BytesIO(fixed_upsampling.png_bytes(x * 3 - 1)))).max() == 255
 
 
 # Figures -------------------------------------------------------------------------------------
 
 def test_image_row_draws_one_axis_per_image():
-    fig = explore.image_row([np.zeros((4, 4)), np.ones((2, 2))], ["a", "b"])
+    fig = fixed_upsampling.image_row([np.zeros((4, 4)), np.ones((2, 2))], ["a", "b"])
     assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
     plt.close(fig)
     with pytest.raises(ValueError, match="titles must name each of the 2 images"):
-        explore.image_row([np.zeros((4, 4)), np.ones((2, 2))], ["a"])
+        fixed_upsampling.image_row([np.zeros((4, 4)), np.ones((2, 2))], ["a"])
 
 
 def test_sample_points_figure_marks_the_library_coordinates():
-    fig = explore.sample_points_figure(4, 8)
+    fig = fixed_upsampling.sample_points_figure(4, 8)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles[0].endswith("0.00, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.25")
     assert "0.43" in titles[1] and titles[1].endswith("3.00")
     plt.close(fig)
 
 
-def test_trace_figure_draws_a_box_per_layer_and_the_input():
-    steps = arch.trace(arch.encoder_decoder((4, 8), 2), (1, 16, 16))
-    fig = explore.trace_figure(steps, "net")
-    boxes = [p for p in fig.axes[0].patches if isinstance(p, matplotlib.patches.Rectangle)]
-    assert len(boxes) == len(steps) + 1
-    heights = [b.get_height() for b in boxes]
-    assert heights[0] == 1.0 and min(heights) == 0.5  # 16 rows, then 8 at the bottleneck
-    plt.close(fig)
-    with pytest.raises(ValueError, match="steps must hold at least one"):
-        explore.trace_figure([])
-
-
-def test_label_figure_names_every_class_on_the_colour_bar():
-    labels = np.array([[0, 1], [2, 3]])
-    fig = explore.label_figure(np.zeros((2, 2)), labels, ["bg", "a", "b", "c"])
-    bar = fig.axes[-1]
-    assert [t.get_text() for t in bar.get_yticklabels()] == ["bg", "a", "b", "c"]
-    plt.close(fig)
-    with pytest.raises(ValueError, match="must be 2-D arrays of one shape"):
-        explore.label_figure(np.zeros((2, 3)), labels, ["bg"])
-    with pytest.raises(ValueError, match="at most 6 classes"):
-        explore.label_figure(np.zeros((2, 2)), labels, list("abcdefg"))
-
-
 def test_live_widgets_show_the_same_frames_as_the_static_players(crop):
-    stepper = explore.MaxUnpoolStepper(GRID)
+    stepper = fixed_upsampling.MaxUnpoolStepper(GRID)
     stepper.widget  # noqa: B018 (builds the live widget)
     stepper.slider.value = 6
     assert stepper.frame_view.value == stepper.frame(6)
     assert "Unpooling step 2 of 4" in stepper.caption_view.value
-    picker = explore.UpsamplePicker(crop, methods=["nearest", "max_unpool"], factors=[2, 4])
+    picker = fixed_upsampling.UpsamplePicker(crop, methods=["nearest", "max_unpool"],
+                                             factors=[2, 4])
     picker.widget  # noqa: B018
     picker.dropdowns["method"].value = "max_unpool"
     picker.dropdowns["factor"].value = 4
-    want = psnr(explore.round_trip(crop, "max_unpool", 4)[1], crop)
+    want = psnr(fixed_upsampling.round_trip(crop, "max_unpool", 4)[1], crop)
     assert f"max-unpooling ×4: 24×24 → 96×96; PSNR against the original {want:.1f} dB" in (
         unescape(picker.caption_view.value))
     assert picker.frame_view.value == picker.frame_and_caption(method="max_unpool", factor=4)[0]

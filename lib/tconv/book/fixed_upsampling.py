@@ -1,16 +1,18 @@
-"""Interactive pieces and figures of the chapters "Why upsample?" and "Fixed upsampling".
+"""The companion of ``chapters/fixed-upsampling.ipynb``: its experiment, interactive pieces
+and figures.
 
 - :func:`round_trip`: shrink an image by a factor and grow it back with one fixed upsampler
   (library calls only, no new math), the experiment both the picker and the chapter measure;
 - :class:`MaxUnpoolStepper`: max pooling that records where each maximum came from, then max
   unpooling that puts every value back there, one window per frame (a
-  :class:`~tconv.widgets.SequenceView`: live widget plus static player);
+  :class:`~tconv.show.SequenceView`: live widget plus static player);
 - :class:`UpsamplePicker`: the reader picks a method and a factor and sees the round trip on a
-  photograph (a :class:`~tconv.widgets.ChooserView`);
-- figures: :func:`image_row` (grey-level images side by side), :func:`label_figure` (an image
-  and its per-pixel labels), :func:`sample_points_figure`
-  (where bilinear samples the input, for both ``align_corners`` settings) and
-  :func:`trace_figure` (the activations of a traced network as boxes, from :mod:`tconv.arch`).
+  photograph (a :class:`~tconv.show.ChooserView`);
+- figures: :func:`image_row` (grey-level images side by side) and :func:`sample_points_figure`
+  (where bilinear samples the input, for both ``align_corners`` settings).
+
+May import: the operations (:mod:`tconv`), the toolkit (:mod:`tconv.show`) and the shared
+data sets (:mod:`tconv.book.data`).
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from html import escape
 
 import numpy as np
 
-from ._checks import as_array, as_int, as_tuple, check_ndim
+from .._checks import as_array, as_int, as_tuple, check_ndim
+from ..metrics import psnr
+from ..pool import max_pool2d, max_unpool2d
+from ..show.player import image_frame
+from ..show.widgets import GRID_CSS, ChooserView, SequenceView, grid_html, panel_html
+from ..upsample import bed_of_nails, bilinear_source_coords, upsample_bilinear, upsample_nearest
 from .data import downsample_box
-from .metrics import psnr
-from .player import image_frame
-from .pool import max_pool2d, max_unpool2d
-from .upsample import bed_of_nails, bilinear_source_coords, upsample_bilinear, upsample_nearest
-from .widgets import GRID_CSS, ChooserView, SequenceView, grid_html, panel_html
 
 # ---------------------------------------------------------------------------------------
 # Down and up again
@@ -44,7 +46,7 @@ def round_trip(image, method, factor, align_corners=False):
     """Shrink a (H, W) image ``factor`` times and grow it back: (low (H/f, W/f), up (H, W)).
 
     ``max_unpool`` shrinks with ``max_pool2d`` (it needs the indices); the others with the
-    mean of each ``factor×factor`` block (:func:`tconv.data.downsample_box`). ``align_corners``
+    mean of each ``factor×factor`` block (:func:`tconv.book.data.downsample_box`). ``align_corners``
     is passed to bilinear upsampling and must stay False for the other methods.
     """
     x = as_array(image, "image")
@@ -396,69 +398,4 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
     axes[1].set_xlabel("position in input pixels (pixel centres at integers)", fontsize=9)
     axes[1].tick_params(labelsize=8)
     fig.tight_layout(pad=0.3, h_pad=1.2)
-    return fig
-
-
-def label_figure(image, labels, names):
-    """A grey-level image beside its label map, the class names on the colour bar: a Figure."""
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    image, labels = np.asarray(image), np.asarray(labels)
-    if image.shape != labels.shape or image.ndim != 2:
-        raise ValueError(f"image and labels must be 2-D arrays of one shape, got {image.shape} "
-                         f"and {labels.shape}")
-    colours = ["#f1f3f5", "#0a58ca", "#c2410c", "#15803d", "#7e22ce", "#a16207"][:len(names)]
-    if len(colours) < len(names):
-        raise ValueError(f"names must list at most 6 classes, got {len(names)}")
-    fig, (a, b) = plt.subplots(1, 2, figsize=(5.6, 2.5))
-    a.imshow(image, cmap="gray", interpolation="nearest")
-    a.set_title(f"input image, {image.shape[0]}×{image.shape[1]}", fontsize=9)
-    shown = b.imshow(labels, cmap=ListedColormap(colours), vmin=-0.5, vmax=len(names) - 0.5,
-                     interpolation="nearest")
-    b.set_title(f"one label per pixel, {labels.shape[0]}×{labels.shape[1]}", fontsize=9)
-    bar = fig.colorbar(shown, ax=b, ticks=range(len(names)), fraction=0.05)
-    bar.ax.set_yticklabels(names, fontsize=8)
-    for ax in (a, b):
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout(pad=0.4)
-    return fig
-
-
-def trace_figure(steps, title: str = "", ax=None, fontsize: float = 7.5):
-    """A traced network (from :func:`tconv.arch.trace`) as boxes, one per layer output.
-
-    A box's height is proportional to the output's height H, its width grows with the number
-    of channels C; each box is labelled with the layer and ``C×H×W``.
-    """
-    import matplotlib.pyplot as plt
-
-    steps = list(steps)
-    if not steps:
-        raise ValueError("steps must hold at least one traced layer")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(min(1.0 + 0.5 * len(steps), 8.0), 3.0))
-    else:
-        fig = ax.figure
-    top_h = max(max(s.out_shape[1] for s in steps), steps[0].in_shape[1])
-    top_c = max(max(s.out_shape[0] for s in steps), steps[0].in_shape[0])
-    x = 0.0
-    shapes = [(None, steps[0].in_shape)] + [(s.layer.describe(), s.out_shape) for s in steps]
-    for label, (c, h, w) in shapes:
-        height = h / top_h
-        width = 0.15 + 0.45 * np.sqrt(c / top_c)
-        colour = "#f1f3f5" if label is None else "#dbeafe"
-        ax.add_patch(plt.Rectangle((x, 0.5 - height / 2), width, height, facecolor=colour,
-                                   edgecolor="#1b1b1b", linewidth=0.8))
-        ax.text(x + width / 2, 0.5 + height / 2 + 0.04, f"{c}×{h}×{w}", ha="center",
-                va="bottom", fontsize=fontsize, rotation=90)
-        ax.text(x + width / 2, 0.5 - height / 2 - 0.04, label or "input", ha="center",
-                va="top", fontsize=fontsize, rotation=90)
-        x += width + 0.12
-    ax.set_xlim(-0.1, x)
-    ax.set_ylim(-0.95, 1.95)
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=fontsize + 1.5)
     return fig

@@ -1,4 +1,4 @@
-"""Overlap counts, the overlap rule, random upsamplers, spectra and costs (tconv.artifacts).
+"""Overlap counts, the overlap rule, random upsamplers, spectra and costs (tconv.book.checkerboard).
 
 Oracles: the placements of tconv.placements (an independent loop over input cells), a direct
 double loop over input and kernel cells, a longer input (an interior cell's count cannot
@@ -13,8 +13,8 @@ import pytest
 import tconv
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from tconv import artifacts as A
 from tconv import nn
+from tconv.book import checkerboard as A
 
 EXAMPLES = settings(max_examples=30, deadline=None)
 k_s_p = st.tuples(st.integers(1, 7), st.integers(1, 4), st.integers(0, 3))

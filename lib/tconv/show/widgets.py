@@ -2,7 +2,7 @@
 
 Every object here has ``_repr_mimebundle_`` returning both
 ``application/vnd.jupyter.widget-view+json`` (the live widget, built on first display) and
-``text/html`` (a self-contained player from :mod:`tconv.player`, every frame pre-rendered,
+``text/html`` (a self-contained player from :mod:`tconv.show.player`, every frame pre-rendered,
 for pages with no kernel). Invalid settings never raise at display time: the object keeps
 the library's message in ``.error`` and both renderings show it in a ``tconv-error`` box.
 
@@ -11,10 +11,10 @@ the library's message in ``.error`` and both renderings show it in a ``tconv-err
 - :class:`ChooserView`: frames computed from a few settings picked from lists.
 
 Frames are HTML: small tables with the numbers as text (see :func:`grid_html`), or images from
-:func:`tconv.player.figure_frame`. Building another interactive piece takes a few lines::
+:func:`tconv.show.player.figure_frame`. Building another interactive piece takes a few lines::
 
     from tconv import conv_transpose_output_size
-    from tconv.widgets import ChooserView
+    from tconv.show import ChooserView
 
     def size(n, k, s, p):
         out = conv_transpose_output_size(n, k, s, p)  # raises ValueError for bad settings
@@ -25,6 +25,9 @@ Frames are HTML: small tables with the numbers as text (see :func:`grid_html`), 
 
 Setting the environment variable ``TCONV_STATIC=1`` (e.g. for the book build) leaves out the
 live widget: no widget is created, so no widget state is saved into executed notebooks.
+
+May import: the operations (:mod:`tconv`), numpy, :mod:`tconv.show.player`, and ipywidgets
+(only when a live widget is first built); never :mod:`tconv.book`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from html import escape
 
 import numpy as np
 
-from .placements import Placements, _check_args, placements
+from ..placements import Placements, _check_args, placements
 from .player import (
     PALETTE_CSS,
     PLAYER_CSS,
@@ -170,7 +173,7 @@ class SequenceView(View):
     """Frames stepped through in order, one caption each.
 
     ``frames`` are HTML fragments (grids from :func:`grid_html`, or images from
-    :func:`tconv.player.figure_frame`); ``note`` is HTML shown once above them (a legend);
+    :func:`tconv.show.player.figure_frame`); ``note`` is HTML shown once above them (a legend);
     ``css`` extra CSS the frames need. Live: Play, a slider, first/prev/next/last buttons.
     Subclasses may override ``__len__``, ``frame(i)`` and ``caption(i)`` to render lazily.
     """

@@ -2,8 +2,8 @@
 
 The built book has no Python kernel, so each interactive object also renders itself as one
 self-contained ``<div class="tconv-player">``: inline CSS, inline JS, no network request, no
-external file. Two kinds (the DOM is the contract the browser tests rely on, see
-``PLAYER-CONTRACT.md``):
+external file. Two kinds (the DOM is the contract the browser tests in
+``tests/test_browser.py`` rely on):
 
 - :func:`sequence_player`: frames stepped through with first/prev/play/next/last buttons, a
   slider and the keyboard (ArrowLeft/ArrowRight/Home/End; Space on the focused player plays);
@@ -16,6 +16,9 @@ matplotlib figure as one. Each frame has a caption, shown in ``<p class="tconv-c
 The script is the same in every player and runs once per page (``window.tconvPlayer``
 guard); it listens on ``document``, so any number of players on a page work, including ones
 added later. Ids are hashes of the content, so rebuilding a page gives identical HTML.
+
+May import: the standard library only (a figure is handed in already made); never
+:mod:`tconv.book`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The overlap explorer (both renderings, its numbers, errors, size) and the chapter figures.
 
 The numbers each frame shows are read back out of its HTML tables and compared with
-tconv.artifacts.stack_overlap, itself checked against the placements and a direct loop in
-test_artifacts.py; the player's DOM is checked against PLAYER-CONTRACT.md.
+tconv.book.checkerboard.stack_overlap, itself checked against the placements and a direct loop
+in test_checkerboard.py; the player's DOM is checked against the player tests' contract.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 import matplotlib
 import numpy as np
 import pytest
-from tconv import artifacts
-from tconv.overlap_explorer import (
+from tconv.book import checkerboard
+from tconv.book.checkerboard import (
     OverlapExplorer,
     count_rows_figure,
     count_table_html,
@@ -21,7 +21,7 @@ from tconv.overlap_explorer import (
     image_grid,
     spectrum_grid,
 )
-from tconv.player import product_of
+from tconv.show.player import product_of
 from test_player import assert_self_contained, find, parse_html
 from test_widgets import tables, values
 
@@ -74,7 +74,7 @@ def test_each_frame_shows_the_library_counts_and_marks_the_border(explorer, sett
     stack = [(settings["kernel_size"], settings["stride"], settings["padding"])]
     stack = stack * settings["layers"]
     n = explorer_input_size(stack)
-    row, square = artifacts.stack_overlap(n, stack), artifacts.stack_overlap((n, n), stack)
+    row, square = checkerboard.stack_overlap(n, stack), checkerboard.stack_overlap((n, n), stack)
     row_table, square_table = tables(html)
     if len(row.count) > explorer.max_cols:  # a long row is cut, ending in "…"
         assert row_table[0][-1]["text"] == "…"
@@ -104,7 +104,7 @@ def test_each_frame_shows_the_library_counts_and_marks_the_border(explorer, sett
 def test_captions_state_the_rule_for_one_layer(explorer, k, s, rule):
     _, caption = explorer.frame_and_caption(kernel_size=k, stride=s, padding=0, layers=1)
     assert rule in caption
-    short = int((~artifacts.overlap_count(explorer_input_size([(k, s)]), k, s).interior).sum())
+    short = int((~checkerboard.overlap_count(explorer_input_size([(k, s)]), k, s).interior).sum())
     assert (f"{short} cells near the edges get fewer terms" in caption if short > 1 else
             "1 cell near the edges gets fewer terms" in caption if short == 1 else
             "no cell near the edges gets fewer terms" in caption)
@@ -121,12 +121,12 @@ def test_caption_of_a_stack_names_the_period_and_the_levels(explorer):
 def test_input_is_just_long_enough_for_two_periods():
     for stack in ([(3, 2)], [(3, 2), (3, 2)], [(6, 3, 1)] * 3, [(2, 3, 1)]):
         n = explorer_input_size(stack)
-        period = artifacts.stack_overlap(n, stack).period[0]
-        assert artifacts.stack_overlap(n, stack).interior.sum() > 2 * period
+        period = checkerboard.stack_overlap(n, stack).period[0]
+        assert checkerboard.stack_overlap(n, stack).interior.sum() > 2 * period
         shorter = n - 1
         if shorter >= 2:
             try:
-                assert artifacts.stack_overlap(shorter, stack).interior.sum() <= 2 * period
+                assert checkerboard.stack_overlap(shorter, stack).interior.sum() <= 2 * period
             except ValueError:
                 pass  # padding crops all of the shorter input's output
 
@@ -186,13 +186,13 @@ def test_static_only_mode_creates_no_widget(monkeypatch):
 # count tables ----------------------------------------------------------------------------------
 
 def test_count_table_shades_by_count_marks_the_border_and_cuts_long_rows():
-    o = artifacts.overlap_count(6, 3, 2)
+    o = checkerboard.overlap_count(6, 3, 2)
     html = count_table_html(o.count, o.interior, max_cols=5)
     (row,) = tables(html)[0]
     assert [c["text"] for c in row] == ["1", "1", "2", "1", "2", "…"]
     # an interior cell at the top level is the default style: no class
     assert [c["cls"] for c in row[:5]] == [["b2"], ["q2"], [], ["q2"], []]
-    holes = artifacts.overlap_count(3, 1, 2)  # k < s: cells no product reaches
+    holes = checkerboard.overlap_count(3, 1, 2)  # k < s: cells no product reaches
     (row,) = tables(count_table_html(holes.count, holes.interior))[0]
     assert [c["cls"] for c in row] == [[], ["q0"], [], ["q0"], []]
 
@@ -200,7 +200,7 @@ def test_count_table_shades_by_count_marks_the_border_and_cuts_long_rows():
 # figures ---------------------------------------------------------------------------------------
 
 def test_count_rows_figure_hatches_exactly_the_border_cells():
-    overlaps = [artifacts.overlap_count(5, k, 2) for k in (2, 3, 4)]
+    overlaps = [checkerboard.overlap_count(5, k, 2) for k in (2, 3, 4)]
     fig = count_rows_figure(overlaps, ["k=2", "k=3", "k=4"])
     assert len(fig.axes) == 3
     for ax, o in zip(fig.axes, overlaps, strict=True):

@@ -11,6 +11,9 @@ padding does, and two of several settings), ``ex-checkerboard-1`` (picking pictu
 figure), ``ex-checkerboard-4`` (what to do with the bias), ``ex-super-resolution-4`` (a gain
 measured by training the chapter's own model), ``ex-segmentation-3`` (what a wrong gradient
 does). The yes/no and "why" halves of checked exercises are not checked either.
+
+May import: the operations (:mod:`tconv`, :mod:`tconv.nn`, :mod:`tconv.arch`) and the other
+companions of :mod:`tconv.book`, whose experiments some answers rerun.
 """
 
 from __future__ import annotations
@@ -21,22 +24,24 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import arch, artifacts, data, nn
-from .conv import conv2d, conv_transpose1d, conv_transpose2d
-from .fixed_kernels import fixed_upsampler, nearest_kernel
-from .metrics import psnr
-from .placements import gather, placements
-from .pool import max_pool2d, max_unpool2d
-from .roundtrip import conv_input_sizes, output_padding_for
-from .shapes import conv_transpose_output_size
-from .upsample import (
+from .. import arch, nn
+from ..conv import conv2d, conv_transpose1d, conv_transpose2d
+from ..fixed_kernels import fixed_upsampler, nearest_kernel
+from ..metrics import psnr
+from ..placements import gather, placements
+from ..pool import max_pool2d, max_unpool2d
+from ..roundtrip import conv_input_sizes, output_padding_for
+from ..shapes import conv_transpose_output_size
+from ..upsample import (
     bed_of_nails,
     bilinear_source_coords,
     pixel_shuffle,
     upsample_bilinear,
     upsample_nearest,
 )
-from .views import conv_matrix
+from ..views import conv_matrix
+from . import checkerboard, data
+from .why_upsample import encoder_decoder, same_padding_net
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,8 @@ def _why_upsample_1():
 
 def _macs_ratio(widths) -> float:
     shape = (3, 128, 128)
-    return (arch.total_macs(arch.trace(arch.encoder_decoder(widths, 4), shape))
-            / arch.total_macs(arch.trace(arch.same_padding_net(widths, 4), shape)))
+    return (arch.total_macs(arch.trace(encoder_decoder(widths, 4), shape))
+            / arch.total_macs(arch.trace(same_padding_net(widths, 4), shape)))
 
 
 def _why_upsample_2():
@@ -79,7 +84,7 @@ def _why_upsample_2():
 
 
 def _height_out(h: int) -> int:
-    return arch.trace(arch.encoder_decoder((8, 16, 32, 64), 2), (1, h, h))[-1].out_shape[1]
+    return arch.trace(encoder_decoder((8, 16, 32, 64), 2), (1, h, h))[-1].out_shape[1]
 
 
 def _why_upsample_3():
@@ -95,9 +100,9 @@ def _why_upsample_3():
 
 def _why_upsample_4():
     widths, classes, shape = (16, 32, 64, 128), 4, (3, 128, 128)
-    nearest = arch.total_macs(arch.trace(arch.encoder_decoder(widths, classes), shape))
+    nearest = arch.total_macs(arch.trace(encoder_decoder(widths, classes), shape))
     bilinear = arch.total_macs(
-        arch.trace(arch.encoder_decoder(widths, classes, mode="bilinear"), shape))
+        arch.trace(encoder_decoder(widths, classes, mode="bilinear"), shape))
     return (Part("extra", "the growth in multiply-adds", bilinear - nearest, "int",
                  rtol=0.02),)
 
@@ -273,20 +278,20 @@ def _many_names_2():
 
 def _checkerboard_2():
     return (Part("levels_1d", "the 1-D interior counts",
-                 list(artifacts.overlap_count(40, 5, 2).interior_levels), "set"),
+                 list(checkerboard.overlap_count(40, 5, 2).interior_levels), "set"),
             Part("levels_2d", "the 2-D interior counts",
-                 list(artifacts.overlap_count((20, 20), 5, 2).interior_levels), "set"),
+                 list(checkerboard.overlap_count((20, 20), 5, 2).interior_levels), "set"),
             Part("short_p0", "the number of short cells at each end with padding 0",
-                 artifacts.short_border(5, 2, 0), "int"),
+                 checkerboard.short_border(5, 2, 0), "int"),
             Part("short_p2", "the number of short cells at each end with padding 2",
-                 artifacts.short_border(5, 2, 2), "int"))
+                 checkerboard.short_border(5, 2, 2), "int"))
 
 
 def _checkerboard_3():
     return (Part("levels", "the interior counts of k=3 then k=4",
-                 list(artifacts.stack_overlap(12, [(3, 2), (4, 2)]).interior_levels), "set"),
+                 list(checkerboard.stack_overlap(12, [(3, 2), (4, 2)]).interior_levels), "set"),
             Part("levels_swapped", "the interior counts of k=4 then k=3",
-                 list(artifacts.stack_overlap(12, [(4, 2), (3, 2)]).interior_levels), "set"))
+                 list(checkerboard.stack_overlap(12, [(4, 2), (3, 2)]).interior_levels), "set"))
 
 
 # ---------------------------------------------------------------- super-resolution

@@ -1,4 +1,4 @@
-"""Small data sets for the applications chapters: image patches and a shapes data set.
+"""The data sets several chapters share: photographs, image patches and a shapes data set.
 
 Nothing here is downloaded. The photographs come from the sample data that matplotlib ships
 (``matplotlib.cbook.get_sample_data``), and the segmentation data set is drawn by numpy from a
@@ -10,15 +10,17 @@ seed. Pictures are float32 grey levels in ``[0, 1]``; batches are NCHW; label ma
 - :func:`downsample_box` makes the low-resolution input of super-resolution (each output pixel
   the mean of an ``s×s`` block, a strided convolution with a constant kernel);
 - :func:`shapes_dataset` draws noisy images of discs, squares and triangles whose class is
-  their grey level, with a per-pixel label map.
+  their grey level, with a per-pixel label map (:func:`shape_mask` draws one shape).
+
+May import: the operations (:mod:`tconv`), numpy, and matplotlib for its sample data.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_int, check_ndim
-from .conv import conv2d
+from .._checks import as_array, as_int, check_ndim
+from ..conv import conv2d
 
 # ---------------------------------------------------------------------------------------
 # Pictures that ship with matplotlib

@@ -6,6 +6,9 @@ the call and the figure shows, once: each figure is closed in pyplot as soon as 
 (so Jupyter does not show it a second time and it is not kept open), and shows as the cell's
 result. Meaning is never carried by colour alone: overlap counts are
 written in the cells, the current window is outlined, cropped cells are hatched.
+
+May import: the operations (:mod:`tconv`), numpy, matplotlib and :mod:`tconv.show.player`;
+never :mod:`tconv.book`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .placements import Placements, Term
+from ..placements import Placements, Term
 from .player import count_text
 
 CELL = 0.42  # inches per grid cell
