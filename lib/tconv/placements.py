@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_array, as_tuple, check_ndim, check_nonempty, result_dtype
-from .shapes import check_output_padding, conv_transpose_output_size
+from .shapes import check_output_padding, conv_transpose_lengths
 
 
 @dataclass(frozen=True)
@@ -167,15 +167,19 @@ def _check_image(arr, name: str, layout: str) -> np.ndarray:
     return arr
 
 
-def _check_args(x, kernel, stride, padding, output_padding, dilation):
-    """Validate like conv_transpose2d does; return arrays, setting pairs and the Crop."""
+def check_scatter(x, kernel, stride=1, padding=0, output_padding=0, dilation=1) -> tuple:
+    """Validate like conv_transpose2d does; return arrays, setting pairs and the Crop.
+
+    That tuple ``(x, kernel, stride, padding, output_padding, dilation, crop)`` is what
+    :func:`placements_of` and :func:`gather_of` take: they check nothing again.
+    """
     x = _check_image(x, "x", "(H, W)")
     kernel = _check_image(kernel, "kernel", "(kH, kW)")
     stride = as_tuple(stride, "stride", 2, minimum=1)
     padding = as_tuple(padding, "padding", 2, minimum=0)
     dilation = as_tuple(dilation, "dilation", 2, minimum=1)
     output_padding = check_output_padding(output_padding, stride, dilation)
-    conv_transpose_output_size(x.shape, kernel.shape, stride, padding, output_padding, dilation)
+    conv_transpose_lengths(x.shape, kernel.shape, stride, padding, output_padding, dilation)
     full_shape = tuple((n - 1) * s + d * (k - 1) + 1 for n, k, s, d in
                        zip(x.shape, kernel.shape, stride, dilation, strict=True))
     return x, kernel, stride, padding, output_padding, dilation, Crop(
@@ -196,8 +200,12 @@ def _window(start: int, k: int, d: int) -> slice:
 
 def placements(x, kernel, stride=1, padding=0, output_padding=0, dilation=1) -> Placements:
     """Every step of the scatter of x (H, W) with kernel (kH, kW), in row-major order of x."""
-    x, kernel, stride, padding, output_padding, dilation, crop = _check_args(
-        x, kernel, stride, padding, output_padding, dilation)
+    return placements_of(check_scatter(x, kernel, stride, padding, output_padding, dilation))
+
+
+def placements_of(scatter: tuple) -> Placements:
+    """:func:`placements` of arguments :func:`check_scatter` has checked (not checked again)."""
+    x, kernel, stride, padding, output_padding, dilation, crop = scatter
     dtype = result_dtype(x, kernel)
     w = kernel.astype(dtype)
     canvas = np.zeros(crop.canvas_shape, dtype)
@@ -227,8 +235,13 @@ def gather(x, kernel, out_index, stride=1, padding=0, output_padding=0, dilation
     ``(i*s + a*d, j*s + b*d)``, which is output cell ``(that - padding)``. Solving for i and j
     gives the terms; they come in row-major order of x (the order of :func:`placements`).
     """
-    x, kernel, stride, padding, output_padding, dilation, crop = _check_args(
-        x, kernel, stride, padding, output_padding, dilation)
+    return gather_of(check_scatter(x, kernel, stride, padding, output_padding, dilation),
+                     out_index)
+
+
+def gather_of(scatter: tuple, out_index) -> list[Term]:
+    """:func:`gather` for arguments :func:`check_scatter` has checked (``out_index`` is checked)."""
+    x, kernel, stride, padding, output_padding, dilation, crop = scatter
     r, c = as_tuple(out_index, "out_index", 2, minimum=0)
     if r >= crop.out_shape[0] or c >= crop.out_shape[1]:
         raise ValueError(f"out_index ({r}, {c}) is outside the output of shape {crop.out_shape}")

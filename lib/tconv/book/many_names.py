@@ -15,7 +15,7 @@ from html import escape
 
 import numpy as np
 
-from ..placements import _check_args, gather, placements
+from ..placements import check_scatter, gather_of, placements_of
 from ..shapes import conv_output_size
 from ..show.widgets import GRID_CSS, SequenceView, format_value, grid_html, panel_html
 from ..views import conv_matrix
@@ -41,8 +41,8 @@ class MatrixRowStepper(SequenceView):
         self.title = title or "Each output cell is one row of Cᵀ times x"
         self.note = ""
         try:
-            x, kernel, stride, padding, output_padding, dilation, crop = _check_args(
-                x, kernel, stride, padding, output_padding, dilation)
+            scatter = check_scatter(x, kernel, stride, padding, output_padding, dilation)
+            x, kernel, stride, padding, _, dilation, crop = scatter
             self.out_shape = crop.out_shape
             n = self.out_shape[0] * self.out_shape[1]
             if n > max_cells:
@@ -51,10 +51,8 @@ class MatrixRowStepper(SequenceView):
         except (ValueError, TypeError) as err:
             self.error = str(err)
             return
-        self.x, self.kernel = x, kernel
-        self._kw = dict(stride=stride, padding=padding, output_padding=output_padding,
-                        dilation=dilation)
-        self.output = placements(x, kernel, **self._kw).output
+        self.scatter, self.x, self.kernel = scatter, x, kernel
+        self.output = placements_of(scatter).output
         self.CT = conv_matrix(self.out_shape, kernel, stride, padding, dilation).T
         # With output_padding >= stride (possible when dilation > stride) the convolution of an
         # output-shaped input has an extra row/column that x does not feed: x counts as 0 there.
@@ -74,7 +72,7 @@ class MatrixRowStepper(SequenceView):
     def _cell(self, i: int):
         """Output cell (r, c) of frame i and the scatter terms that sum into it."""
         r, c = divmod(i, self.out_shape[1])
-        return (r, c), gather(self.x, self.kernel, (r, c), **self._kw)
+        return (r, c), gather_of(self.scatter, (r, c))
 
     def _text(self, v) -> str:
         return format_value(v, self.fmt)

@@ -39,7 +39,7 @@ from html import escape
 
 import numpy as np
 
-from ..placements import Placements, _check_args, placements
+from ..placements import Placements, check_scatter, placements_of
 from .player import (
     PALETTE_CSS,
     PLAYER_CSS,
@@ -367,12 +367,13 @@ class Stepper(SequenceView):
         self.placements: Placements | None = None
         self.error = None
         try:
-            n = _check_args(x, kernel, stride, padding, output_padding, dilation)[0].size
+            scatter = check_scatter(x, kernel, stride, padding, output_padding, dilation)
+            n = scatter[0].size
             if n > max_steps:  # checked before recording n snapshots of the canvas
                 raise ValueError(f"x has {count_text(n, 'element')}, so "
                                  f"{count_text(n, 'placement')}: more than a stepper "
                                  f"shows (max_steps={max_steps}); use a smaller input")
-            self.placements = placements(x, kernel, stride, padding, output_padding, dilation)
+            self.placements = placements_of(scatter)
         except (ValueError, TypeError) as err:
             self.error = str(err)
             self.title, self.note = title or "Transposed convolution", ""
