@@ -11,7 +11,7 @@ import pytest
 import tconv
 from tconv.book.many_names import MatrixRowStepper
 from test_player import assert_self_contained, find, parse_html
-from test_widgets import tables
+from test_widgets import count_pair_checks, tables
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PLAYER_BUDGET = 150_000
@@ -123,3 +123,14 @@ def test_row_stepper_invalid_settings_show_the_library_message(kwargs, message):
 def test_row_stepper_refuses_an_output_too_large_to_show():
     view = MatrixRowStepper(np.ones((5, 5)), np.ones((3, 3)))
     assert "the output has 49 cells, more than this view shows" in view.error
+
+
+def test_row_stepper_checks_its_arguments_once_not_once_per_frame(monkeypatch):
+    names = count_pair_checks(monkeypatch)
+    view = MatrixRowStepper([[1, 2], [3, 4]], np.arange(9).reshape(3, 3), stride=2, padding=1)
+    built = len(names)
+    html = view.to_html()
+    assert view.error is None and len(view) == 9 and html.count('data-caption=') == 9
+    assert names.count("stride") == 3  # check_scatter, conv_matrix, conv_output_size
+    # the frames gather from the checked arguments: only each frame's own cell is checked
+    assert set(names[built:]) == {"out_index"}

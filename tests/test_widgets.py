@@ -8,6 +8,7 @@ through its ipywidgets objects, as a kernel would.
 from __future__ import annotations
 
 import re
+import sys
 from html.parser import HTMLParser
 
 import numpy as np
@@ -364,3 +365,30 @@ def test_chooser_view_refuses_a_grid_too_large_or_a_bad_initial_setting():
         ChooserView({"n": [1, 2]}, _size, initial={"n": 5})
     with pytest.raises(ValueError, match="non-empty list"):
         ChooserView({"n": []}, _size)
+
+
+# Arguments are checked once ---------------------------------------------------------------
+
+def count_pair_checks(monkeypatch) -> list[str]:
+    """Record the name of every setting any tconv module turns into a tuple from now on."""
+    import tconv._checks as checks
+
+    names, real = [], checks.as_tuple
+
+    def counting(value, name, *args, **kwargs):
+        names.append(name)
+        return real(value, name, *args, **kwargs)
+
+    for module in [m for k, m in sys.modules.items() if k == "tconv" or k.startswith("tconv.")]:
+        if getattr(module, "as_tuple", None) is real:
+            monkeypatch.setattr(module, "as_tuple", counting)
+    return names
+
+
+def test_stepper_turns_each_setting_into_a_pair_once(monkeypatch):
+    names = count_pair_checks(monkeypatch)
+    stepper = Stepper(np.ones((3, 3)), np.ones((3, 3)), stride=2, padding=1, output_padding=1,
+                      dilation=1)
+    stepper.to_html()
+    assert stepper.error is None
+    assert sorted(names) == ["dilation", "output_padding", "padding", "stride"]
