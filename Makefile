@@ -19,7 +19,7 @@ LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
-	@echo "make lab            JupyterLab on chapters/ with live widgets"
+	@echo "make lab            JupyterLab on the chapters (MyST rendered, live widgets), offline"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
@@ -70,11 +70,10 @@ endif
 test-book: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(BOOK_TESTS)
 
-# Jupyter refuses to run as root unless told; containers and CI often are root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-
+# JupyterLab on chapters/, offline, opening on the first chapter; its settings come from
+# jupyter/ (scripts/lab.py). Extra options: make lab LAB_ARGS="--no-browser --port=8899".
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=chapters --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
+	$(BIN)/python scripts/lab.py $(LAB_ARGS)
 
 serve: book
 	@echo "Serving the book on http://127.0.0.1:8000/ (Ctrl+C to stop)"
