@@ -13,13 +13,14 @@ BOOK_TESTS := $(sort $(wildcard tests/test_book*.py tests/test_browser*.py))
 NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
 LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
 
-.PHONY: help venv book test test-fast test-notebooks test-book lab serve lint bench \
+.PHONY: help venv book test test-fast test-notebooks test-book lab student serve lint bench \
         readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
-	@echo "make lab            JupyterLab on chapters/ with live widgets"
+	@echo "make lab            JupyterLab on the chapters (MyST rendered, live widgets), offline"
+	@echo "make student        copies of the chapters without solutions, in _build/student"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
@@ -70,11 +71,14 @@ endif
 test-book: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(BOOK_TESTS)
 
-# Jupyter refuses to run as root unless told; containers and CI often are root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
-
+# JupyterLab on chapters/, offline, opening on the first chapter; its settings come from
+# jupyter/ (scripts/lab.py). Extra options: make lab LAB_ARGS="--no-browser --port=8899".
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=chapters --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
+	$(BIN)/python scripts/lab.py $(LAB_ARGS)
+
+# Chapters to hand out: no solutions, no answer checks (scripts/student.py).
+student: $(STAMP)
+	$(BIN)/python scripts/student.py _build/student
 
 serve: book
 	@echo "Serving the book on http://127.0.0.1:8000/ (Ctrl+C to stop)"

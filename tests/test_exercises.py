@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?P<body>.*?)^\1\s*$",
                       re.MULTILINE | re.DOTALL)
 SNIPPET = re.compile(r"""check\(\s*["'](ex-[\w-]+)["']""")
+# the chapters' answer checks that need only the library, moved here by scripts/check_cells.py
+ANSWER_CHECKS = sorted((Path(__file__).resolve().parent / "exercise_answers").glob("*.py"))
 
 
 def markdown(slug: str) -> str:
@@ -133,6 +136,31 @@ def test_every_chapter_exercise_is_checked_or_listed_as_not_checkable():
     listed = set(re.findall(r"``(ex-[\w-]+)``", exercises.__doc__))
     assert not listed & set(EXERCISES), "a label is both checked and listed as not checkable"
     assert listed <= set(ALL_CHAPTER_LABELS), sorted(listed - set(ALL_CHAPTER_LABELS))
+
+
+# ---------------------------------------------------------------- the worked solutions
+
+
+def _answer_checks() -> list[tuple[Path, str]]:
+    return [(path, name) for path in ANSWER_CHECKS
+            for name in re.findall(r"^def (check_\w+)\(", path.read_text(encoding="utf-8"),
+                                   re.MULTILINE)]
+
+
+@pytest.mark.parametrize(("path", "name"), _answer_checks(),
+                         ids=[f"{p.stem}-{n}" for p, n in _answer_checks()])
+def test_the_worked_solutions_hold(path, name):
+    """An answer check moved out of its chapter still runs, and passes."""
+    runpy.run_path(str(path))[name]()
+
+
+def test_moved_answer_checks_name_exercises_of_their_chapter():
+    for path in ANSWER_CHECKS:
+        text = path.read_text(encoding="utf-8")
+        labels = set(re.findall(r"ex-[\w-]*\w", text))
+        assert labels, f"{path.name} names no exercise"
+        chapter = path.stem.replace("_", "-")
+        assert labels <= set(chapter_exercises(chapter)), sorted(labels - set(ALL_CHAPTER_LABELS))
 
 
 # ---------------------------------------------------------------- feedback details
