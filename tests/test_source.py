@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import tconv
+from tconv import nn
 from tconv.conv import conv_transpose2d_loop
 from tconv.show import source
 
@@ -16,7 +16,7 @@ def test_source_is_the_objects_code_as_a_python_block():
 
 
 def test_source_of_a_method_is_dedented():
-    code = source(tconv.nn.ConvTranspose2d.backward)
+    code = source(nn.ConvTranspose2d.backward)
     assert code.text.startswith("def backward(")
 
 
