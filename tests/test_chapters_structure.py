@@ -129,3 +129,67 @@ def test_the_checker_names_what_is_missing(cells, expected):
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_chapter_has_objectives_summary_and_exercises_with_solutions(path):
     assert structure_problems(path.stem, markdown_cells(path)) == []
+
+
+# ---------------------------------------------------------------- what the reader sees
+
+# A code cell's source is hidden from the reader only by these tags; ``hide-input`` and
+# ``hide-cell`` sources are one click away, so they count as shown.
+HIDDEN_SOURCE_TAGS = {"remove-cell", "remove-input"}
+MAX_SHOWN_LINES = 15
+MAX_SHOWN_ASSERTS = 5
+
+
+def shown_code_cells(path: Path) -> list[tuple[int, str]]:
+    """(cell index, source) of every code cell whose source the reader can see."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    shown = []
+    for i, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        if HIDDEN_SOURCE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        source = cell["source"]
+        shown.append((i, "".join(source) if isinstance(source, list) else source))
+    return shown
+
+
+def shown_lines(source: str) -> int:
+    """Lines of a cell as the reader sees them (trailing blank lines do not count)."""
+    return len(source.rstrip().splitlines())
+
+
+def assert_lines(source: str) -> list[str]:
+    """The lines of a cell that start an ``assert`` statement."""
+    return [line.strip() for line in source.splitlines()
+            if re.match(r"\s*assert\b", line)]
+
+
+def test_shown_cells_count_hide_input_as_shown(tmp_path):
+    cells = [{"cell_type": "code", "metadata": {"tags": tags}, "source": "x = 1\n"}
+             for tags in ([], ["hide-input"], ["hide-cell"], ["remove-cell"], ["remove-input"])]
+    path = tmp_path / "demo.ipynb"
+    path.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    assert [i for i, _ in shown_code_cells(path)] == [0, 1, 2]
+    assert shown_lines("a = 1\n\nb = 2\n\n\n") == 3
+    assert assert_lines("assert a\n# assert b\nx = 'assert'\n    assert (c ==\n d)") == [
+        "assert a", "assert (c =="]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_shown_code_cells_are_short(path):
+    """A shown cell is the few lines a reader would type; longer code lives in tconv.book."""
+    long = [f"cell {i}: {shown_lines(src)} lines, starting {src.splitlines()[0][:60]!r}"
+            for i, src in shown_code_cells(path) if shown_lines(src) > MAX_SHOWN_LINES]
+    assert not long, (f"{path.name}: shown code cells over {MAX_SHOWN_LINES} lines "
+                      "(move code into the chapter's companion, or checks into a remove-cell "
+                      "cell):\n" + "\n".join(long))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_shows_few_asserts(path):
+    """Checks run out of sight (remove-cell); a shown assert is kept only where it is the lesson."""
+    shown = [(i, line) for i, src in shown_code_cells(path) for line in assert_lines(src)]
+    assert len(shown) <= MAX_SHOWN_ASSERTS, (
+        f"{path.name} shows {len(shown)} assert lines (at most {MAX_SHOWN_ASSERTS}):\n"
+        + "\n".join(f"cell {i}: {line[:70]}" for i, line in shown))

@@ -1,9 +1,13 @@
-"""Library code the chapters show with ``{literalinclude}`` + ``:pyobject:`` fits the page.
+"""Library code the chapters show fits the page, and is shown in a way JupyterLab renders.
 
 The book's code column holds about 78 characters; a longer line scrolls sideways and hides
-its right end. This reads every chapter's markdown cells, finds each included object with
-``ast`` (decorators included, ``Class.method`` for methods), applies ``:start-after:`` /
-``:end-before:`` the way the directive does, and measures the lines the reader sees.
+its right end. Chapters show library code with a cell that calls ``tconv.show.source(...)``
+(tagged ``remove-input``: the reader sees the code, not the call). This finds every such call
+in every chapter's code cells, evaluates it with the chapter's own imports, and measures the
+lines it shows. ``{literalinclude}`` renders nothing in JupyterLab, so chapters no longer use
+it; any that remain are still measured here: each included object is found with ``ast``
+(decorators included, ``Class.method`` for methods), ``:start-after:`` / ``:end-before:``
+applied the way the directive does.
 """
 
 from __future__ import annotations
@@ -88,8 +92,15 @@ def shown_lines(path: Path, options: dict[str, str]) -> list[tuple[int, str]]:
 INCLUDES = shown_includes()
 
 
-def test_the_chapters_show_library_objects():
-    assert INCLUDES, "no {literalinclude} with :pyobject: found in chapters/*.ipynb"
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
+def test_no_chapter_uses_literalinclude(chapter):
+    """It shows nothing at all in JupyterLab: a remove-input cell with source(...) replaces it."""
+    found = [(chapter.name, path, options) for chapter_name, path, options in INCLUDES
+             if chapter_name == chapter.name]
+    assert not found, (f"{chapter.name} shows library code with {{literalinclude}}, which "
+                       "JupyterLab renders as nothing; use a remove-input cell calling "
+                       "tconv.show.source(...) instead: "
+                       + ", ".join(o.get("pyobject", str(p)) for _, p, o in found))
 
 
 def test_the_directive_parser_reads_options_across_lines_and_indents():
@@ -132,3 +143,91 @@ def test_shown_object_exists_and_fits_the_code_column(chapter, path, options):
         f"{chapter} shows {options['pyobject']} with lines over {MAX_WIDTH} characters: "
         + ", ".join(too_long)
     )
+
+
+# ---------------------------------------------------------------- source(...) cells
+
+
+def _cell_text(cell) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _is_source_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == "source") or (
+        isinstance(func, ast.Attribute) and func.attr == "source"
+        and isinstance(func.value, ast.Attribute | ast.Name))
+
+
+def source_calls() -> list[tuple[str, int, list[str], str, dict]]:
+    """(chapter, cell index, cell tags, call text, namespace) of every source(...) call.
+
+    The namespace holds what the chapter's import statements bind, up to that cell: enough to
+    evaluate the call, whose argument names a library object.
+    """
+    calls = []
+    for chapter in CHAPTERS:
+        cells = json.loads(chapter.read_text(encoding="utf-8"))["cells"]
+        imports: list[str] = []
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] != "code":
+                continue
+            text = _cell_text(cell)
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                continue
+            imports += [ast.unparse(n) for n in ast.walk(tree)
+                        if isinstance(n, ast.Import | ast.ImportFrom)]
+            for node in ast.walk(tree):
+                if _is_source_call(node):
+                    tags = cell.get("metadata", {}).get("tags", [])
+                    calls.append((chapter.name, i, tags, ast.unparse(node), list(imports)))
+    return calls
+
+
+def evaluate(call: str, imports: list[str]):
+    """The Code object a source(...) call returns, run after the chapter's imports."""
+    namespace: dict = {}
+    exec("\n".join(imports), namespace)  # noqa: S102 - the chapter's own import lines
+    if "source" not in namespace:
+        exec("from tconv.show import source", namespace)  # noqa: S102
+    return eval(call, namespace)  # noqa: S307 - a call written in a chapter
+
+
+SOURCE_CALLS = source_calls()
+
+
+def test_the_chapters_show_library_code():
+    assert SOURCE_CALLS or INCLUDES, "no chapter shows library code (source(...) cells)"
+
+
+def test_evaluate_runs_a_call_with_the_chapters_imports():
+    code = evaluate("source(conv.conv_transpose2d_loop, end_before='a = ')",
+                    ["from tconv import conv"])
+    assert code.text.startswith("def conv_transpose2d_loop(") and code.text.endswith("...")
+    assert _is_source_call(ast.parse("tconv.show.source(f)").body[0].value)
+    assert not _is_source_call(ast.parse("print(f)").body[0].value)
+
+
+@pytest.mark.parametrize(("chapter", "index", "tags", "call", "imports"), SOURCE_CALLS,
+                         ids=[f"{c}:cell{i}:{call[:40]}" for c, i, _, call, _ in SOURCE_CALLS])
+def test_shown_source_fits_the_code_column(chapter, index, tags, call, imports):
+    code = evaluate(call, imports)
+    too_long = code.too_wide(MAX_WIDTH)
+    assert not too_long, (f"{chapter}, cell {index}: {call} shows lines over {MAX_WIDTH} "
+                          "characters:\n" + "\n".join(too_long))
+
+
+@pytest.mark.parametrize(("chapter", "index", "tags", "call", "imports"), SOURCE_CALLS,
+                         ids=[f"{c}:cell{i}:{call[:40]}" for c, i, _, call, _ in SOURCE_CALLS])
+def test_a_source_cell_shows_the_code_not_the_call(chapter, index, tags, call, imports):
+    """The cell is tagged remove-input; more than 25 lines go in a collapsed output."""
+    assert "remove-input" in tags, f"{chapter}, cell {index}: tag the {call} cell remove-input"
+    lines = len(evaluate(call, imports).text.splitlines())
+    assert lines <= 25 or "hide-output" in tags, (
+        f"{chapter}, cell {index}: {call} shows {lines} lines: cut it to the essential lines "
+        "(start_after/end_before) or tag the cell hide-output")
