@@ -58,9 +58,9 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
     """Transposed conv, scatter: (N, C_in, H, W) -> (N, C_out, H_out, W_out).
 
     Every input value times the kernel, added into the output at stride
-    offsets; then ``padding`` is cropped from each border (``output_padding``
-    adds rows/columns at the bottom/right first). The chapter
-    ``chapters/step-by-step.ipynb`` draws this loop.
+    offsets; then ``padding`` is cropped from each border, ``output_padding``
+    rows/columns fewer at the bottom/right. The chapter
+    ``chapters/step-by-step.ipynb`` shows this loop.
     """
     a = _conv_transpose_args(input, weight, bias, stride, padding,
                              output_padding, dilation, groups)
@@ -79,12 +79,12 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
             # input channel c feeds only the output channels of its group
             g = c // C_in_g
             co = slice(g * C_out_g, (g + 1) * C_out_g)
-            for i in range(H):
-                for j in range(W):
+            for u in range(H):
+                for v in range(W):
                     # the cells this input value lands on, dilation apart
-                    rows = slice(i * sh, i * sh + dh * (kH - 1) + 1, dh)
-                    cols = slice(j * sw, j * sw + dw * (kW - 1) + 1, dw)
-                    full[n, co, rows, cols] += a.x[n, c, i, j] * a.w[c]
+                    rows = slice(u * sh, u * sh + dh * (kH - 1) + 1, dh)
+                    cols = slice(v * sw, v * sw + dw * (kW - 1) + 1, dw)
+                    full[n, co, rows, cols] += a.x[n, c, u, v] * a.w[c]
     H_out, W_out = a.out_size
     return a.finish(full[:, :, ph:ph + H_out, pw:pw + W_out])
 

@@ -351,9 +351,9 @@ def _kept_slice(s: slice, lo: int, hi: int) -> slice | None:
 class Stepper(SequenceView):
     """The scatter of ``conv_transpose2d(x, kernel, ...)`` on a bare 2-D input, step by step.
 
-    Frame 0 is the empty canvas, frames 1..n add one placement each (x[i, j] times the
+    Frame 0 is the empty canvas, frames 1..n add one placement each (x[u, v] times the
     kernel), the last frame is the result. Each frame shows the input with the current element
-    highlighted, the kernel, the contribution x[i, j] * kernel, and the canvas with the window
+    highlighted, the kernel, the contribution x[u, v] * kernel, and the canvas with the window
     being written outlined, the running sums in the cells, and the overlap count in each cell's
     corner (also as shading). With padding the whole canvas is shown and the cropped cells are
     hatched; output_padding's extra rows/columns are dashed. Invalid settings give ``.error``
@@ -473,7 +473,7 @@ class Stepper(SequenceView):
                 p.x, (lambda r, c: "h" if (r, c) == q.index else "") if q else None,
                 headers=True, fmt=fmt)),
             panel_html("kernel", grid_html(p.kernel, fmt=fmt)),
-            panel_html(f"x[{q.index[0]},{q.index[1]}] × kernel" if q else "x[i,j] × kernel",
+            panel_html(f"x[{q.index[0]},{q.index[1]}] × kernel" if q else "x[u,v] × kernel",
                        grid_html(q.contribution, fmt=fmt) if q else grid_html(blank)),
         ]
         if q is not None:
