@@ -5,6 +5,7 @@ figures), named after the chapter's file:
 
 - :mod:`tconv.book.why_upsample`: the two designs the chapter compares, its figures;
 - :mod:`tconv.book.fixed_upsampling`: the round trip, the max-unpooling stepper, the picker;
+- :mod:`tconv.book.step_by_step`: sums written out, the result and strides figures;
 - :mod:`tconv.book.stride_padding`: the output-size calculator;
 - :mod:`tconv.book.many_names`: the scatter and the rows of ``C.T`` in step;
 - :mod:`tconv.book.checkerboard`: overlap counts, random upsamplers, spectra and costs, the
