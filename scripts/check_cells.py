@@ -227,7 +227,8 @@ def module_text(notebook: Path, imports: set[str], functions: list[tuple[str, li
             break_on_hyphens=False), "    ")
         + "\n" + textwrap.indent(code.rstrip() + "\n", "    ")
         for name, labels, code in functions)
-    return header + "\n".join(import_lines(imports)) + "\n\n\n" + body
+    block = "\n".join(import_lines(imports))
+    return header + (block + "\n\n\n" if block else "\n") + body
 
 
 def existing_module(path: Path) -> tuple[set[str], list[tuple[str, list[str], str]]]:

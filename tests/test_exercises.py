@@ -10,7 +10,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tconv.book import exercises
-from tconv.book.exercises import EXERCISES, chapter_of, check, expected, feedback, parts
+from tconv.book.exercises import (
+    EXERCISES,
+    KERNEL,
+    SCATTER_CASES,
+    X,
+    chapter_of,
+    check,
+    expected,
+    feedback,
+    parts,
+)
 from tconv.conv import conv_transpose2d
 
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
@@ -67,6 +77,10 @@ def _wrong(part):
     if part.kind == "set":
         items = list(value)
         return items[1:], r"missing"
+    if part.kind == "function":
+        def off_by_one(*args):
+            return np.asarray(value(*args), dtype=np.float64) + 1
+        return off_by_one, r"(?i)\d+ of \d+ output cells differ, first at"
     wrong = np.array(value, dtype=np.float64)
     wrong.flat[-1] += 1
     return wrong, r"(?i)1 of \d+ cells? .* differs?, first at"
@@ -231,6 +245,39 @@ def test_several_answers_as_a_dict_or_a_tuple():
     assert check("ex-fixed-upsampling-1", dict(zip(("nearest", "bilinear", "bed_of_nails"),
                                                    expected("ex-fixed-upsampling-1"),
                                                    strict=True)))
+
+
+def _loop(x, kernel, stride, *, add=True, size=None):
+    """A reader's scatter loop, with the slips the checker should name."""
+    (h, w), (kh, kw) = x.shape, kernel.shape
+    oh, ow = size or ((h - 1) * stride + kh, (w - 1) * stride + kw)
+    y = np.zeros((oh, ow), dtype=np.result_type(x, kernel))
+    for u in range(h):
+        for v in range(w):
+            block = y[u * stride:u * stride + kh, v * stride:v * stride + kw]
+            block[...] = block + x[u, v] * kernel if add else x[u, v] * kernel
+    return y
+
+
+def test_the_scatter_loop_exercise_runs_the_readers_function():
+    assert check("ex-step-by-step-6", _loop) is True
+    message = feedback("ex-step-by-step-6", lambda x, k, s: _loop(x, k, s, add=False))
+    assert "5 of 9 output cells differ" in message and "+=, not =" in message
+    message = feedback("ex-step-by-step-6", lambda x, k, s: _loop(x, k[::-1, ::-1], s))
+    assert "not turned by 180°" in message
+    message = feedback("ex-step-by-step-6", lambda x, k, s: _loop(x, k, 1))
+    assert "stride 2 your function returns shape 3×3, but the output has shape 4×4" in message
+    message = feedback("ex-step-by-step-6", lambda x, k, s: 1 / 0)
+    assert message.startswith("Your function raised ZeroDivisionError")
+    assert "is not a function" in feedback("ex-step-by-step-6", _loop(*SCATTER_CASES[0]))
+
+
+def test_the_scatter_cases_cover_what_a_loop_gets_wrong():
+    strides = {s for _, _, s in SCATTER_CASES}
+    assert {1, 2, 3} <= strides  # overlap, tiles, gaps
+    assert any(np.shape(x)[0] != np.shape(x)[1] for x, _, _ in SCATTER_CASES)
+    assert any(np.asarray(x).dtype.kind == "f" for x, _, _ in SCATTER_CASES)
+    assert (X.tolist(), KERNEL.tolist()) == ([[1, 2], [3, 4]], [[1, 3], [4, 2]])
 
 
 def test_sets_ignore_order_and_name_extras():

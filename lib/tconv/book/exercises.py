@@ -50,8 +50,9 @@ class Part:
 
     ``kind`` is ``"int"`` (a whole number), ``"number"`` (within ``atol`` or ``rtol``),
     ``"size"`` (an int, or a pair for a 2-D size), ``"shape"`` (a tuple of ints), ``"array"``
-    (cell by cell within ``atol``) or ``"set"`` (the same items in any order). ``hint`` maps a
-    wrong answer to an extra sentence, or None.
+    (cell by cell within ``atol``), ``"set"`` (the same items in any order) or ``"function"``
+    (the reader's function, called on each of ``cases``, must return what ``value`` returns).
+    ``hint`` maps a wrong answer to an extra sentence, or None.
     """
 
     key: str
@@ -61,6 +62,7 @@ class Part:
     atol: float = 1e-9
     rtol: float = 0.0
     hint: Callable[[object], str | None] | None = None
+    cases: tuple = ()
 
 
 # ---------------------------------------------------------------- why-upsample
@@ -177,7 +179,8 @@ def _fixed_upsampling_5():
 
 # ---------------------------------------------------------------- step-by-step
 
-_X = np.array([[0, 1], [2, 3]])  # the chapter's example input, also its kernel
+X = np.array([[1, 2], [3, 4]])  # the chapter's example input
+KERNEL = np.array([[1, 3], [4, 2]])  # and its kernel
 
 
 def _size_hints(*wrong: tuple[object, str]):
@@ -210,16 +213,64 @@ def _step_by_step_3():
 
 
 def _step_by_step_4():
-    terms = gather(_X, _X, (2, 1))
+    terms = gather(X, KERNEL, (2, 1))
     pairs = [(t.input_index, t.kernel_index) for t in terms]
     return (Part("terms", "the (input index, kernel index) pairs", pairs, "set"),)
 
 
 def _step_by_step_5():
-    tiling = next(s for s in range(1, 5) if (placements(_X, _X, stride=s).overlap == 1).all())
+    tiling = next(s for s in range(1, 5)
+                  if (placements(X, KERNEL, stride=s).overlap == 1).all())
     counts = placements(np.ones((2, 2)), np.ones((3, 3)), stride=tiling).overlap
     return (Part("stride", "the stride", tiling, "int"),
             Part("counts", "the overlap counts with a 3×3 kernel", counts))
+
+
+def scatter(x, kernel, stride):
+    """The answer ex-step-by-step-6 asks for: ``conv_transpose2d`` of a bare 2-D input."""
+    return conv_transpose2d(np.asarray(x), np.asarray(kernel), stride=stride)
+
+
+SCATTER_CASES = (
+    (X, KERNEL, 1),                                         # the chapter's example
+    (X, KERNEL, 2),                                         # tiles
+    (X, KERNEL, 3),                                         # gaps
+    (np.array([[1, -2, 3]]), np.array([[2], [1], [-1]]), 2),  # not square, negative values
+    (np.array([[0.5, -1.5], [2.0, 1.0], [3.0, -0.25]]),
+     np.array([[1, 0, 2], [-1, 3, 1], [2, 2, -2]]), 2),      # floats, overlap in both axes
+    (np.array([[5]]), np.array([[1, 2, 3], [4, 5, 6]]), 4),  # one value: the kernel itself
+)
+"""(x, kernel, stride) on which the reader's scatter loop runs, in this order."""
+
+
+def _overwriting(x, kernel, stride):
+    """The slip of writing each block with ``=`` instead of ``+=``."""
+    x, kernel = np.asarray(x), np.asarray(kernel)
+    out = np.zeros_like(scatter(x, kernel, stride))
+    for u, v in np.ndindex(*x.shape):
+        out[u * stride:u * stride + kernel.shape[0],
+            v * stride:v * stride + kernel.shape[1]] = x[u, v] * kernel
+    return out
+
+
+def _scatter_hint(function) -> str | None:
+    """A sentence naming a common slip when ``function`` makes it on every case."""
+    slips = [(_overwriting, "Where blocks overlap they add: write each block with +=, not =."),
+             (lambda x, k, s: scatter(x, np.asarray(k)[::-1, ::-1], s),
+              "Each block is x[u, v] times the kernel as it is, not turned by 180°.")]
+    for slip, why in slips:
+        try:
+            if all(np.allclose(function(np.array(x), np.array(k), s), slip(x, k, s))
+                   for x, k, s in SCATTER_CASES):
+                return why
+        except Exception:  # noqa: BLE001 - the reader's function may raise anything
+            return None
+    return None
+
+
+def _step_by_step_6():
+    return (Part("function", "a scatter loop that gives conv_transpose2d's output", scatter,
+                 "function", hint=_scatter_hint, cases=SCATTER_CASES),)
 
 
 # ---------------------------------------------------------------- stride-padding
@@ -399,6 +450,7 @@ EXERCISES = {
     "ex-step-by-step-3": _step_by_step_3,
     "ex-step-by-step-4": _step_by_step_4,
     "ex-step-by-step-5": _step_by_step_5,
+    "ex-step-by-step-6": _step_by_step_6,
     "ex-stride-padding-1": _stride_padding_1,
     "ex-stride-padding-2": _stride_padding_2,
     "ex-stride-padding-4": _stride_padding_4,
@@ -607,8 +659,48 @@ def _check_array(part: Part, answer) -> str | None:
             f"have {_num(got[cell])} where the answer has {_num(want[cell])}.")
 
 
+def _setting_text(x, kernel, stride) -> str:
+    (h, w), (kh, kw) = np.shape(x), np.shape(kernel)
+    return f"a {h}×{w} input, a {kh}×{kw} kernel and stride {stride}"
+
+
+def _check_function(part: Part, answer) -> str | None:
+    """Run the reader's function on every case; None when all agree with ``part.value``."""
+    if not callable(answer):
+        return (f"your answer, a {type(answer).__name__}, is not a function; {part.what} is "
+                "one: pass the function itself, without calling it.")
+    for x, kernel, stride in part.cases:
+        setting = _setting_text(x, kernel, stride)
+        want = np.asarray(part.value(x, kernel, stride))
+        try:
+            got = answer(np.array(x), np.array(kernel), stride)
+        except Exception as err:  # noqa: BLE001 - report whatever the reader's code raised
+            why = (" Make the output array with the dtype of x * kernel (np.result_type(x, "
+                   "kernel)), so float inputs fit." if "cast" in str(err) else "")
+            return f"your function raised {type(err).__name__} ({err}) for {setting}.{why}"
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return (f"for {setting} your function returned {type(got).__name__}, which is not "
+                    f"an array of numbers; {part.what} returns a {_shape_text(want.shape)} "
+                    "array.")
+        if got.shape != want.shape:
+            shape = _shape_text(got.shape) or "scalar"
+            return (f"for {setting} your function returns shape {shape}, but the output has "
+                    f"shape {_shape_text(want.shape)}: (i − 1)·s + k along each axis.")
+        wrong = np.argwhere(~np.isclose(got, want, rtol=0, atol=part.atol))
+        if len(wrong):
+            cell = tuple(int(i) for i in wrong[0])
+            differ = "differs" if len(wrong) == 1 else "differ"
+            return (f"for {setting}, {len(wrong)} of {want.size} output cells {differ}, first "
+                    f"at {cell}: you have {_num(got[cell])} where the answer has "
+                    f"{_num(want[cell])}.")
+    return None
+
+
 _CHECKS = {"int": _check_number, "number": _check_number, "size": _check_size,
-           "shape": _check_shape, "set": _check_set, "array": _check_array}
+           "shape": _check_shape, "set": _check_set, "array": _check_array,
+           "function": _check_function}
 
 
 def _part_feedback(part: Part, answer) -> str | None:
