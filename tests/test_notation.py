@@ -271,8 +271,8 @@ ALIASES_PLAIN = [
     (re.compile(r"(?i)\b(?:input|feature map)\s+(?:of\s+)?(?:size|length)\s+\$n\$"),
      "n as an input size: the input size is i"),
     (re.compile(r"(?i)\b(input|output|kernel)\s+(?:cell|element|position|pixel|index|value)s?"
-                r"\s+\$\(?\s*([a-z])\b"),
-     None),  # checked below: the letter must be the notation's
+                r"\s+\$\(?\s*([a-z])\s*(?=[,)$])"),
+     None),  # checked below: an index named by one letter must be the notation's
 ]
 INDEX_LETTERS = {"input": "uv", "output": "rc", "kernel": "mn"}
 INDEX_CODE = [
@@ -430,6 +430,7 @@ def test_the_checker_finds_each_kind_of_alias(text, words):
     r"$o_h = (i_h - 1)\,s_h - 2p_h + d_h\,(k_h - 1) + a_h + 1$",
     r"$(i - 1)\,s - 2p + k$ when $d = 1$ and $a = 0$; $(3 - 1)\cdot 2 - 2 + 3 = 5$",
     r"$o = (i-1)s + k$ cells; the block of $x[u, v]$ at $(u\,s, v\,s)$; row $r \cdot 3 + c$",
+    r"its block at output cell $(u\,s, v\,s)$; output cell $(r, c)$; kernel cell $m$",
     "`x[u, v] * kernel[m, n]` lands on `y[r, c]`; `H_out` is PyTorch's name",
     r"`padding=\"same\"` gives $i \cdot s$; the tent is $1 - |t - c|/s$ wide",
     "input cell $(u, v)$, kernel cell $(m, n)$, output cell $(r, c)$; kernel $k_h \\times k_w$",
