@@ -26,7 +26,7 @@ def book_steppers() -> dict[str, Stepper]:
     """The steppers of the book's chapters (issue 3 and 5), with two-digit signed values."""
     rng = np.random.default_rng(0)
     return {
-        "2x2 * 2x2, s1 (article)": Stepper([[0, 1], [2, 3]], [[0, 1], [2, 3]]),
+        "2x2 * 2x2, s1 (step-by-step)": Stepper([[1, 2], [3, 4]], [[1, 3], [4, 2]]),
         "3x3 * 3x3, s2": Stepper(rng.integers(-9, 10, (3, 3)), rng.integers(-9, 10, (3, 3)),
                                  stride=2),
         "4x4 * 4x4, s2 p1": Stepper(rng.integers(-9, 10, (4, 4)),
