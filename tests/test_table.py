@@ -21,7 +21,7 @@ def test_a_pipe_or_a_newline_in_a_cell_cannot_split_the_row():
 
 @pytest.mark.parametrize(("args", "message"), [
     (([], []), "header must name at least one column"),
-    ((["a", "b"], [(1,)]), "row 0 has 1 cell,, but the header has 2 columns"),
+    ((["a", "b"], [(1,)]), "row 0 has 1 cell, but the header has 2 columns"),
     ((["a", "b"], [], "lx"), "align must be 2 letters among l, r and c, got 'lx'"),
     ((["a", "b"], [], "l"), "align must be 2 letters"),
 ])
