@@ -17,7 +17,8 @@ padding=..., output_padding=..., dilation=...)`` returns (integers in, int64 out
    its input is the transposed convolution of the gradient with respect to its output.
 
 None of them is a *deconvolution*: ``C.T`` is not the inverse of ``C``. For comparison,
-:func:`deconvolve_least_squares` at the end really undoes a convolution, where it can.
+:func:`deconvolve_least_squares` at the end really undoes a convolution, where it can, and
+:func:`deconvolve_tikhonov` keeps that stable when the convolved image carries noise.
 """
 
 from __future__ import annotations
@@ -189,4 +190,38 @@ def deconvolve_least_squares(y, kernel, input_shape, stride=1, padding=0, dilati
         raise ValueError(f"y must have the shape conv2d gives on an input of shape {(H, W)}, "
                          f"{out_shape}, got {y.shape}")
     x, *_ = np.linalg.lstsq(C.astype(float), y.ravel().astype(float), rcond=None)
+    return x.reshape(H, W)
+
+
+TIKHONOV_MAX_UNKNOWNS = 4096
+"""Input cells deconvolve_tikhonov solves for at most (64×64): its solve grows as their cube."""
+
+
+def deconvolve_tikhonov(y, kernel, input_shape, stride=1, padding=0, dilation=1, *, alpha):
+    """The x minimising |conv2d(x, kernel) - y|² + alpha·|x|²: (oH, oW) -> input_shape.
+
+    Tikhonov (ridge) regularisation: solves ``(C.T @ C + alpha * I) x = C.T @ y``, C the matrix
+    of :func:`conv_matrix`. Where ``y`` holds noise, plain least squares divides it by C's
+    small singular values; ``alpha > 0`` caps that gain at ``1 / (2 sqrt(alpha))`` and makes
+    the system solvable for every C, at the price of shrinking x towards 0 (more blur).
+    """
+    y = _check_image(y, "y", "(oH, oW)")
+    kernel = _check_image(kernel, "kernel", "(kH, kW)")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"alpha must be a number, got {alpha!r}")
+    if not np.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"alpha must be a positive finite number, got {alpha!r}")
+    H, W = as_tuple(input_shape, "input_shape", 2, minimum=1)
+    if H * W > TIKHONOV_MAX_UNKNOWNS:
+        raise ValueError(f"input_shape {H}×{W} has {H * W} cells, more than the "
+                         f"{TIKHONOV_MAX_UNKNOWNS} deconvolve_tikhonov solves for (the work "
+                         f"grows as their cube); use a smaller input")
+    out_shape = conv_output_size((H, W), kernel.shape, stride, padding, dilation)
+    if y.shape != out_shape:
+        raise ValueError(f"y must have the shape conv2d gives on an input of shape {(H, W)}, "
+                         f"{out_shape}, got {y.shape}")
+    C = conv_matrix((H, W), kernel, stride, padding, dilation).astype(float)
+    normal = C.T @ C
+    normal[np.diag_indices_from(normal)] += float(alpha)
+    x = np.linalg.solve(normal, C.T @ y.ravel().astype(float))
     return x.reshape(H, W)
