@@ -31,3 +31,11 @@ def check_ex_fixed_upsampling_3():
     p, i = tconv.max_pool2d(np.array([[2, 2], [1, 0]]), 2, return_indices=True)
     assert i.item() == 0
     assert np.array_equal(tconv.max_unpool2d(p, i, 2), [[2, 0], [0, 0]])
+
+
+def check_ex_fixed_upsampling_4():
+    """Worked solutions of ex-fixed-upsampling-4."""
+    x = np.array([[1, 2], [3, 4]])
+    nails = tconv.bed_of_nails(x, 2)
+    filled = tconv.conv2d(nails, np.ones((2, 2), dtype=np.int64), padding=1)[:-1, :-1]
+    assert np.array_equal(filled, tconv.upsample_nearest(x, 2))
