@@ -455,7 +455,7 @@ def tent_border_figure(image, factor: int):
     band = s // 2
     h, w = bilinear.shape
     corner = min(4 * s, h, w)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(7.2, 3.0),
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8.6, 3.4),
                                gridspec_kw={"width_ratios": [1, 1.6]})
     shown = a.imshow(diff[:corner, :corner], cmap="magma", interpolation="nearest")
     fig.colorbar(shown, ax=a, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
