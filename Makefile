@@ -67,9 +67,10 @@ else
 endif
 
 # Builds the whole book once (reusing the jupyter-cache), then checks it in the browser, one
-# Chromium per core.
+# Chromium per core. Tests marked with one xdist_group share a worker (the JupyterLab tests
+# share one server).
 test-book: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q $(BOOK_TESTS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(BOOK_TESTS)
 
 # JupyterLab on chapters/, offline, opening on the first chapter; its settings come from
 # jupyter/ (scripts/lab.py). Extra options: make lab LAB_ARGS="--no-browser --port=8899".
