@@ -35,7 +35,8 @@ COMPRESSIBLE = (
     "font/ttf",
     "font/otf",
 )
-# Preferred first: brotli is smaller, where the browser accepts it (Chromium: HTTPS only).
+# Preferred first: brotli is smaller, where the browser accepts it (Chromium asks for it from
+# HTTPS sites and from 127.0.0.1).
 PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
 
 
@@ -58,6 +59,7 @@ class BookHandler(http.server.SimpleHTTPRequestHandler):
 
     compress_missing = True
     quiet = True
+    codings = ("br", "gzip")  # the precompressed copies this server may answer from
 
     def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
         if not self.quiet:
@@ -74,7 +76,7 @@ class BookHandler(http.server.SimpleHTTPRequestHandler):
         content_type = self.guess_type(path)
         accepted = accepted_encodings(self.headers.get("Accept-Encoding"))
         for coding, suffix in PRECOMPRESSED:
-            if coding in accepted and os.path.isfile(path + suffix):
+            if coding in self.codings and coding in accepted and os.path.isfile(path + suffix):
                 return self._send_bytes(Path(path + suffix).read_bytes(), content_type, coding)
         if self.compress_missing and "gzip" in accepted and compressible(content_type):
             body = gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
@@ -91,12 +93,13 @@ class BookHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(directory: str | os.PathLike, port: int = 0, *, compress_missing: bool = True,
-                quiet: bool = True) -> http.server.ThreadingHTTPServer:
-    """A threading server for ``directory`` on 127.0.0.1 (port 0: any free port)."""
-    handler = functools.partial(
-        type("Handler", (BookHandler,), {"compress_missing": compress_missing, "quiet": quiet}),
-        directory=str(directory),
-    )
+                quiet: bool = True, codings: tuple[str, ...] = ("br", "gzip")
+                ) -> http.server.ThreadingHTTPServer:
+    """A threading server for ``directory`` on 127.0.0.1 (port 0: any free port); ``codings``
+    limits the precompressed copies it answers from (("gzip",): gzip only)."""
+    settings = {"compress_missing": compress_missing, "quiet": quiet, "codings": tuple(codings)}
+    handler = functools.partial(type("Handler", (BookHandler,), settings),
+                                directory=str(directory))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
@@ -126,9 +129,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-compress-missing", action="store_true",
                         help="serve text files without a .gz copy uncompressed")
+    parser.add_argument("--gzip-only", action="store_true", help="never answer with brotli")
     args = parser.parse_args()
     server = make_server(args.directory, args.port, quiet=False,
-                         compress_missing=not args.no_compress_missing)
+                         compress_missing=not args.no_compress_missing,
+                         codings=("gzip",) if args.gzip_only else ("br", "gzip"))
     print(f"Serving {args.directory} on http://127.0.0.1:{server.server_address[1]}/ "
           "(Ctrl+C to stop)", flush=True)
     try:
