@@ -2,7 +2,8 @@
 
 ``make bench-web`` installs Lighthouse 12 from npm into ``benchmarks/.node/`` (gitignored),
 builds the book, then runs this script: it serves the build with ``scripts/serve_book.py``
-(precompressed ``.gz`` files, like nginx ``gzip_static``) on 127.0.0.1 and runs Lighthouse's
+(its precompressed ``.gz`` files, like nginx ``gzip_static``; ``--brotli`` for the ``.br``
+ones) on 127.0.0.1 and runs Lighthouse's
 default mobile profile (simulated slow 4G, 4x CPU slowdown) with Debian's Chromium on every
 HTML page of the site (the root's redirect excepted), a ``zh/`` edition included. It writes
 a table of the scores, the three page-speed metrics the issue budgets (LCP, TBT, CLS) and the
@@ -191,6 +192,9 @@ def main() -> None:
     parser.add_argument("--section", default="latest",
                         help="the README section to write (markers web-pages:SECTION:start/end)")
     parser.add_argument("--no-write", action="store_true", help="print the table only")
+    parser.add_argument("--brotli", action="store_true",
+                        help="serve the .br copies to Chromium too (default: gzip only, the "
+                             "issue's condition)")
     args = parser.parse_args()
 
     if not Path(args.lighthouse).exists():
@@ -201,7 +205,8 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     server_module = load_server_module()
     results, index, loads = [], None, [load_average()]
-    with server_module.BackgroundServer(args.html) as base:
+    codings = ("br", "gzip") if args.brotli else ("gzip",)
+    with server_module.BackgroundServer(args.html, codings=codings) as base:
         for page in pages:
             reports = []
             for run in range(args.runs):
@@ -222,7 +227,8 @@ def main() -> None:
     median_perf = statistics.median(r.performance for r in results)
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (
-        f"Run on {when}, {args.runs} Lighthouse run(s) per page (median run shown), "
+        f"Run on {when}, served {' or '.join(codings)}, {args.runs} Lighthouse run(s) per page "
+        f"(median run shown), "
         f"{len(results)} pages; machine: {machine(version, index, loads)}.\n"
         f"Bar met on {met} of {len(results)} pages; median performance {median_perf:g}, "
         f"worst {worst.performance} ({worst.page}).\n\n{table(results)}"
