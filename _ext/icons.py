@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -166,6 +167,7 @@ def write_fonts(outdir: Path) -> str:
 def write_icons(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    start = time.perf_counter()
     outdir = Path(app.outdir)
     used: set[tuple[str, str]] = set()
     for page in outdir.rglob("*.html"):
@@ -187,6 +189,8 @@ def write_icons(app, exception) -> None:
         target.write_text(css, encoding="utf-8")
     for unused in (outdir / "_static" / "scripts").glob("fontawesome.js*"):
         unused.unlink()
+    logger.info(f"icons.css: {len(rules)} icons, fonts cut down, in "
+                f"{time.perf_counter() - start:.1f} s")
 
 
 def setup(app):

@@ -12,6 +12,7 @@ touches (icons.css, recompressed figures).
 from __future__ import annotations
 
 import gzip
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def write_copy(item: tuple[Path, Path, object]) -> int:
 def precompress(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    start = time.perf_counter()
     outdir = Path(app.outdir)
     remove_orphans(outdir)
     work = stale_copies(outdir)
@@ -80,7 +82,8 @@ def precompress(app, exception) -> None:
     # Both libraries release the GIL while they compress: one thread per core.
     with ThreadPoolExecutor(max_workers=2) as pool:
         written = sum(pool.map(write_copy, work))
-    logger.info(f"precompressed {len(work)} copies ({written} bytes)")
+    logger.info(f"precompressed {len(work)} copies ({written} bytes) in "
+                f"{time.perf_counter() - start:.1f} s")
 
 
 def setup(app):

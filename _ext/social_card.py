@@ -18,6 +18,7 @@ import hashlib
 import html
 import importlib.util
 import re
+import time
 from pathlib import Path
 
 from sphinx.util import logging
@@ -101,9 +102,10 @@ def build_card(app, exception) -> None:
     stamp = Path(app.doctreedir) / "social-card.sha256"
     if out.exists() and stamp.exists() and stamp.read_text().strip() == key:
         return
+    start = time.perf_counter()
     draw_card(cell, app.config.html_title, out)
     stamp.write_text(key + "\n")
-    logger.info(f"drew the social card {CARD}")
+    logger.info(f"drew the social card {CARD} in {time.perf_counter() - start:.1f} s")
 
 
 OG_IMAGE = re.compile(r'(<meta property="og:image" content=")([^"]*)(")')
