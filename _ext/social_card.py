@@ -7,9 +7,11 @@ running the code cell of ``intro.md`` tagged ``readme-figure`` (the same cell
 ``scripts/readme_figure.py`` draws the README's picture from), 1200 × 630 px as link previews
 expect. It is drawn again only when that cell, this file or the ``tconv`` library change.
 
-Until the site's address is set (``ogp_site_url`` in ``_config.yml``), Open Graph URLs cannot
-be absolute: the image's is then written relative to each page, and ``og:url`` is left out
-rather than pointing at the wrong place.
+Pages Sphinx writes with no source (search, index) get a description and Open Graph tags
+here, since sphinxext-opengraph writes none for them. Until the site's address is set
+(``ogp_site_url`` in ``_config.yml``), Open Graph URLs cannot be absolute: the image's is
+then written relative to each page, and ``og:url`` is left out rather than pointing at the
+wrong place.
 """
 
 from __future__ import annotations
