@@ -41,6 +41,9 @@ def set_theme(page, theme: str) -> None:
         theme,
     )
     page.wait_for_timeout(400)  # the theme fades its colours in
+    # ...which takes longer on a busy machine: wait until no transition is still running.
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')",
+                           timeout=10_000)
 
 
 def axe_violations(page, rules: list[str] | None = None, within: list[str] | None = None
