@@ -14,7 +14,7 @@ NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
 LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
 
 .PHONY: help venv book test test-fast test-notebooks test-book lab student serve lint bench \
-        readme-figure clean distclean
+        bench-web readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
@@ -24,6 +24,7 @@ help:
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
+	@echo "make bench-web      Lighthouse (mobile) on every page of the book, served gzipped"
 	@echo "make readme-figure  redraw docs/readme-figure.png"
 	@echo "make clean          remove _build (including the execution cache)"
 	@echo "make distclean      clean, and remove the virtual environment"
@@ -85,9 +86,9 @@ lab: $(STAMP)
 student: $(STAMP)
 	$(BIN)/python scripts/student.py _build/student
 
+# Served as a static host serves it: the precompressed .gz/.br copies the build writes.
 serve: book
-	@echo "Serving the book on http://127.0.0.1:8000/ (Ctrl+C to stop)"
-	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(HTML)
+	$(BIN)/python scripts/serve_book.py $(HTML) --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -101,6 +102,17 @@ bench: $(STAMP)
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python $$script; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "bench: no benchmarks/bench_*.py yet"; fi
+
+# Lighthouse 12 from npm, installed here (gitignored), driving Debian's chromium; the table goes
+# into benchmarks/README.md. BENCH_WEB_ARGS="--runs 3" or "--page chapters/checkerboard".
+NODE_DIR   := benchmarks/.node
+LIGHTHOUSE := $(NODE_DIR)/node_modules/.bin/lighthouse
+
+$(LIGHTHOUSE):
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NODE_DIR) lighthouse@12
+
+bench-web: book $(LIGHTHOUSE)
+	$(BIN)/python benchmarks/web_pages.py --html $(HTML) --lighthouse $(LIGHTHOUSE) $(BENCH_WEB_ARGS)
 
 readme-figure: $(STAMP)
 	$(BIN)/python scripts/readme_figure.py docs/readme-figure.png
