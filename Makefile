@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 HTML   := _build/html
+# pytest's temporary folders, one per stage, inside this checkout (not the shared
+# /tmp/pytest-of-<user>, where another checkout's run would prune them mid-run).
+TMP    := _build/pytest
 
 # Tests that need the built book share one build (tests/browser_support.py); they run on
 # their own, after the fast tests. Name new ones tests/test_book*.py or tests/test_browser*.py.
@@ -57,12 +60,12 @@ test: $(STAMP)
 
 # Unit tests and static checks of the sources, on both cores.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q $(addprefix --ignore=,$(BOOK_TESTS)) tests
+	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/fast $(addprefix --ignore=,$(BOOK_TESTS)) tests
 
 # Every chapter notebook executed by nbval; claims are asserted inside the cells.
 test-notebooks: $(STAMP)
 ifneq ($(NOTEBOOKS),)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q --nbval-lax --nbval-current-env $(NOTEBOOKS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q --basetemp=$(TMP)/notebooks --nbval-lax --nbval-current-env $(NOTEBOOKS)
 else
 	@echo "test-notebooks: no chapters/*.ipynb yet"
 endif
@@ -73,8 +76,8 @@ endif
 LAB_TESTS := $(wildcard tests/test_browser_lab*.py)
 test-book: $(STAMP)
 	@status=0; \
-	$(BIN)/python -m pytest -n 2 -q $(filter-out $(LAB_TESTS),$(BOOK_TESTS)) || status=1; \
-	$(if $(LAB_TESTS),$(BIN)/python -m pytest -q $(LAB_TESTS) || status=1;) \
+	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/book $(filter-out $(LAB_TESTS),$(BOOK_TESTS)) || status=1; \
+	$(if $(LAB_TESTS),$(BIN)/python -m pytest -q --basetemp=$(TMP)/lab $(LAB_TESTS) || status=1;) \
 	exit $$status
 
 # JupyterLab on chapters/, offline, opening on the first chapter; its settings come from
