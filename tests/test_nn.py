@@ -160,9 +160,9 @@ def test_concat_backward_splits_the_gradient():
     np.testing.assert_allclose(gb, numerical_grad(loss, b), atol=1e-7)
 
 
-@pytest.mark.parametrize("decoder", nn.SegNet.DECODERS)
-def test_segnet_backward_matches_central_differences(decoder):
-    net = nn.SegNet(decoder, width=2, num_classes=3, rng=7, dtype=F64)
+@pytest.mark.parametrize("decoder", nn.SegmentationNet.DECODERS)
+def test_segmentation_net_backward_matches_central_differences(decoder):
+    net = nn.SegmentationNet(decoder, width=2, num_classes=3, rng=7, dtype=F64)
     x = randn(1, 1, 8, 8)
     rng = np.random.default_rng(0)
     y = net.forward(x)
@@ -257,9 +257,9 @@ def test_training_steps_lower_the_loss_of_a_tiny_upsampler():
     assert losses[-1] < 0.5 * losses[0]
 
 
-def test_training_steps_lower_the_loss_of_a_segnet():
+def test_training_steps_lower_the_loss_of_a_segmentation_net():
     images, labels = data.shapes_dataset(4, size=16, rng=0)
-    net = nn.SegNet("skip", width=4, rng=0)
+    net = nn.SegmentationNet("skip", width=4, rng=0)
     loss_fn, opt = nn.CrossEntropyLoss(), nn.Adam(net.parameters(), lr=1e-2)
     losses = []
     for _ in range(20):
@@ -327,13 +327,13 @@ def test_kaiming_normal_has_variance_two_over_fan_in():
         nn.kaiming_normal(nn.ReLU())
 
 
-def test_segnet_learned_decoders_start_as_bilinear_upsampling():
+def test_segmentation_net_learned_decoders_start_as_bilinear_upsampling():
     x = np.random.default_rng(0).random((2, 1, 16, 16)).astype(np.float32)
-    bilinear = nn.SegNet("bilinear", rng=0).forward(x)
+    bilinear = nn.SegmentationNet("bilinear", rng=0).forward(x)
     inner = (..., slice(4, -4), slice(4, -4))  # away from the border, where bilinear clamps
-    np.testing.assert_allclose(nn.SegNet("transposed", rng=0).forward(x)[inner],
+    np.testing.assert_allclose(nn.SegmentationNet("transposed", rng=0).forward(x)[inner],
                                bilinear[inner], atol=1e-5)
-    skip = nn.SegNet("skip", rng=0)
+    skip = nn.SegmentationNet("skip", rng=0)
     y = skip.forward(x)
     scores = skip.score.forward(skip.enc3.forward(skip.enc2.forward(skip.enc1.forward(x))))
     twice = tconv.upsample_bilinear(tconv.upsample_bilinear(scores, 2), 2)
@@ -427,7 +427,7 @@ def test_grad_output_of_the_wrong_shape_is_named():
     (lambda: nn.Adam([np.zeros(3)]), TypeError, r"params\[0\] must be"),
     (lambda: nn.Adam([nn.Parameter(1.0)], betas=(0.9,)), ValueError, "betas"),
     (lambda: nn.icnr(np.zeros((6, 1, 3, 3)), 2), ValueError, "divisible by upscale_factor"),
-    (lambda: nn.SegNet("deconv"), ValueError, "decoder must be one of"),
+    (lambda: nn.SegmentationNet("deconv"), ValueError, "decoder must be one of"),
     (lambda: nn.Concat().forward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 2))), ValueError,
      "share batch size and image size"),
 ])

@@ -626,7 +626,7 @@ def subpixel_as_transposed(weight, upscale_factor) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 
-class SegNet(Module):
+class SegmentationNet(Module):
     """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> (N, K, H, W).
 
     The encoder halves the resolution twice with strided convolutions
@@ -697,7 +697,7 @@ class SegNet(Module):
                 mix.bias.data[...] = 0
 
     def forward(self, x):
-        x = _check_input(x, self.enc1[0].in_channels, "SegNet")
+        x = _check_input(x, self.enc1[0].in_channels, "SegmentationNet")
         if x.shape[2] % 4 or x.shape[3] % 4:
             raise ValueError(
                 "input height and width must be divisible by 4, "
