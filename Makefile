@@ -60,11 +60,13 @@ test: $(STAMP)
 
 # Unit tests and static checks of the sources, on both cores.
 test-fast: $(STAMP)
+	@mkdir -p $(TMP)
 	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/fast $(addprefix --ignore=,$(BOOK_TESTS)) tests
 
 # Every chapter notebook executed by nbval; claims are asserted inside the cells.
 test-notebooks: $(STAMP)
 ifneq ($(NOTEBOOKS),)
+	@mkdir -p $(TMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q --basetemp=$(TMP)/notebooks --nbval-lax --nbval-current-env $(NOTEBOOKS)
 else
 	@echo "test-notebooks: no chapters/*.ipynb yet"
@@ -75,7 +77,7 @@ endif
 # the live widgets, which means nothing while the other core builds the book.
 LAB_TESTS := $(wildcard tests/test_browser_lab*.py)
 test-book: $(STAMP)
-	@status=0; \
+	@mkdir -p $(TMP); status=0; \
 	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/book $(filter-out $(LAB_TESTS),$(BOOK_TESTS)) || status=1; \
 	$(if $(LAB_TESTS),$(BIN)/python -m pytest -q --basetemp=$(TMP)/lab $(LAB_TESTS) || status=1;) \
 	exit $$status
