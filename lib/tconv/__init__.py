@@ -41,3 +41,7 @@ from .pool import max_pool2d, max_pool2d_loop, max_unpool2d, max_unpool2d_loop  
 from .placements import Crop, Placement, Placements, Term, gather, placements  # noqa: F401
 # [widgets]
 from .widgets import ChooserView, SequenceView, Stepper  # noqa: F401
+# [frameworks] the layer in PyTorch, Keras, JAX, Flax and ONNX; the rest as tconv.frameworks.*
+from . import frameworks  # noqa: F401
+from .frameworks import (Cut, Kept, Translation, conv_transpose2d_translated,  # noqa: F401
+                         crop_full_output, kept_cells)
