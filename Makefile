@@ -13,12 +13,22 @@ BOOK_TESTS := $(sort $(wildcard tests/test_book*.py tests/test_browser*.py))
 NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
 LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
 
-.PHONY: help venv book test test-fast test-notebooks test-book lab serve lint bench \
-        readme-figure clean distclean
+# The real-framework stage (make test-frameworks) has its own venv and requirements file.
+FW_VENV  := .venv-frameworks
+FW_BIN   := $(FW_VENV)/bin
+FW_STAMP := $(FW_VENV)/.requirements-installed
+# Test modules with an optional PyTorch oracle (they skip without torch, as in make test-fast);
+# the framework stage runs them with it.
+TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
+
+.PHONY: help venv venv-frameworks book test test-fast test-notebooks test-book test-frameworks \
+        lab serve lint bench readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
+	@echo "make test-frameworks  tconv.frameworks against PyTorch, Keras, JAX, Flax and ONNX"
+	@echo "                    (own venv .venv-frameworks from requirements-frameworks.txt)"
 	@echo "make lab            JupyterLab on chapters/ with live widgets"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
@@ -37,6 +47,15 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+$(FW_BIN)/python:
+	$(PYTHON) -m venv $(FW_VENV)
+
+$(FW_STAMP): requirements-frameworks.txt pyproject.toml | $(FW_BIN)/python
+	$(FW_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-frameworks.txt
+	@touch $@
+
+venv-frameworks: $(FW_STAMP)
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo
@@ -53,9 +72,11 @@ test: $(STAMP)
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see the stages above)"; fi; \
 	exit $$status
 
-# Unit tests and static checks of the sources, on both cores.
+# Unit tests and static checks of the sources, on both cores. No deep-learning framework:
+# tests/frameworks/ belongs to test-frameworks, and the PyTorch oracles skip without torch.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q $(addprefix --ignore=,$(BOOK_TESTS)) tests
+	$(BIN)/python -m pytest -n 2 -q $(addprefix --ignore=,$(BOOK_TESTS)) \
+		--ignore=tests/frameworks tests
 
 # Every chapter notebook executed by nbval; claims are asserted inside the cells.
 test-notebooks: $(STAMP)
@@ -69,6 +90,12 @@ endif
 # Chromium per core.
 test-book: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(BOOK_TESTS)
+
+# Every translation in tconv.frameworks against the frameworks themselves, plus the PyTorch
+# oracle tests. TCONV_REQUIRE_FRAMEWORKS=1 turns a "not installed" skip into a failure.
+test-frameworks: $(FW_STAMP)
+	TCONV_REQUIRE_FRAMEWORKS=1 KERAS_BACKEND=jax $(FW_BIN)/python -m pytest -n 2 -q \
+		tests/frameworks $(TORCH_ORACLE_TESTS)
 
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -100,4 +127,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(FW_VENV)
