@@ -16,8 +16,10 @@ A layer in framework-neutral terms is a :class:`Translation`. Per framework ther
 ``<fw>_cut`` (its arguments -> one Cut per axis), ``from_<fw>`` (-> Translation), ``to_<fw>``
 (Translation -> a :class:`Call`: its arguments, plus a crop of its output where it cannot express
 the window), ``<fw>_output_size`` (the size formula its documentation states) and the weight
-converters. The framework-side parameters keep each framework's own names (``strides``,
-``dilation_rate``, ``rhs_dilation``, ``pads``, ...): the point is to read a real call.
+converters. Weights: PyTorch and ONNX ``(C_in, C_out/groups, kH, kW)``; Keras
+``(kH, kW, C_out, C_in)``; JAX and Flax depend on ``transpose_kernel`` (flipped without it).
+The framework-side parameters keep each framework's own names (``strides``, ``dilation_rate``,
+``rhs_dilation``, ``pads``, ...): the point is to read a real call.
 ``tests/frameworks/`` checks every translation against the frameworks themselves.
 """
 
