@@ -11,7 +11,9 @@ failure, not a skip (tests/conftest.py), so the stage cannot pass by testing not
 
 from __future__ import annotations
 
+import itertools
 import os
+import sys
 import zlib
 
 import numpy as np
@@ -27,6 +29,23 @@ EXAMPLES = 300  # random settings per framework pair and direction
 def need(module: str):
     """Import ``module``, or skip: tests/conftest.py fails the skip under make test-frameworks."""
     return pytest.importorskip(module, reason=f"{module} not installed (make test-frameworks)")
+
+
+_tests_run = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def release_compiled_code():
+    """Every 25 tests, drop JAX's compiled code and Keras' global state (import it to use it).
+
+    Each random setting compiles anew and is never reused; kept, they cost ~7 MB a test.
+    """
+    yield
+    if next(_tests_run) % 25 == 0:
+        if "jax" in sys.modules:
+            sys.modules["jax"].clear_caches()
+        if "keras" in sys.modules:
+            sys.modules["keras"].backend.clear_session()
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from framework_runners import (
+from framework_runners import (  # release_compiled_code: an autouse fixture
     TOL,
     full_output,
     keras,
     measured_cuts,
     need,
+    release_compiled_code,  # noqa: F401
     run_flax,
     run_jax,
     run_keras,

@@ -10,7 +10,7 @@ converted accordingly, several dimension_numbers, rectangular kernels.
 from __future__ import annotations
 
 import pytest
-from framework_runners import (
+from framework_runners import (  # release_compiled_code: an autouse fixture
     EXAMPLES,
     TOL,
     arrays,
@@ -18,6 +18,7 @@ from framework_runners import (
     need,
     pair_of,
     random_torch_settings,
+    release_compiled_code,  # noqa: F401
     rng_for,
     run_flax,
     run_jax,

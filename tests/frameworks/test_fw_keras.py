@@ -10,7 +10,7 @@ kernels, channels_last and channels_first.
 from __future__ import annotations
 
 import pytest
-from framework_runners import (
+from framework_runners import (  # release_compiled_code: an autouse fixture
     EXAMPLES,
     TOL,
     arrays,
@@ -18,6 +18,7 @@ from framework_runners import (
     keras,
     pair_of,
     random_torch_settings,
+    release_compiled_code,  # noqa: F401
     rng_for,
     run_keras,
     run_torch,
