@@ -16,12 +16,22 @@ BOOK_TESTS := $(sort $(wildcard tests/test_book*.py tests/test_browser*.py))
 NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
 LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
 
-.PHONY: help venv book test test-fast test-notebooks test-book lab student serve lint bench \
-        bench-web readme-figure clean distclean
+# The real-framework stage (make test-frameworks) has its own venv and requirements file.
+FW_VENV  := .venv-frameworks
+FW_BIN   := $(FW_VENV)/bin
+FW_STAMP := $(FW_VENV)/.requirements-installed
+# Test modules with an optional PyTorch oracle (they skip without torch, as in make test-fast);
+# the framework stage runs them with it.
+TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
+
+.PHONY: help venv venv-frameworks book test test-fast test-notebooks test-book test-frameworks \
+        lab student serve lint bench bench-web readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
+	@echo "make test-frameworks  tconv.frameworks against PyTorch, Keras, JAX, Flax and ONNX"
+	@echo "                    (own venv .venv-frameworks from requirements-frameworks.txt)"
 	@echo "make lab            JupyterLab on the chapters (MyST rendered, live widgets), offline"
 	@echo "make student        copies of the chapters without solutions, in _build/student"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
@@ -42,6 +52,15 @@ $(STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+$(FW_BIN)/python:
+	$(PYTHON) -m venv $(FW_VENV)
+
+$(FW_STAMP): requirements-frameworks.txt pyproject.toml | $(FW_BIN)/python
+	$(FW_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-frameworks.txt
+	@touch $@
+
+venv-frameworks: $(FW_STAMP)
+
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo
@@ -58,10 +77,12 @@ test: $(STAMP)
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see the stages above)"; fi; \
 	exit $$status
 
-# Unit tests and static checks of the sources, on both cores.
+# Unit tests and static checks of the sources, on both cores. No deep-learning framework:
+# tests/frameworks/ belongs to test-frameworks, and the PyTorch oracles skip without torch.
 test-fast: $(STAMP)
 	@mkdir -p $(TMP)
-	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/fast $(addprefix --ignore=,$(BOOK_TESTS)) tests
+	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/fast $(addprefix --ignore=,$(BOOK_TESTS)) \
+		--ignore=tests/frameworks tests
 
 # Every chapter notebook executed by nbval; claims are asserted inside the cells.
 test-notebooks: $(STAMP)
@@ -81,6 +102,13 @@ test-book: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/book $(filter-out $(LAB_TESTS),$(BOOK_TESTS)) || status=1; \
 	$(if $(LAB_TESTS),$(BIN)/python -m pytest -q --basetemp=$(TMP)/lab $(LAB_TESTS) || status=1;) \
 	exit $$status
+
+# Every translation in tconv.frameworks against the frameworks themselves, plus the PyTorch
+# oracle tests. TCONV_REQUIRE_FRAMEWORKS=1 turns a "not installed" skip into a failure.
+test-frameworks: $(FW_STAMP)
+	@mkdir -p $(TMP)
+	TCONV_REQUIRE_FRAMEWORKS=1 KERAS_BACKEND=jax $(FW_BIN)/python -m pytest -n 2 -q \
+		--basetemp=$(TMP)/frameworks tests/frameworks $(TORCH_ORACLE_TESTS)
 
 # JupyterLab on chapters/, offline, opening on the first chapter; its settings come from
 # jupyter/ (scripts/lab.py). Extra options: make lab LAB_ARGS="--no-browser --port=8899".
@@ -126,4 +154,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(FW_VENV)
