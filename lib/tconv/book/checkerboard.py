@@ -47,6 +47,7 @@ from ..conv import conv_transpose1d
 from ..grad import conv2d_backward
 from ..roundtrip import padding_for_same
 from ..show.draw import grid, new_figure
+from ..show.text import N_, _, tr
 from ..show.widgets import ChooserView
 from . import data
 
@@ -550,10 +551,13 @@ def random_stack_rows(images, settings=RANDOM_SETTINGS, seed=1):
     return rows, names
 
 
-PHOTO_METHODS = (("conv_transpose", 3, "transposed k=3"), ("conv_transpose", 4, "transposed k=4"),
-                 ("subpixel", 3, "sub-pixel, random"), ("nearest_conv", 3, "nearest + conv"),
-                 ("bilinear_conv", 3, "bilinear + conv"), ("subpixel_icnr", 3, "sub-pixel, ICNR"))
-"""The six upsamplers the chapter compares: (method, kernel_size, label)."""
+PHOTO_METHODS = (("conv_transpose", 3, N_("transposed k=3")),
+                 ("conv_transpose", 4, N_("transposed k=4")),
+                 ("subpixel", 3, N_("sub-pixel, random")),
+                 ("nearest_conv", 3, N_("nearest + conv")),
+                 ("bilinear_conv", 3, N_("bilinear + conv")),
+                 ("subpixel_icnr", 3, N_("sub-pixel, ICNR")))
+"""The six upsamplers the chapter compares: (method, kernel_size, label; drawn translated)."""
 
 FACE = (slice(64, 144), slice(72, 152))
 """Eyes and glasses in a ×4 output of :func:`photo_input`: 80×80 pixels (20×20 of the input)."""
@@ -799,7 +803,7 @@ def count_rows_figure(overlaps, titles):
         border = [(0, c) for c in range(row.shape[1]) if not o.interior[c]]
         grid(ax, row, None, shade=row, hatch=border, labels=False, write_counts=False)
         ax.set_xlim(-0.05, width + 0.05)
-        ax.set_title(title, fontsize=9, loc="left", pad=3)
+        ax.set_title(tr(title), fontsize=9, loc="left", pad=3)
     return fig
 
 
@@ -835,9 +839,9 @@ def image_grid(images, row_titles, titles, *, size: float = 1.25, cmap: str = "g
             ax.set_yticks([])
             title = titles[i][j] if per_image else titles[j] if i == 0 else None
             if title:
-                ax.set_title(title, fontsize=8)
+                ax.set_title(tr(title), fontsize=8)
             if j == 0 and row_titles[i]:
-                ax.set_ylabel(row_titles[i], fontsize=8)
+                ax.set_ylabel(tr(row_titles[i]), fontsize=8)
     return fig
 
 
@@ -858,14 +862,14 @@ def photo_figure(image, outputs, methods=PHOTO_METHODS):
     n = FACE[0].stop // 4 - FACE[0].start // 4
     side = np.asarray(image).shape[0]
     return image_grid([first + crops[:half], [None] + crops[half:]], ["", ""],
-                      [[f"input ({n}×{n} of {side}×{side})"] + labels[:half],
+                      [[_("input ({n}×{n} of {side}×{side})", n=n, side=side)] + labels[:half],
                        [""] + labels[half:]], size=1.45)
 
 
 def gradient_figure(patterns):
     """The top-left 16×16 of each of :func:`gradient_patterns`: a Figure."""
     return image_grid([[p[:16, :16] for p in patterns]], [""],
-                      ["3×3 mean kernel", "random 3×3", "random 4×4"], size=1.6)
+                      [_("3×3 mean kernel"), _("random 3×3"), _("random 4×4")], size=1.6)
 
 
 def spectrum_grid(images, titles, period: int, *, size: float = 1.6, cols: int | None = None):
@@ -890,7 +894,7 @@ def spectrum_grid(images, titles, period: int, *, size: float = 1.6, cols: int |
                   vmin=spectrum.max() - 9, vmax=spectrum.max())
         rr, cc = np.nonzero(mask)
         ax.scatter(cc, rr, s=70, facecolors="none", edgecolors="#7cf2ff", linewidths=0.9)
-        ax.set_title(title, fontsize=8)
+        ax.set_title(tr(title), fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
     for ax in axes[len(images):]:

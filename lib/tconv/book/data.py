@@ -21,6 +21,7 @@ import numpy as np
 
 from .._checks import as_array, as_int, check_ndim
 from ..conv import conv2d
+from ..show.text import N_
 
 # ---------------------------------------------------------------------------------------
 # Pictures that ship with matplotlib
@@ -92,7 +93,7 @@ def downsample_box(input, factor):
 # ---------------------------------------------------------------------------------------
 
 SHAPES = ("disc", "square", "triangle")
-CLASS_NAMES = ("background", "dim", "medium", "bright")
+CLASS_NAMES = (N_("background"), N_("dim"), N_("medium"), N_("bright"))
 LEVELS = (0.1, 0.35, 0.6, 0.85)  # the mean grey level of each class
 
 

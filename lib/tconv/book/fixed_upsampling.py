@@ -32,6 +32,7 @@ from ..fixed_kernels import MODES, fixed_upsampler
 from ..metrics import psnr
 from ..pool import max_pool2d, max_unpool2d
 from ..show.player import image_frame
+from ..show.text import _, tr
 from ..show.widgets import GRID_CSS, ChooserView, SequenceView, grid_html, panel_html
 from ..upsample import bed_of_nails, bilinear_source_coords, upsample_bilinear, upsample_nearest
 from .data import downsample_box
@@ -376,7 +377,7 @@ class UpsamplePicker(ChooserView):
 
 def image_row(images, titles, *, size: float = 1.9, vmin: float = 0.0, vmax: float = 1.0):
     """Grey-level images side by side, each pixel a crisp square: a matplotlib Figure."""
-    import matplotlib.pyplot as plt
+    from ..show.draw import plt
 
     images = list(images)
     if len(titles) != len(images) or not images:
@@ -386,7 +387,7 @@ def image_row(images, titles, *, size: float = 1.9, vmin: float = 0.0, vmax: flo
                              squeeze=False)
     for ax, im, title in zip(axes[0], images, titles, strict=True):
         ax.imshow(np.asarray(im), cmap="gray", vmin=vmin, vmax=vmax, interpolation="nearest")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(tr(title), fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout(pad=0.4)
@@ -399,7 +400,7 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
     Each panel draws the input pixels as cells with their centres at 0, 1, …, and marks the
     positions :func:`tconv.bilinear_source_coords` gives for the ``out_size`` output pixels.
     """
-    import matplotlib.pyplot as plt
+    from ..show.draw import plt
 
     in_size = as_int(in_size, "in_size", minimum=1)
     out_size = as_int(out_size, "out_size", minimum=1)
@@ -409,7 +410,7 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
         for c in range(in_size):
             ax.add_patch(plt.Rectangle((c - 0.5, 0.55), 1, 0.4, facecolor="#dbeafe",
                                        edgecolor="#1b1b1b", linewidth=1))
-            ax.text(c, 0.86, f"in {c}", ha="center", va="center", fontsize=8)
+            ax.text(c, 0.86, _("in {c}", c=c), ha="center", va="center", fontsize=8)
         # the output cells, drawn where they fall on the input's axis
         step = in_size / out_size if not ac else (
             (in_size - 1) / (out_size - 1) if out_size > 1 else 1.0)
@@ -424,14 +425,14 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
             ax.plot([s, s], [0.2, 0.55], color="#c2410c", linewidth=0.8, linestyle=":")
         ax.plot(np.arange(in_size), np.full(in_size, 0.68), "o", color="#0a58ca",
                 markersize=3)
-        ax.set_title(f"align_corners={ac}: output centres at "
-                     + ", ".join(f"{s:.2f}" for s in src), fontsize=9, loc="left")
+        ax.set_title(_("align_corners={ac}: output centres at {centres}", ac=ac,
+                       centres=", ".join(f"{s:.2f}" for s in src)), fontsize=9, loc="left")
         ax.set_ylim(-0.55, 1.05)
-        ax.set_yticks([0.75, -0.25], ["input", "output"], fontsize=9)
+        ax.set_yticks([0.75, -0.25], [_("input"), _("output")], fontsize=9)
         ax.spines[["top", "right", "left"]].set_visible(False)
     lo = min(-0.5, -0.5 * ((in_size - 1) / max(out_size - 1, 1)))
     axes[1].set_xlim(lo - 0.1, in_size - 0.5 - lo * 0 + 0.4)
-    axes[1].set_xlabel("position in input pixels (pixel centres at integers)", fontsize=9)
+    axes[1].set_xlabel(_("position in input pixels (pixel centres at integers)"), fontsize=9)
     axes[1].tick_params(labelsize=8)
     fig.tight_layout(pad=0.3, h_pad=1.2)
     return fig
@@ -444,7 +445,7 @@ def tent_border_figure(image, factor: int):
     cells square), the band of ``factor // 2`` cells along the border marked. Right: the
     middle output row of both, with the border bands shaded.
     """
-    import matplotlib.pyplot as plt
+    from ..show.draw import plt
 
     x = as_array(image, "image")
     check_ndim(x, "image", (2,), "(H, W)")
@@ -461,7 +462,7 @@ def tent_border_figure(image, factor: int):
     fig.colorbar(shown, ax=a, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
     a.axhline(band - 0.5, color="#4dabf7", linewidth=1, linestyle="--")
     a.axvline(band - 0.5, color="#4dabf7", linewidth=1, linestyle="--")
-    a.set_title(f"|difference|, top-left {corner}×{corner}", fontsize=9)
+    a.set_title(_("|difference|, top-left {n}×{n}", n=corner), fontsize=9)
     a.set_xticks(range(0, corner, s))
     a.set_yticks(range(0, corner, s))
     a.tick_params(labelsize=7)
@@ -469,12 +470,12 @@ def tent_border_figure(image, factor: int):
     cols = np.arange(w)
     b.axvspan(-0.5, band - 0.5, color="#adb5bd", alpha=0.4, linewidth=0)
     b.axvspan(w - band - 0.5, w - 0.5, color="#adb5bd", alpha=0.4, linewidth=0,
-              label=f"{band} cells from the border")
+              label=_("{n} cells from the border", n=band))
     b.plot(cols, bilinear[row], color="#0a58ca", linewidth=1.6, label="upsample_bilinear")
     b.plot(cols, tent[row], color="#c2410c", linewidth=1.2, linestyle="--",
-           label="conv_transpose2d, tent kernel")
-    b.set_title(f"output row {row}", fontsize=9)
-    b.set_xlabel("output column c", fontsize=9)
+           label=_("conv_transpose2d, tent kernel"))
+    b.set_title(_("output row {row}", row=row), fontsize=9)
+    b.set_xlabel(_("output column c"), fontsize=9)
     b.tick_params(labelsize=8)
     b.legend(fontsize=7.5, loc="lower center", frameon=False)
     b.spines[["top", "right"]].set_visible(False)

@@ -29,6 +29,7 @@ import numpy as np
 from .. import nn
 from .._checks import as_array, as_int, check_ndim
 from ..show.draw import new_figure
+from ..show.text import _, tr
 from . import data
 
 DECODERS = nn.SegmentationNet.DECODERS
@@ -213,14 +214,14 @@ def _label_map(ax, labels, title):
     k = len(CLASS_COLOURS)
     ax.imshow(labels, cmap=ListedColormap(CLASS_COLOURS), vmin=-0.5, vmax=k - 0.5,
               interpolation="nearest")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(tr(title), fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
 def _image(ax, image, title):
     ax.imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(tr(title), fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -230,7 +231,8 @@ def _legend(fig):
 
     handles = [Rectangle((0, 0), 1, 1, facecolor=c, edgecolor="#1b1b1b")
                for c in CLASS_COLOURS]
-    fig.legend(handles, data.CLASS_NAMES, loc="outside lower center", ncol=len(handles),
+    fig.legend(handles, [tr(name) for name in data.CLASS_NAMES], loc="outside lower center",
+               ncol=len(handles),
                fontsize=9, frameon=False)
 
 
@@ -239,8 +241,8 @@ def samples_figure(images, labels, count=6):
     fig = new_figure((11, 4.3))
     axes = fig.subplots(2, count)
     for i in range(count):
-        _image(axes[0, i], images[i, 0], f"test image {i}")
-        _label_map(axes[1, i], labels[i], "its labels")
+        _image(axes[0, i], images[i, 0], _("test image {i}", i=i))
+        _label_map(axes[1, i], labels[i], _("its labels"))
     _legend(fig)
     return fig
 
@@ -253,11 +255,11 @@ def predictions_figure(images, labels, predictions: dict, show=(0, 1, 2, 3)):
     fig = new_figure((10.5, 8.3))
     axes = fig.subplots(len(show), 2 + len(predictions), squeeze=False)
     for row, i in zip(axes, show, strict=True):
-        _image(row[0], images[i, 0], "image")
-        _label_map(row[1], labels[i], "truth")
+        _image(row[0], images[i, 0], _("image"))
+        _label_map(row[1], labels[i], _("truth"))
         for ax, (d, p) in zip(row[2:], predictions.items(), strict=True):
             wrong = int(np.sum(p[i] != labels[i]))
-            _label_map(ax, p[i], f"{d}: {wrong} wrong")
+            _label_map(ax, p[i], _("{decoder}: {n} wrong", decoder=tr(d), n=wrong))
     _legend(fig)
     return fig
 
@@ -268,9 +270,9 @@ def curves_figure(losses: dict):
     ax = fig.subplots()
     for (d, values), ls in zip(losses.items(), ["-", "--", "-.", ":"], strict=False):
         smooth = np.convolve(values, np.ones(20) / 20, mode="valid")
-        ax.plot(np.arange(len(smooth)) + 20, smooth, ls, lw=1.8, label=d)
+        ax.plot(np.arange(len(smooth)) + 20, smooth, ls, lw=1.8, label=tr(d))
     ax.set_yscale("log")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("cross-entropy (mean of 20 steps)")
+    ax.set_xlabel(_("training step"))
+    ax.set_ylabel(_("cross-entropy (mean of 20 steps)"))
     ax.legend(fontsize=8)
     return fig

@@ -18,6 +18,7 @@ from .._checks import as_int
 from ..conv import conv_transpose2d
 from ..placements import gather, placements
 from ..show import draw
+from ..show.text import _
 
 
 def sum_text(x, kernel, out_index, stride=1, sep=" + ") -> str:
@@ -47,9 +48,9 @@ def result_figure(x, kernel, stride=1):
     (h, w), (kh, kw), (oh, ow) = x.shape, kernel.shape, y.shape
     figure = draw.new_figure((6.2, 2.7))
     axes = figure.subplots(1, 3, gridspec_kw={"width_ratios": [w, kw, 2.7 * ow / 1.5]})
-    draw.grid(axes[0], x, f"input x ({h}×{w})")
-    draw.grid(axes[1], kernel, f"kernel ({kh}×{kw})")
-    draw.grid(axes[2], y, f"output y ({oh}×{ow})", text=cell_sums(x, kernel, stride),
+    draw.grid(axes[0], x, _("input x ({h}×{w})", h=h, w=w))
+    draw.grid(axes[1], kernel, _("kernel ({h}×{w})", h=kh, w=kw))
+    draw.grid(axes[2], y, _("output y ({h}×{w})", h=oh, w=ow), text=cell_sums(x, kernel, stride),
               fontsize=10)
     return figure
 
@@ -65,5 +66,6 @@ def strides_figure(x, kernel, strides=(1, 2, 3)):
                            gridspec_kw={"width_ratios": [c.shape[1] for c in counts]})[0]
     for ax, s, count in zip(axes, strides, counts, strict=True):
         h, w = count.shape
-        draw.grid(ax, count, f"stride {s}: {h}×{w}", shade=count, write_counts=False)
+        draw.grid(ax, count, _("stride {s}: {h}×{w}", s=s, h=h, w=w), shade=count,
+                  write_counts=False)
     return figure

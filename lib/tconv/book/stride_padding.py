@@ -27,6 +27,7 @@ from ..shapes import conv_transpose_output_size
 from ..show import draw
 from ..show.player import PLAYER_CSS
 from ..show.table import Table
+from ..show.text import _
 from ..show.widgets import ChooserView
 
 # The output-size calculator ------------------------------------------------------------------
@@ -173,8 +174,8 @@ def output_padding_figure(x, kernel, stride, padding, output_padding, dilation=1
     (ch, cw), (oh, ow) = crop.canvas_shape, steps.output.shape
     fig = draw.new_figure((6.2, 3.6))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [cw, ow]})
-    draw.grid(left, steps.canvas, f"canvas ({ch}×{cw})", shade=steps.canvas_count,
+    draw.grid(left, steps.canvas, _("canvas ({h}×{w})", h=ch, w=cw), shade=steps.canvas_count,
               hatch=cropped, dashed=extra)
-    draw.grid(right, steps.output, f"output ({oh}×{ow})",
+    draw.grid(right, steps.output, _("output ({h}×{w})", h=oh, w=ow),
               dashed=[(r - crop.rows.start, c - crop.cols.start) for r, c in extra])
     return fig

@@ -35,6 +35,7 @@ from .. import nn
 from .._checks import as_array, as_int, check_ndim
 from ..metrics import psnr
 from ..show.draw import new_figure
+from ..show.text import _, tr
 from ..upsample import upsample_bilinear, upsample_nearest
 from . import data
 from .checkerboard import phase_sums
@@ -308,17 +309,18 @@ def data_figure(photo, tests: dict, inputs, targets, patch_seed=0):
     lefts = rng.integers(0, photo.shape[1] - size, 6)
     for top, left in zip(tops, lefts, strict=True):
         axes[0].add_patch(_rectangle((left, top), size, "#c2410c"))
-    axes[0].set_title(f"training photo\n(six random {size}×{size} patches)", fontsize=9)
+    axes[0].set_title(_("training photo\n(six random {n}×{n} patches)", n=size), fontsize=9)
     i = int(np.argmax(np.asarray(targets).std(axis=(1, 2, 3))))  # the busiest patch
     small = np.asarray(inputs)[i, 0]
     axes[1].imshow(small, cmap="gray", vmin=0, vmax=1)
-    axes[1].set_title(f"input x: {small.shape[0]}×{small.shape[1]}\n(block means)", fontsize=9)
+    axes[1].set_title(_("input x: {h}×{w}\n(block means)", h=small.shape[0], w=small.shape[1]),
+                      fontsize=9)
     axes[2].imshow(np.asarray(targets)[i, 0], cmap="gray", vmin=0, vmax=1)
-    axes[2].set_title(f"target y: {size}×{size}", fontsize=9)
+    axes[2].set_title(_("target y: {n}×{n}", n=size), fontsize=9)
     for ax, (name, image) in zip(axes[3:], tests.items(), strict=True):
         ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"test: {name}, {image.shape[0]}×{image.shape[1]}\n(never trained on)",
-                     fontsize=9)
+        ax.set_title(_("test: {name}, {h}×{w}\n(never trained on)", name=tr(name),
+                       h=image.shape[0], w=image.shape[1]), fontsize=9)
     for ax in axes:
         _bare(ax)
     return fig
@@ -342,10 +344,10 @@ def start_figure(original, outputs: dict):
     fig = new_figure((10, 2.9))
     axes = fig.subplots(1, 1 + len(outputs))
     axes[0].imshow(np.asarray(original)[MRI_CROP], cmap="gray", vmin=0, vmax=1)
-    axes[0].set_title("original (target)", fontsize=9)
+    axes[0].set_title(_("original (target)"), fontsize=9)
     for ax, (name, out) in zip(axes[1:], outputs.items(), strict=True):
         ax.imshow(np.asarray(out)[(0, 0, *MRI_CROP)], cmap="gray", interpolation="nearest")
-        ax.set_title(f"before training:\n{name}", fontsize=9)
+        ax.set_title(_("before training:\n{name}", name=tr(name)), fontsize=9)
     for ax in axes:
         _bare(ax)
     return fig
@@ -361,17 +363,18 @@ def curves_figure(history: dict, fixed_psnr: dict):
     top = -np.inf
     for (name, (losses, curve)), ls in zip(history.items(), ["-", "--", ":"], strict=False):
         smooth = np.convolve(losses, np.ones(20) / 20, mode="valid")
-        ax1.plot(np.arange(len(smooth)) + 20, smooth, ls, lw=1.8, label=name)
-        ax2.plot(curve[:, 0], curve[:, 1], ls, lw=1.8, marker=".", label=name)
+        ax1.plot(np.arange(len(smooth)) + 20, smooth, ls, lw=1.8, label=tr(name))
+        ax2.plot(curve[:, 0], curve[:, 1], ls, lw=1.8, marker=".", label=tr(name))
         top = max(top, curve[:, 1].max())
     for (name, value), ls in zip(fixed_psnr.items(), ["-.", (0, (1, 3))], strict=False):
-        ax2.axhline(value, color="#595959", ls=ls, lw=1, label=f"{name} (fixed)")
+        ax2.axhline(value, color="#595959", ls=ls, lw=1,
+                    label=_("{name} (fixed)", name=tr(name)))
     ax1.set_yscale("log")
-    ax1.set_xlabel("training step")
-    ax1.set_ylabel("training loss (MSE, mean of 20 steps)")
+    ax1.set_xlabel(_("training step"))
+    ax1.set_ylabel(_("training loss (MSE, mean of 20 steps)"))
     ax2.set_ylim(min(fixed_psnr.values()) - 2, top + 1)
-    ax2.set_xlabel("training step")
-    ax2.set_ylabel("PSNR on the MRI test picture (dB)")
+    ax2.set_xlabel(_("training step"))
+    ax2.set_ylabel(_("PSNR on the MRI test picture (dB)"))
     ax1.legend(fontsize=8)
     ax2.legend(fontsize=8, loc="lower right")
     return fig
@@ -389,11 +392,11 @@ def crops_figure(tests: dict, upsamplers: dict, psnr_of: dict, scale=2):
         window = crops[test]
         row[0].imshow(np.asarray(image)[window], cmap="gray", vmin=0, vmax=1,
                       interpolation="nearest")
-        row[0].set_title(f"{test}: original", fontsize=9)
+        row[0].set_title(_("{test}: original", test=tr(test)), fontsize=9)
         for ax, (name, f) in zip(row[1:], upsamplers.items(), strict=True):
             ax.imshow(upscale(f, image, scale)[window], cmap="gray", vmin=0, vmax=1,
                       interpolation="nearest")
-            title = name.replace(", ", "\n")
+            title = tr(name).replace(", ", "\n").replace("，", "\n")
             ax.set_title(f"{title}\n{psnr_of[name][test]:.2f} dB", fontsize=8.5)
     for ax in axes.ravel():
         _bare(ax)
@@ -410,6 +413,6 @@ def kernels_figure(kernels: dict):
             text = f"{v:+.2f}".replace("+0.00", "0").replace("-0.00", "0")
             ax.text(c, r, text, ha="center", va="center", fontsize=7,
                     color="white" if abs(v) > 0.6 else "#1b1b1b")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(tr(title), fontsize=9)
         _bare(ax)
     return fig

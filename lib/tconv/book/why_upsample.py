@@ -21,6 +21,7 @@ import numpy as np
 
 from .._checks import as_int, as_tuple
 from ..arch import UPSAMPLE_MODES, Conv2d, MaxPool2d, Upsample, receptive_field, trace
+from ..show.text import N_, _, tr
 from .data import shape_mask
 
 # ---------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ def _widths(widths) -> tuple[int, ...]:
 # The example scene
 # ---------------------------------------------------------------------------------------
 
-SCENE_NAMES = ("background", "disc", "square", "triangle")
+SCENE_NAMES = (N_("background"), N_("disc"), N_("square"), N_("triangle"))
 """The classes of :func:`shapes_scene`, by label number."""
 
 
@@ -109,8 +110,9 @@ def shapes_scene(size: int = 64, noise: float = 0.08, seed: int = 0):
 
 def label_figure(image, labels, names):
     """A grey-level image beside its label map, the class names on the colour bar: a Figure."""
-    import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
+
+    from ..show.draw import plt
 
     image, labels = np.asarray(image), np.asarray(labels)
     if image.shape != labels.shape or image.ndim != 2:
@@ -121,12 +123,13 @@ def label_figure(image, labels, names):
         raise ValueError(f"names must list at most 6 classes, got {len(names)}")
     fig, (a, b) = plt.subplots(1, 2, figsize=(5.6, 2.5))
     a.imshow(image, cmap="gray", interpolation="nearest")
-    a.set_title(f"input image, {image.shape[0]}×{image.shape[1]}", fontsize=9)
+    a.set_title(_("input image, {h}×{w}", h=image.shape[0], w=image.shape[1]), fontsize=9)
     shown = b.imshow(labels, cmap=ListedColormap(colours), vmin=-0.5, vmax=len(names) - 0.5,
                      interpolation="nearest")
-    b.set_title(f"one label per pixel, {labels.shape[0]}×{labels.shape[1]}", fontsize=9)
+    b.set_title(_("one label per pixel, {h}×{w}", h=labels.shape[0], w=labels.shape[1]),
+                fontsize=9)
     bar = fig.colorbar(shown, ax=b, ticks=range(len(names)), fraction=0.05)
-    bar.ax.set_yticklabels(names, fontsize=8)
+    bar.ax.set_yticklabels([tr(name) for name in names], fontsize=8)
     for ax in (a, b):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -140,7 +143,7 @@ def trace_figure(steps, title: str = "", ax=None, fontsize: float = 7.5):
     A box's height is proportional to the output's height H, its width grows with the number
     of channels C; each box is labelled with the layer and ``C×H×W``.
     """
-    import matplotlib.pyplot as plt
+    from ..show.draw import plt
 
     steps = list(steps)
     if not steps:
@@ -161,14 +164,14 @@ def trace_figure(steps, title: str = "", ax=None, fontsize: float = 7.5):
                                    edgecolor="#1b1b1b", linewidth=0.8))
         ax.text(x + width / 2, 0.5 + height / 2 + 0.04, f"{c}×{h}×{w}", ha="center",
                 va="bottom", fontsize=fontsize, rotation=90)
-        ax.text(x + width / 2, 0.5 - height / 2 - 0.04, label or "input", ha="center",
+        ax.text(x + width / 2, 0.5 - height / 2 - 0.04, tr(label) or _("input"), ha="center",
                 va="top", fontsize=fontsize, rotation=90)
         x += width + 0.12
     ax.set_xlim(-0.1, x)
     ax.set_ylim(-0.95, 1.95)
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=fontsize + 1.5)
+        ax.set_title(tr(title), fontsize=fontsize + 1.5)
     return fig
 
 
@@ -181,7 +184,7 @@ def receptive_field_figure(layers, input_size, position, ax=None):
     cell of ``position`` filled and its receptive field outlined (dashed where it leaves the
     input).
     """
-    import matplotlib.pyplot as plt
+    from ..show.draw import plt
 
     size = as_int(input_size, "input_size", minimum=1)
     field = receptive_field(layers)
@@ -201,11 +204,11 @@ def receptive_field_figure(layers, input_size, position, ax=None):
     for t in range(1, out[1]):
         ax.plot([t * sw, t * sw], [0, size], color="#adb5bd", linewidth=0.5)
     ax.add_patch(plt.Rectangle((c * sw, r * sh), sw, sh, facecolor="#0a58ca", alpha=0.8,
-                               label=f"its cell, {sh}×{sw}"))
+                               label=_("its cell, {h}×{w}", h=sh, w=sw)))
     top, left = field.start[0] + r * sh, field.start[1] + c * sw
     ax.add_patch(plt.Rectangle((left, top), fw, fh, facecolor="none", edgecolor="#c2410c",
                                linewidth=2, linestyle="--",
-                               label=f"its receptive field, {fh}×{fw}"))
+                               label=_("its receptive field, {h}×{w}", h=fh, w=fw)))
     inside = (max(left, 0), max(top, 0), min(left + fw, size), min(top + fh, size))
     ax.add_patch(plt.Rectangle(inside[:2], inside[2] - inside[0], inside[3] - inside[1],
                                facecolor="#c2410c", alpha=0.15, edgecolor="#c2410c",
@@ -219,6 +222,7 @@ def receptive_field_figure(layers, input_size, position, ax=None):
     ax.tick_params(labelsize=8)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), fontsize=8, frameon=False,
               ncol=1)
-    ax.set_title(f"output position ({r}, {c}) of the {out[0]}×{out[1]} map", fontsize=9)
+    ax.set_title(_("output position ({r}, {c}) of the {h}×{w} map", r=r, c=c, h=out[0],
+                   w=out[1]), fontsize=9)
     fig.tight_layout(pad=0.3)
     return fig

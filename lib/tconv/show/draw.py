@@ -7,7 +7,12 @@ the call and the figure shows, once: each figure is closed in pyplot as soon as 
 result. Meaning is never carried by colour alone: overlap counts are
 written in the cells, the current window is outlined, cropped cells are hatched.
 
-May import: the operations (:mod:`tconv`), numpy, matplotlib and :mod:`tconv.show.player`;
+Every word drawn is in the reader's language (:mod:`tconv.show.text`): the figures' own words
+through its message table, and the titles a caller passes through :func:`~tconv.show.text.tr`,
+so a chapter's English code draws Chinese figures in the Chinese edition. Importing this
+module sets matplotlib's fonts for that language.
+
+May import: the operations (:mod:`tconv`), numpy, matplotlib and :mod:`tconv.show.text`;
 never :mod:`tconv.book`.
 """
 
@@ -18,12 +23,20 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..placements import Placements, Term
-from .player import count_text
+from .text import _, language, ngettext, tr, use_fonts
+
+if language() != "en":
+    use_fonts()
 
 CELL = 0.42  # inches per grid cell
 SHADES = ["#ffffff", "#dbeafe", "#93c5fd", "#60a5fa", "#3b82f6"]  # overlap 0, 1, 2, 3, 4+
 OUTLINE = "#0a58ca"
 HIGHLIGHT = "#fde68a"
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 title', '2 titles': for error messages, which stay English."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _text(v, fmt: str | None) -> str:
@@ -97,7 +110,7 @@ def grid(ax, array, title=None, highlight=(), shade=None, fmt=None, *, hatch=(),
         ax.set_xticks([])
         ax.set_yticks([])
     if title:
-        ax.set_title(title, fontsize=10, pad=14 if labels else 4)
+        ax.set_title(tr(title), fontsize=10, pad=14 if labels else 4)
     return ax
 
 
@@ -124,7 +137,7 @@ def grids_side_by_side(arrays, titles=None, fmt=None):
     titles = list(titles) if titles is not None else [None] * len(arrays)
     if len(titles) != len(arrays):
         raise ValueError(f"titles must have one entry per array: "
-                         f"{count_text(len(arrays), 'array')}, {count_text(len(titles), 'title')}")
+                         f"{_count(len(arrays), 'array')}, {_count(len(titles), 'title')}")
     fig, axes = _figure([a.shape for a in arrays])
     for ax, a, t in zip(axes, arrays, titles, strict=True):
         grid(ax, a, t, fmt=fmt)
@@ -147,15 +160,17 @@ def placement_figure(p: Placements, step: int, fmt=None):
     q = p[step]
     i, j = q.index
     hatch, dashed = _crop_marks(p)
-    canvas = "out" if not hatch and not dashed else "full canvas"
+    after = _("out after step {step}") if not hatch and not dashed else \
+        _("full canvas after step {step}")
     fig, axes = _figure([p.x.shape, p.kernel.shape, p.kernel.shape, p.crop.canvas_shape])
-    grid(axes[0], p.x, "input x", fill=[q.index], fmt=fmt)
-    grid(axes[1], p.kernel, "kernel", fmt=fmt, labels=False)
-    grid(axes[2], q.contribution, f"x[{i},{j}] × kernel", fmt=fmt, labels=False)
-    grid(axes[3], q.canvas, f"{canvas} after step {step + 1}", highlight=q.footprint,
+    grid(axes[0], p.x, _("input x"), fill=[q.index], fmt=fmt)
+    grid(axes[1], p.kernel, _("kernel"), fmt=fmt, labels=False)
+    grid(axes[2], q.contribution, _("x[{i},{j}] × kernel", i=i, j=j), fmt=fmt, labels=False)
+    grid(axes[3], q.canvas, after.format(step=step + 1), highlight=q.footprint,
          shade=q.canvas_count, hatch=hatch, dashed=dashed, fmt=fmt)
-    fig.suptitle(f"Step {step + 1} of {len(p)}: x[{i},{j}] = {_text(q.value, fmt)} times the "
-                 f"kernel", fontsize=11)
+    fig.suptitle(_("Step {step} of {steps}: x[{i},{j}] = {value} times the kernel",
+                   step=step + 1, steps=len(p), i=i, j=j, value=_text(q.value, fmt)),
+                 fontsize=11)
     return fig
 
 
@@ -169,10 +184,10 @@ def all_placements_figure(p: Placements, fmt=None):
         for (r, c), v in zip(q.footprint, q.contribution.ravel(), strict=True):
             alone[r, c] = v
         i, j = q.index
-        grid(ax, alone, f"x[{i},{j}] × kernel", highlight=q.footprint, hatch=hatch,
+        grid(ax, alone, _("x[{i},{j}] × kernel", i=i, j=j), highlight=q.footprint, hatch=hatch,
              dashed=dashed, fmt=fmt, labels=False)
-    grid(axes[-1], p.canvas, "sum", shade=p.canvas_count, hatch=hatch, dashed=dashed, fmt=fmt,
-         labels=False)
+    grid(axes[-1], p.canvas, _("sum"), shade=p.canvas_count, hatch=hatch, dashed=dashed,
+         fmt=fmt, labels=False)
     return fig
 
 
@@ -205,20 +220,24 @@ def gather_figure(x, kernel, out_index, terms: list[Term], output, fmt=None):
              for k, t in enumerate(terms) for (i, j), (a, b) in [(t.input_index, t.kernel_index)]]
     total = _text(output[r, c], fmt)
     lines.append(f"y[{r},{c}] = {_sum_text([t.product for t in terms], fmt)} = {total}" if terms
-                 else f"y[{r},{c}] = {total}: no product reaches this cell")
-    width = max(len(line) for line in lines) * 0.075 / CELL  # monospace 9 pt, in cells
+                 else _("y[{r},{c}] = {total}: no product reaches this cell", r=r, c=c,
+                        total=total))
+    # monospace 9 pt, in cells; a Chinese character is about twice as wide as a digit
+    width = max(len(line) + sum(ord(ch) > 0x2e80 for ch in line)
+                for line in lines) * 0.075 / CELL
     height = 0.5 * len(lines) + 0.5
     fig, axes = _figure([x.shape, kernel.shape, output.shape, (height, width)])
     ax_x, ax_k, ax_y, ax_t = axes
-    grid(ax_x, x, "input x", fill=[t.input_index for t in terms], fmt=fmt)
-    grid(ax_k, kernel, "kernel k", fill=[t.kernel_index for t in terms], fmt=fmt)
-    grid(ax_y, output, f"output y, cell ({r},{c})", highlight=[(r, c)], fmt=fmt)
+    grid(ax_x, x, _("input x"), fill=[t.input_index for t in terms], fmt=fmt)
+    grid(ax_k, kernel, _("kernel k"), fill=[t.kernel_index for t in terms], fmt=fmt)
+    grid(ax_y, output, _("output y, cell ({r},{c})", r=r, c=c), highlight=[(r, c)], fmt=fmt)
     for k, t in enumerate(terms):
         for ax, (i, j) in [(ax_x, t.input_index), (ax_k, t.kernel_index)]:
             ax.text(j + 0.13, i + 0.11, _tag(k), ha="left", va="top", fontsize=7,
                     weight="bold", color=OUTLINE)
     ax_t.set_axis_off()
-    ax_t.set_title(count_text(len(terms), "product"), fontsize=10, pad=14, loc="left")
+    ax_t.set_title(ngettext("{n} product", "{n} products", len(terms)), fontsize=10, pad=14,
+                   loc="left")
     ax_t.set_xlim(0, 1)
     ax_t.set_ylim(len(lines), 0)
     for k, line in enumerate(lines):
@@ -227,11 +246,12 @@ def gather_figure(x, kernel, out_index, terms: list[Term], output, fmt=None):
     return fig
 
 
-def overlap_figure(counts, title="overlap count"):
+def overlap_figure(counts, title=None):
     """How many placements cover each cell: a 1-D or 2-D count map, shaded and written."""
     counts = np.atleast_2d(np.asarray(counts))
     fig, axes = _figure([counts.shape])
-    grid(axes[0], counts, title, shade=counts, labels=counts.shape[0] > 1, write_counts=False)
+    grid(axes[0], counts, _("overlap count") if title is None else title, shade=counts,
+         labels=counts.shape[0] > 1, write_counts=False)
     return fig
 
 
@@ -241,12 +261,12 @@ def images_side_by_side(images, titles=None, cmap="gray", size=3.0):
     titles = list(titles) if titles is not None else [None] * len(images)
     if len(titles) != len(images):
         raise ValueError(f"titles must have one entry per image: "
-                         f"{count_text(len(images), 'image')}, {count_text(len(titles), 'title')}")
+                         f"{_count(len(images), 'image')}, {_count(len(titles), 'title')}")
     fig = new_figure((size * len(images), size + 0.4))
     axes = fig.subplots(1, len(images), squeeze=False)
     for ax, im, t in zip(axes[0], images, titles, strict=True):
         ax.imshow(im, cmap=cmap if im.ndim == 2 else None, interpolation="nearest")
         ax.set_axis_off()
         if t:
-            ax.set_title(t, fontsize=10)
+            ax.set_title(tr(t), fontsize=10)
     return fig
