@@ -17,8 +17,11 @@ The script is the same in every player and runs once per page (``window.tconvPla
 guard); it listens on ``document``, so any number of players on a page work, including ones
 added later. Ids are hashes of the content, so rebuilding a page gives identical HTML.
 
-May import: the standard library only (a figure is handed in already made); never
-:mod:`tconv.book`.
+Its words (controls, and the titles and captions handed in, via :func:`tconv.show.text.tr`)
+are in the reader's language.
+
+May import: the standard library and :mod:`tconv.show.text` (a figure is handed in already
+made); never :mod:`tconv.book`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import io
 import itertools
 from collections.abc import Mapping, Sequence
 from html import escape
+
+from .text import _, tr
 
 # Palette: explicit colours on an explicit background, a dark variant for the book's dark
 # theme (pydata: html[data-theme=dark]) and JupyterLab's (body[data-jp-theme-light=false]).
@@ -94,15 +99,19 @@ P.show=function(r,i){
  var t=r.querySelector('.tconv-count');if(t)t.textContent=(i+1)+' / '+n;
  return i;
 };
+P.label=function(b,k,pressed){
+ var l=b.getAttribute('data-'+k)||(k==='play'?'Play':'Pause');
+ b.textContent=l;b.setAttribute('aria-label',l);b.setAttribute('aria-pressed',pressed);
+};
 P.stop=function(r){
  if(r.tconvTimer){clearInterval(r.tconvTimer);r.tconvTimer=null;}
  var b=r.querySelector('[data-action=play]');
- if(b){b.textContent='Play';b.setAttribute('aria-label','Play');b.setAttribute('aria-pressed','false');}
+ if(b)P.label(b,'play','false');
 };
 P.play=function(r){
  var n=+r.getAttribute('data-frames'),b=r.querySelector('[data-action=play]');
  if(+r.getAttribute('data-frame')>=n-1)P.show(r,0);
- if(b){b.textContent='Pause';b.setAttribute('aria-label','Pause');b.setAttribute('aria-pressed','true');}
+ if(b)P.label(b,'pause','true');
  r.tconvTimer=setInterval(function(){
   var i=+r.getAttribute('data-frame');if(i>=n-1)P.stop(r);else P.show(r,i+1);
  },+r.getAttribute('data-interval')||900);
@@ -205,7 +214,7 @@ def _head(title: str, note: str, css: str) -> str:
 
 
 def _check_frames(frames, captions) -> tuple[list[str], list[str]]:
-    frames, captions = list(frames), list(captions)
+    frames, captions = list(frames), [tr(c) for c in captions]
     if not frames:
         raise ValueError("frames must not be empty")
     if len(captions) != len(frames):
@@ -223,18 +232,20 @@ def sequence_player(frames: Sequence[str], captions: Sequence[str], title: str, 
     ``interval`` the time per frame when playing, in milliseconds.
     """
     frames, captions = _check_frames(frames, captions)
-    n = len(frames)
+    title, n = tr(title), len(frames)
+    play, pause = _("Play"), _("Pause")
     buttons = "".join(
-        f'<button type="button" data-action="{action}" aria-label="{label}"'
+        f'<button type="button" data-action="{action}" aria-label="{escape(label)}"'
         f'{pressed}>{text}</button>'
         for action, label, text, pressed in [
-            ("first", "First frame", "&laquo; First", ""),
-            ("prev", "Previous frame", "&lsaquo; Prev", ""),
-            ("play", "Play", "Play", ' aria-pressed="false"'),
-            ("next", "Next frame", "Next &rsaquo;", ""),
-            ("last", "Last frame", "Last &raquo;", "")])
+            ("first", _("First frame"), "&laquo; " + escape(_("First")), ""),
+            ("prev", _("Previous frame"), "&lsaquo; " + escape(_("Prev")), ""),
+            ("play", play, escape(play), f' aria-pressed="false" data-play="{escape(play)}"'
+                                         f' data-pause="{escape(pause)}"'),
+            ("next", _("Next frame"), escape(_("Next")) + " &rsaquo;", ""),
+            ("last", _("Last frame"), escape(_("Last")) + " &raquo;", "")])
     slider = (f'<input type="range" data-action="seek" min="0" max="{n - 1}" value="0" '
-              f'step="1" aria-label="Frame (1 to {n})">')
+              f'step="1" aria-label="{escape(_("Frame (1 to {n})", n=n))}">')
     return (_root("seq", title, frames, captions, 0, f' data-interval="{int(interval)}"')
             + _head(title, note, css)
             + _frames_html(frames, captions, 0)
@@ -262,6 +273,7 @@ def chooser_player(params: Mapping[str, Sequence], frames: Sequence[str],
     ``initial`` picks the settings shown first (default: the first value of each).
     """
     frames, captions = _check_frames(frames, captions)
+    title = tr(title)
     combos = 1
     for values in params.values():
         combos *= len(values)
@@ -273,7 +285,7 @@ def chooser_player(params: Mapping[str, Sequence], frames: Sequence[str],
     initial = {name: values[0] for name, values in params.items()} | dict(initial or {})
     shown = chooser_index(params, initial)
     selects = "".join(
-        f'<label>{escape(labels.get(name, name))} <select data-param="{escape(name)}">'
+        f'<label>{escape(tr(labels.get(name, name)))} <select data-param="{escape(name)}">'
         + "".join(f'<option{" selected" if v == initial[name] else ""}>{escape(str(v))}</option>'
                   for v in values)
         + "</select></label>"
