@@ -24,11 +24,14 @@ FW_STAMP := $(FW_VENV)/.requirements-installed
 # the framework stage runs them with it.
 TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
 
-.PHONY: help venv venv-frameworks book test test-fast test-notebooks test-book test-frameworks \
-        lab student serve lint bench bench-web readme-figure clean distclean
+.PHONY: help venv venv-frameworks book book-en book-zh test test-fast test-notebooks test-book \
+        test-frameworks lab student serve lint bench bench-web readme-figure clean distclean
 
 help:
-	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
+	@echo "make book           build the HTML book, English and Chinese (executes the notebooks,"
+	@echo "                    warnings are errors); the Chinese edition needs a CJK font"
+	@echo "make book-en        the English edition only (_build/html)"
+	@echo "make book-zh        the Chinese edition only (_build/html/zh; scripts/i18n.py build)"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
 	@echo "make test-frameworks  tconv.frameworks against PyTorch, Keras, JAX, Flax and ONNX"
 	@echo "                    (own venv .venv-frameworks from requirements-frameworks.txt)"
@@ -61,11 +64,33 @@ $(FW_STAMP): requirements-frameworks.txt pyproject.toml | $(FW_BIN)/python
 
 venv-frameworks: $(FW_STAMP)
 
+# Both editions at once, one per core: the English in _build/html, the Chinese (issue 16) in
+# _build/zh (its own execution cache: its figures are drawn with Chinese text; log in
+# _build/zh/build.log), copied into _build/html/zh when both are done. Without a font with
+# Chinese characters (Debian: apt-get install fonts-noto-cjk) the Chinese edition is skipped
+# with a note, so a reader can still build the English one.
+ZH_LOG := _build/zh/build.log
 book: $(STAMP)
+	@mkdir -p _build/zh; status=0; zh=""; \
+	if $(BIN)/python scripts/i18n.py fonts; then \
+		$(BIN)/python scripts/i18n.py build --no-copy > $(ZH_LOG) 2>&1 & zh=$$!; \
+		echo "Building the Chinese edition alongside (log: $(ZH_LOG))"; \
+	fi; \
+	$(BIN)/jupyter-book build . -W -n --keep-going || status=1; \
+	if [ -n "$$zh" ]; then \
+		if wait $$zh; then $(BIN)/python scripts/i18n.py copy; \
+		else status=1; echo "The Chinese edition failed to build:"; tail -n 40 $(ZH_LOG); fi; \
+	fi; \
+	if [ $$status -ne 0 ]; then exit 1; fi; \
+	echo; echo "The book is built. Open this file in a browser:"; \
+	echo "    $(abspath $(HTML)/index.html)"; \
+	if [ -n "$$zh" ]; then echo "    $(abspath $(HTML)/zh/index.html)  (中文版)"; fi
+
+book-en: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
-	@echo
-	@echo "The book is built. Open this file in a browser:"
-	@echo "    $(abspath $(HTML)/index.html)"
+
+book-zh: $(STAMP)
+	$(BIN)/python scripts/i18n.py build
 
 # Each stage runs even when an earlier one failed; the target fails if any stage failed.
 test: $(STAMP)

@@ -12,9 +12,16 @@ number. myst-nb evaluates ``{eval}`` only in its inline execution mode, which ou
 does not use; this extension makes the role paste the glued value of the same name instead
 (myst-nb's own ``{glue:text}`` with a plain key: a missing name is a build warning, so an error
 under ``-W``). In a notebook built in inline mode it still evaluates.
+
+In a translated paragraph (the Chinese edition, issue 16) Sphinx parses the translation as a
+small document of its own, which has no notebook attached: a plain key would find no glue.
+There the role refers to the page being built by name (``page.ipynb::name``, myst-nb's form
+for another page's glue), which myst-nb resolves when the page is written.
 """
 
 from __future__ import annotations
+
+import os
 
 from myst_nb.ext.eval import EvalRoleAny
 from myst_nb.ext.glue.roles import PasteTextRole
@@ -31,6 +38,11 @@ class EvalOrGlue(PasteTextRole):
             role.text, role.inliner, role.rawtext = self.text, self.inliner, self.rawtext
             role.source, role.line = self.source, self.line
             return role.run()
+        env = getattr(self.document.settings, "env", None)
+        if "nb_renderer" not in self.document and env is not None and "::" not in self.text:
+            # a translated message: name this page, as if it were another one
+            page = os.path.basename(env.doc2path(env.docname))
+            self.text = f"{page}::{self.text}"
         return super().run()
 
 

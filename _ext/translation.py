@@ -1,0 +1,126 @@
+"""Sphinx extension: what the book needs for its Chinese edition (issue 16), in both builds.
+
+The Chinese edition is the same sources built with ``language = zh_CN``; Sphinx replaces each
+paragraph, heading, caption and alt text with its translation from
+``locales/zh_CN/LC_MESSAGES/<document>.po`` (``scripts/i18n.py`` extracts, updates and builds).
+This extension fills the gaps of that machinery for this book:
+
+- **What code shows is not a message.** Text a cell prints or displays (tables of numbers,
+  printed lines) comes from the code, in every language the same, or through tconv's own
+  message table (``tconv.show.text``): it is marked untranslatable, so the catalogs hold only
+  prose, not dozens of number-only entries that change with every run. Figure captions and
+  alt text written in a cell's metadata are prose and stay in.
+- **The table of contents' part captions** (``_toc.yml``'s ``caption:``) are inserted by
+  sphinx-external-toc after Sphinx has translated the page; they are translated here, from
+  the root document's catalog, where the gettext builder extracts them.
+- **The page being built** is named to the notebook's kernel in ``TCONV_DOCNAME``, so tconv's
+  message table can record which strings each page draws (``TCONV_TEXT_LOG``).
+- **The other edition** of each page: the page's language, its counterpart's URL, language
+  and label, in the template context (``_templates/layout.html`` links them in the ``<head>``,
+  ``_templates/article-header-buttons.html`` in the header on every screen size).
+"""
+
+from __future__ import annotations
+
+import os
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+
+# The editions, by the language their build is configured with ("en" is Sphinx's default).
+EDITIONS = {
+    "en": {"folder": "", "lang": "en", "label": "English",
+           "title": "Read this page in English"},
+    "zh_CN": {"folder": "zh/", "lang": "zh-Hans", "label": "中文",
+              "title": "阅读本页的中文版"},
+}
+
+
+def edition_of(language: str | None) -> str:
+    return "zh_CN" if (language or "en").replace("-", "_").startswith("zh") else "en"
+
+
+def is_code_output(node: nodes.Node) -> bool:
+    """True for a node inside the output of a code cell (myst-nb's ``cell_output``)."""
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, nodes.container) and "cell_output" in parent.get("classes", []):
+            return True
+        parent = parent.parent
+    return False
+
+
+class UntranslatableOutputs(SphinxTransform):
+    """Mark the text of code outputs untranslatable; captions and alt text stay translatable."""
+
+    default_priority = 5  # before Sphinx's PreserveTranslatableMessages (10) and Locale (20)
+
+    def apply(self, **kwargs) -> None:
+        for node in self.document.findall(nodes.TextElement):
+            if isinstance(node, nodes.caption) or node.get("translatable") is not None:
+                continue
+            if any(isinstance(a, nodes.caption) for a in _ancestors(node)):
+                continue
+            if is_code_output(node):
+                node["translatable"] = False
+
+
+def _ancestors(node: nodes.Node):
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the captions and titles of the toctrees sphinx-external-toc inserts."""
+
+    default_priority = 101  # after sphinx-external-toc's InsertToctrees (100)
+
+    def apply(self, **kwargs) -> None:
+        if edition_of(self.config.language) == "en":
+            return
+        toctrees = list(self.document.findall(addnodes.toctree))
+        if not toctrees:
+            return
+        dirs = [os.path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        domain = self.env.docname if not self.config.gettext_compact else \
+            self.env.docname.split("/")[0]
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for toctree in toctrees:
+            if toctree.get("caption") and not toctree.get("rawcaption"):
+                toctree["rawcaption"] = toctree["caption"]
+            for message in toctree.extract_original_messages():
+                translated = catalog.gettext(message)
+                if translated and translated != message:
+                    toctree.apply_translated_message(message, translated)
+
+
+def name_the_page(app, docname: str, source: list[str]) -> None:
+    """Tell the kernels started while reading this page which page it is."""
+    os.environ["TCONV_DOCNAME"] = docname
+
+
+def other_edition(app, pagename, templatename, context, doctree) -> None:
+    """The page's language and the URL, language and label of the same page in the other."""
+    this = edition_of(app.config.language)
+    other = "zh_CN" if this == "en" else "en"
+    up = "../" * pagename.count("/")
+    if this == "en":
+        url = f"{up}{EDITIONS[other]['folder']}{pagename}.html"
+    else:  # this edition lives in a folder of the English site
+        url = f"{up}../{pagename}.html"
+    context["tcd_edition"] = dict(EDITIONS[this], code=this)
+    context["tcd_other_edition"] = dict(EDITIONS[other], code=other, url=url)
+
+
+def setup(app):
+    app.add_transform(UntranslatableOutputs)
+    app.add_transform(TranslateTocCaptions)
+    app.connect("source-read", name_the_page)
+    app.connect("html-page-context", other_edition)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
