@@ -258,10 +258,12 @@ def test_integers_give_int64_without_overflow(fn, dtype):
 @pytest.mark.parametrize("fn", [tconv.conv2d, tconv.conv_transpose2d, conv2d_loop,
                                 conv_transpose2d_loop])
 def test_float32_in_float32_out_and_mixed_promotes(fn):
+    # the rule of tconv._checks: the widest float given; integers take the float's type
     x, w = np.ones((1, 2, 4, 4), np.float32), np.ones((2, 2, 3, 3), np.float32)
     assert fn(x, w).dtype == np.float32
-    assert fn(x, w, np.zeros(2)).dtype == np.float64  # a float64 bias promotes, as numpy does
-    assert fn(x.astype(int), w).dtype == np.float64
+    assert fn(x, w, np.zeros(2)).dtype == np.float64  # a float64 bias: the widest float
+    assert fn(x.astype(int), w).dtype == np.float32  # int64 + float32 -> float32, as PyTorch
+    assert fn(x.astype(np.uint64), w.astype(np.int8)).dtype == np.int64  # integers: int64
 
 
 def test_ints_and_pairs_are_the_same_setting():
