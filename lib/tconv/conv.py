@@ -98,8 +98,7 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
     # at the bottom and right
     H_full = (H - 1) * sh + dh * (kH - 1) + 1 + oph
     W_full = (W - 1) * sw + dw * (kW - 1) + 1 + opw
-    check_size((N, C_out_g * a.groups, H_full, W_full), a.dtype,
-               "conv_transpose2d_loop's uncropped output", a.cause)
+    a.check_size((N, C_out_g * a.groups, H_full, W_full), "uncropped output")
     full = np.zeros((N, C_out_g * a.groups, H_full, W_full), a.dtype)
     for n in range(N):
         for c in range(C_in):
@@ -133,7 +132,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     ``padding`` may also be ``"valid"`` (none) or ``"same"`` (stride 1 only: the output keeps
     the input's size; an odd total puts the extra row/column at the bottom/right, as PyTorch).
     """
-    a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
+    return _conv2d(_conv_args(input, weight, bias, stride, padding, dilation, groups))
+
+
+def _conv2d(a: _Args) -> np.ndarray:
+    """conv2d of checked arguments."""
     y = np.empty((a.x.shape[0], a.w.shape[0], *a.out_size), a.dtype)
     if len(y):  # a batch of no images: nothing to compute
         plan = _conv_plan(a)
@@ -167,7 +170,7 @@ def _conv_plan(a: _Args, finite: bool | None = None) -> str:
             and (all_finite(a.x, a.w) if finite is None else finite)):
         return "shifted"
     cols = (N, C_in * kH * kW, a.out_size[0] * a.out_size[1])
-    check_size(cols, a.dtype, "conv2d's columns (one per kernel window)", a.cause)
+    check_size(cols, a.dtype, f"{a.name}'s columns (one per kernel window)", a.cause)
     (ph, pw) = a.padding
     padded = N * C_in * (H + 2 * ph) * (W + 2 * pw)
     return "im2col" if padded <= 2 * (a.x.size + math.prod(cols)) else "gather"
@@ -349,8 +352,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     the output (huge stride, dilation or padding), the direct scatter of every product where it
     lands in the output.
     """
-    a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
-                             groups)
+    return _conv_transpose2d(_conv_transpose_args(input, weight, bias, stride, padding,
+                                                  output_padding, dilation, groups))
+
+
+def _conv_transpose2d(a: _Args) -> np.ndarray:
+    """conv_transpose2d of checked arguments."""
     shape = (a.x.shape[0], a.w.shape[1] * a.groups, *a.out_size)
     if not shape[0]:  # a batch of no images
         return a.finish(np.zeros(shape, a.dtype))
@@ -686,7 +693,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     x, w = _as_height_one(input, weight)
     s, d = _one(stride, "stride", 1), _one(dilation, "dilation", 1)
     p = padding if isinstance(padding, str) else (0, _one(padding, "padding", 0))
-    y = conv2d(x, w, bias, stride=(1, s), padding=p, dilation=(1, d), groups=groups)
+    y = _conv2d(_conv_args(x, w, bias, (1, s), p, (1, d), groups, one_d=True))
     return y[..., 0, :]
 
 
@@ -697,8 +704,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     x, w = _as_height_one(input, weight)
     s, p, d = _one(stride, "stride", 1), _one(padding, "padding", 0), _one(dilation, "dilation", 1)
     (op,) = check_output_padding(output_padding, s, d, n=1)
-    y = conv_transpose2d(x, w, bias, stride=(1, s), padding=(0, p), output_padding=(0, op),
-                         groups=groups, dilation=(1, d))
+    y = _conv_transpose2d(_conv_transpose_args(x, w, bias, (1, s), (0, p), (0, op), (1, d),
+                                               groups, one_d=True))
     return y[..., 0, :]
 
 
@@ -745,6 +752,17 @@ class _Args:
     output_padding: tuple[int, int] = (0, 0)
     transposed: bool = False
     extra: tuple[int, int] = (0, 0)  # rows/columns padding="same" added at the bottom/right
+    one_d: bool = False  # a 1-D call, run on images one pixel high
+
+    @property
+    def name(self) -> str:
+        """The operation's public name: conv2d, conv_transpose1d, ..."""
+        return f"conv{'_transpose' if self.transposed else ''}{1 if self.one_d else 2}d"
+
+    def check_size(self, shape, what: str) -> None:
+        """Refuse an array of ``shape`` (N, C, H, W) that would not fit; ``what`` names it."""
+        shape = (*shape[:2], shape[3]) if self.one_d else shape  # a 1-D call: (N, C, L)
+        check_size(shape, self.dtype, f"{self.name}'s {what}", self.cause)
 
     @property
     def cause(self) -> str:
@@ -753,9 +771,12 @@ class _Args:
         settings = dict(kernel_size=self.w.shape[2:], stride=self.stride, padding=self.padding,
                         dilation=self.dilation, output_padding=self.output_padding)
         defaults = dict(padding=(0, 0), dilation=(1, 1), output_padding=(0, 0))
-        settings = {k: v for k, v in settings.items() if defaults.get(k) != tuple(v)}
-        return (f"its size follows from the input ({N} image{'s' if N != 1 else ''} of "
-                f"{H}×{W}) and {describe(**settings)}: use smaller settings or fewer images")
+        settings = {k: v[-1:] if self.one_d else v for k, v in settings.items()
+                    if defaults.get(k) != tuple(v)}
+        images = f"{N} image{'s' if N != 1 else ''} of " + (f"length {W}" if self.one_d
+                                                          else f"{H}×{W}")
+        return (f"its size follows from the input ({images}) and {describe(**settings)}: use "
+                f"smaller settings or fewer images")
 
     def finish(self, y: np.ndarray) -> np.ndarray:
         """Add the bias and give ``y`` (N, C_out, H_out, W_out) the layout of the input."""
@@ -816,7 +837,7 @@ def _arrays(input, weight, bias, groups, transposed: bool):
     return x, w, b, groups, dtype, input_ndim
 
 
-def _conv_args(input, weight, bias, stride, padding, dilation, groups) -> _Args:
+def _conv_args(input, weight, bias, stride, padding, dilation, groups, one_d=False) -> _Args:
     """Check a convolution's arguments (torch.nn.functional.conv2d rules)."""
     stride = as_tuple(stride, "stride", 2, minimum=1)
     if not isinstance(padding, str):
@@ -831,8 +852,8 @@ def _conv_args(input, weight, bias, stride, padding, dilation, groups) -> _Args:
         x = np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
     out_size = conv_output_size(x.shape[2:], w.shape[2:], stride, padding, dilation)
     a = _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim,
-              extra=extra)
-    check_size((x.shape[0], w.shape[0], *out_size), dtype, "conv2d's output", a.cause)
+              extra=extra, one_d=one_d)
+    a.check_size((x.shape[0], w.shape[0], *out_size), "output")
     return a
 
 
@@ -857,7 +878,7 @@ def _padding_mode(padding, stride, dilation, kernel_size):
 
 
 def _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
-                         groups) -> _Args:
+                         groups, one_d=False) -> _Args:
     """Check a transposed convolution's arguments (conv_transpose2d rules)."""
     stride = as_tuple(stride, "stride", 2, minimum=1)
     padding = as_tuple(padding, "padding", 2, minimum=0)
@@ -867,13 +888,12 @@ def _conv_transpose_args(input, weight, bias, stride, padding, output_padding, d
     out_size = conv_transpose_output_size(x.shape[2:], w.shape[2:], stride, padding,
                                           output_padding, dilation)
     a = _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim,
-              output_padding, transposed=True)
-    check_size((x.shape[0], w.shape[1] * groups, *out_size), dtype, "conv_transpose2d's output",
-               a.cause)
+              output_padding, transposed=True, one_d=one_d)
+    a.check_size((x.shape[0], w.shape[1] * groups, *out_size), "output")
     return a
 
 
 def _check_padded_input(a: _Args) -> None:
     """Refuse a padded input that would not fit (the loop and im2col pad the input)."""
     (N, C, H, W), (ph, pw) = a.x.shape, a.padding
-    check_size((N, C, H + 2 * ph, W + 2 * pw), a.dtype, "conv2d's padded input", a.cause)
+    a.check_size((N, C, H + 2 * ph, W + 2 * pw), "padded input")
