@@ -293,11 +293,25 @@ def test_bare_image_nearest_equals_conv_transpose_with_a_bare_kernel():
 @pytest.mark.parametrize("f", SCALED)
 @pytest.mark.parametrize("scale, error", [
     (0, ValueError), (-1, ValueError), ((2, 0), ValueError), ((2, 2, 2), ValueError),
-    (1.5, TypeError), (2.0, TypeError), ("2", TypeError), (True, TypeError), (None, TypeError),
+    (0.0, ValueError), (-1.5, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
+    (0.4, ValueError),  # 2 x 0.4 rounds down to no pixel
+    ("2", TypeError), (True, TypeError), (None, TypeError), (np.array([2.0]), ValueError),
 ])
 def test_bad_scale_factor_is_named(f, scale, error):
     with pytest.raises(error, match="scale_factor"):
         f(np.ones((2, 2)), scale)
+
+
+@pytest.mark.parametrize("f", SCALED)
+def test_whole_float_scale_factors_are_the_integers(f):
+    x = np.arange(6.0).reshape(1, 2, 3)
+    np.testing.assert_array_equal(f(x, 2.0), f(x, 2))
+    np.testing.assert_array_equal(f(x, (np.float32(3.0), np.array(2))), f(x, (3, 2)))
+
+
+def test_bed_of_nails_needs_whole_scale_factors():
+    with pytest.raises(ValueError, match="scale_factor must be a whole number"):
+        tconv.bed_of_nails(np.ones((2, 2)), 1.5)
 
 
 @pytest.mark.parametrize("f", SCALED + [tconv.pixel_shuffle, tconv.pixel_unshuffle])
@@ -307,10 +321,13 @@ def test_bad_scale_factor_is_named(f, scale, error):
     (np.array([[1, None], [2, 3]], dtype=object), TypeError),
     ([[1, 2], [3]], TypeError),
     (np.ones(4), ValueError),
-    (np.ones((1, 1, 1, 2, 2)), ValueError),
-    (np.ones((1, 1, 0, 2)), ValueError),
+    (np.ones((1, 1, 1, 2, 2)), ValueError),  # fine for the shuffles: leading batch dimensions
+    (np.ones((1, 1, 0, 2)), ValueError),  # fine for the shuffles, as in PyTorch
 ])
 def test_bad_input_is_named(f, bad, error):
+    if f in (tconv.pixel_shuffle, tconv.pixel_unshuffle) and getattr(bad, "ndim", 0) >= 4:
+        assert f(bad, 1).shape == np.shape(bad)
+        return
     with pytest.raises(error, match="input"):
         f(bad, 1)
 
