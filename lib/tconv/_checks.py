@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import operator
 import os
 
@@ -79,6 +80,15 @@ def as_int(value, name: str, minimum: int | None = None) -> int:
             rule = "non-negative"
         raise ValueError(f"{name} must be {rule}, got {value}")
     return value
+
+
+def as_real(value, name: str) -> float:
+    """Return ``value`` as a Python float: a real number, numpy's or a 0-d array (bools are not)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if _is_bool(value) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    return float(value)
 
 
 def is_sequence(value) -> bool:

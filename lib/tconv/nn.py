@@ -11,17 +11,27 @@ each per training step. The convolutions call :func:`tconv.conv2d`,
 :func:`tconv.conv_transpose2d` and :func:`tconv.conv2d_backward`, so training a network here
 exercises the same code the book explains. Layers take batched ``(N, C, H, W)`` arrays and use
 PyTorch's names, argument order and initialisation, so the code transfers to ``torch.nn``.
+NaN travels as it does there: a NaN input gives NaN outputs (ReLU keeps it) and a NaN loss at
+once, rather than weights quietly spoilt while the loss still falls.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_int, as_tuple, check_ndim
+from ._checks import as_array, as_int, as_real, as_tuple, check_ndim, quiet
 from .conv import conv2d, conv_transpose2d
 from .grad import conv2d_backward
 from .shapes import check_output_padding
-from .upsample import pixel_shuffle, pixel_unshuffle, upsample_bilinear, upsample_nearest
+from .upsample import (
+    _out_size,
+    _scale,
+    _scale_pair,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample_bilinear,
+    upsample_nearest,
+)
 
 BATCH = "(N, C, H, W)"
 
@@ -110,7 +120,7 @@ class Conv2d(Module):
         self.out_channels = as_int(out_channels, "out_channels", minimum=1)
         kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
         self.stride = as_tuple(stride, "stride", 2, minimum=1)
-        self.padding = as_tuple(padding, "padding", 2, minimum=0)
+        self.padding = _conv_padding(padding, self.stride)
         self.dilation = as_tuple(dilation, "dilation", 2, minimum=1)
         self.groups = _check_groups(groups, self.in_channels, self.out_channels)
         rng = np.random.default_rng(rng)
@@ -119,6 +129,7 @@ class Conv2d(Module):
         self.weight = Parameter(_uniform(shape, fan_in, rng, dtype))
         self.bias = Parameter(_uniform(self.out_channels, fan_in, rng, dtype)) if bias else None
 
+    @quiet
     def forward(self, x):
         self._x = _check_input(x, self.in_channels, "Conv2d")
         y = conv2d(self._x, self.weight.data, _data(self.bias), self.stride, self.padding,
@@ -126,6 +137,7 @@ class Conv2d(Module):
         self._y_shape = y.shape
         return y
 
+    @quiet
     def backward(self, grad_output):
         x = self._saved("_x")
         g = _check_grad(grad_output, self._y_shape, "Conv2d")
@@ -135,6 +147,18 @@ class Conv2d(Module):
         if self.bias is not None:
             self.bias.grad += grad_b
         return grad_x
+
+
+def _conv_padding(padding, stride):
+    """Conv2d's padding: a pair, or "valid"/"same" ("same" with stride 1 only, as in PyTorch)."""
+    if not isinstance(padding, str):
+        return as_tuple(padding, "padding", 2, minimum=0)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be an integer, a pair of integers, 'valid' or 'same', "
+                         f"got {padding!r}")
+    if padding == "same" and stride != (1, 1):
+        raise ValueError(f"padding='same' needs stride 1, got stride {stride}")
+    return padding
 
 
 class ConvTranspose2d(Module):
@@ -164,6 +188,7 @@ class ConvTranspose2d(Module):
         self.weight = Parameter(_uniform(shape, fan_in, rng, dtype))
         self.bias = Parameter(_uniform(self.out_channels, fan_in, rng, dtype)) if bias else None
 
+    @quiet
     def forward(self, x):
         self._x = _check_input(x, self.in_channels, "ConvTranspose2d")
         y = conv_transpose2d(self._x, self.weight.data, _data(self.bias), self.stride,
@@ -171,6 +196,7 @@ class ConvTranspose2d(Module):
         self._y_shape = y.shape
         return y
 
+    @quiet
     def backward(self, grad_output):
         x = self._saved("_x")
         g = _check_grad(grad_output, self._y_shape, "ConvTranspose2d")
@@ -236,17 +262,20 @@ def conv_transpose2d_weight_grad(input, grad_output, weight_shape, stride,
 
 
 class ReLU(Module):
-    """``max(x, 0)`` elementwise; its gradient passes where the input was positive."""
+    """``max(x, 0)`` elementwise, NaN kept (as in PyTorch); its gradient passes where the input
+    was not ≤ 0: the positive cells, and NaN's."""
 
+    @quiet
     def forward(self, x):
         x = as_array(x, "input")
-        self._positive = x > 0
-        return np.where(self._positive, x, 0).astype(x.dtype, copy=False)
+        self._passes = ~(x <= 0)  # NaN compares False, so it passes, as in PyTorch
+        return np.where(self._passes, x, 0).astype(x.dtype, copy=False)
 
+    @quiet
     def backward(self, grad_output):
-        positive = self._saved("_positive")
-        g = _check_grad(grad_output, positive.shape, "ReLU")
-        return np.where(positive, g, 0).astype(g.dtype, copy=False)
+        passes = self._saved("_passes")
+        g = _check_grad(grad_output, passes.shape, "ReLU")
+        return np.where(passes, g, 0).astype(g.dtype, copy=False)
 
 
 class Upsample(Module):
@@ -255,11 +284,12 @@ class Upsample(Module):
     MODES = ("nearest", "bilinear")
 
     def __init__(self, scale_factor, mode="nearest"):
-        self.scale = as_tuple(scale_factor, "scale_factor", 2, minimum=1)
+        self.scale = _scale_pair(scale_factor)  # ints for whole numbers (2 or 2.0), or floats
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
         self.mode = mode
 
+    @quiet
     def forward(self, x):
         x = _check_input(x, None, "Upsample")
         self._in_shape = x.shape
@@ -267,28 +297,39 @@ class Upsample(Module):
             return upsample_nearest(x, self.scale)
         return upsample_bilinear(x, self.scale)
 
+    @quiet
     def backward(self, grad_output):
         N, C, H, W = self._saved("_in_shape")
         sh, sw = self.scale
-        g = _check_grad(grad_output, (N, C, H * sh, W * sw), "Upsample")
-        if self.mode == "nearest":
+        g = _check_grad(grad_output, (N, C, _out_size(H, sh), _out_size(W, sw)), "Upsample")
+        if self.mode == "nearest" and isinstance(sh, int) and isinstance(sw, int):
             # each input pixel was copied into an sh×sw block: its gradient is the block's sum
             return g.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5))
-        # bilinear is y = A_h x A_w^T with fixed interpolation matrices, so dx = A_h^T g A_w
-        A_h, A_w = bilinear_matrix(H, sh).astype(g.dtype), bilinear_matrix(W, sw).astype(g.dtype)
+        # y = A_h x A_w^T with fixed interpolation matrices, so dx = A_h^T g A_w
+        A_h = interpolation_matrix(H, sh, self.mode).astype(g.dtype)
+        A_w = interpolation_matrix(W, sw, self.mode).astype(g.dtype)
         return A_h.T @ g @ A_w
 
 
-def bilinear_matrix(size, scale_factor) -> np.ndarray:
-    """The matrix of 1-D bilinear upsampling (align_corners=False): (size·scale, size).
+def interpolation_matrix(size, scale_factor, mode="bilinear") -> np.ndarray:
+    """The matrix of 1-D upsampling (bilinear with align_corners=False, or nearest): (out, size).
 
-    Built by upsampling the unit vectors with :func:`tconv.upsample_bilinear`: column ``j``
-    is what the ``j``-th unit vector becomes, as for any linear map.
+    Built by upsampling the unit vectors with :func:`tconv.upsample_bilinear` or
+    :func:`tconv.upsample_nearest`: column ``j`` is what the ``j``-th unit vector becomes, as
+    for any linear map. ``out`` is size·scale, or floor(size·scale) for a fractional factor.
     """
     size = as_int(size, "size", minimum=1)
-    scale = as_int(scale_factor, "scale_factor", minimum=1)
+    scale = _scale(scale_factor, "scale_factor")
+    if mode not in Upsample.MODES:
+        raise ValueError(f"mode must be one of {Upsample.MODES}, got {mode!r}")
     units = np.eye(size)[:, None, :, None]  # size images of shape (1, size, 1), one per column
-    return upsample_bilinear(units, (scale, 1))[:, 0, :, 0].T
+    upsample = upsample_nearest if mode == "nearest" else upsample_bilinear
+    return upsample(units, (scale, 1))[:, 0, :, 0].T
+
+
+def bilinear_matrix(size, scale_factor) -> np.ndarray:
+    """The matrix of 1-D bilinear upsampling (align_corners=False): (size·scale, size)."""
+    return interpolation_matrix(size, scale_factor, "bilinear")
 
 
 class PixelShuffle(Module):
@@ -297,12 +338,14 @@ class PixelShuffle(Module):
     def __init__(self, upscale_factor):
         self.r = as_int(upscale_factor, "upscale_factor", minimum=1)
 
+    @quiet
     def forward(self, x):
         x = _check_input(x, None, "PixelShuffle")
         y = pixel_shuffle(x, self.r)
         self._y_shape = y.shape
         return y
 
+    @quiet
     def backward(self, grad_output):
         shape = self._saved("_y_shape")
         # a permutation of the values: its gradient is the inverse permutation
@@ -318,11 +361,13 @@ class Sequential(Module):
                 raise TypeError(f"layer {i} must be a tconv.nn Module, got {type(layer).__name__}")
         self.layers = list(layers)
 
+    @quiet
     def forward(self, x):
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
+    @quiet
     def backward(self, grad_output):
         for layer in reversed(self.layers):
             grad_output = layer.backward(grad_output)
@@ -338,6 +383,7 @@ class Sequential(Module):
 class Concat(Module):
     """Stack two batches along the channels, the skip connection of U-Net: -> (N, C1+C2, H, W)."""
 
+    @quiet
     def forward(self, a, b):
         a = _check_input(a, None, "Concat")
         b = _check_input(b, None, "Concat")
@@ -348,6 +394,7 @@ class Concat(Module):
         self._y_shape = (a.shape[0], a.shape[1] + b.shape[1], *a.shape[2:])
         return np.concatenate([a, b], axis=1)
 
+    @quiet
     def backward(self, grad_output):
         """The gradient splits back along the channels: returns (grad_a, grad_b)."""
         split = self._saved("_split")
@@ -377,6 +424,7 @@ def _check_groups(groups, in_channels: int, out_channels: int) -> int:
 class MSELoss(Module):
     """Mean squared error over every element, ``torch.nn.MSELoss``."""
 
+    @quiet
     def forward(self, prediction, target):
         p, t = as_array(prediction, "prediction"), as_array(target, "target")
         if p.shape != t.shape:
@@ -385,6 +433,7 @@ class MSELoss(Module):
         self._diff = p - t
         return float(np.mean(self._diff**2))
 
+    @quiet
     def backward(self):
         diff = self._saved("_diff")
         return 2 * diff / diff.size
@@ -398,6 +447,7 @@ class CrossEntropyLoss(Module):
     ``-log softmax(logits)[target]``.
     """
 
+    @quiet
     def forward(self, logits, target):
         z = as_array(logits, "logits")
         t = as_array(target, "target")
@@ -428,6 +478,7 @@ class CrossEntropyLoss(Module):
         self._shape = logits.shape
         return float(-log_p[rows, t.ravel()].mean())
 
+    @quiet
     def backward(self):
         p = self._saved("_p")
         g = p.copy()
@@ -456,21 +507,19 @@ def _check_params(params) -> list[Parameter]:
 
 
 def _check_positive(value, name: str) -> float:
-    """A positive real number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return float(value)
+    """A positive, finite real number."""
+    value = as_real(value, name)
+    if not 0 < value < np.inf:
+        raise ValueError(f"{name} must be positive and finite, got {value}")
+    return value
 
 
 def _check_fraction(value, name: str) -> float:
     """A number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = as_real(value, name)
     if not 0 <= value < 1:
         raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return float(value)
+    return value
 
 
 class SGD:
@@ -486,6 +535,7 @@ class SGD:
         for p in self.params:
             p.grad[...] = 0
 
+    @quiet
     def step(self):
         for p, v in zip(self.params, self.velocity, strict=True):
             v *= self.momentum
@@ -511,6 +561,7 @@ class Adam:
         for p in self.params:
             p.grad[...] = 0
 
+    @quiet
     def step(self):
         self.t += 1
         b1, b2 = self.betas
@@ -696,6 +747,7 @@ class SegNet(Module):
                 # ... until training finds them useful
                 mix.bias.data[...] = 0
 
+    @quiet
     def forward(self, x):
         x = _check_input(x, self.enc1[0].in_channels, "SegNet")
         if x.shape[2] % 4 or x.shape[3] % 4:
@@ -714,6 +766,7 @@ class SegNet(Module):
         up1 = self.up1.forward(s2)  # H
         return self.mix1.forward(self.cat1.forward(up1, e1))
 
+    @quiet
     def backward(self, grad_output):
         if self.decoder != "skip":
             g = self.score.backward(self.up.backward(grad_output))
