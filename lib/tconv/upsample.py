@@ -13,7 +13,7 @@ A whole number s gives ``H·s`` rows, row i reading input row ``i // s`` (neares
 fractional factor f gives ``floor(H·f)`` rows and follows ``interpolate`` exactly (its
 default ``recompute_scale_factor=None``): nearest reads row ``floor(i · float32(1/f))``, and
 bilinear samples at ``(i + 0.5)/f - 0.5`` (an axis whose size does not change is copied).
-Bed of nails takes whole numbers only.
+Bed of nails and the loop versions (the definitions) take whole numbers only.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def _out_size(size: int, scale, name: str = "scale_factor") -> int:
     return out
 
 
-def _out_shape(x: np.ndarray, scales, dtype=None) -> tuple[int, int, int, int]:
+def _check_output(x: np.ndarray, scales, dtype=None) -> tuple[int, int, int, int]:
     """(N, C, Ho, Wo) of an upsampling of x (N, C, H, W), checked to fit in memory."""
     n, c, h, w = x.shape
     shape = (n, c, _out_size(h, scales[0]), _out_size(w, scales[1]))
@@ -123,15 +123,14 @@ def nearest_source_index(in_size: int, out_size: int, scale) -> np.ndarray:
 def upsample_nearest_loop(input, scale_factor):
     """Nearest upsampling as a loop: (…, H, W) -> (…, H·sH, W·sW)."""
     x, added = _to_nchw(as_array(input, "input"))
-    sh, sw = _scale_pair(scale_factor)
+    sh, sw = _scale_pair(scale_factor, whole=True)
     n, c, h, w = x.shape
-    y = np.empty(_out_shape(x, (sh, sw)), dtype=x.dtype)
-    rows = nearest_source_index(h, y.shape[2], sh)
-    cols = nearest_source_index(w, y.shape[3], sw)
-    for i in range(y.shape[2]):
-        for j in range(y.shape[3]):
+    _check_output(x, (sh, sw))
+    y = np.empty((n, c, h * sh, w * sw), dtype=x.dtype)
+    for i in range(h * sh):
+        for j in range(w * sw):
             # output pixel (i, j) copies the input pixel it falls in
-            y[:, :, i, j] = x[:, :, rows[i], cols[j]]
+            y[:, :, i, j] = x[:, :, i // sh, j // sw]
     return _from_nchw(y, added)
 
 
@@ -140,7 +139,7 @@ def upsample_nearest(input, scale_factor):
     """Nearest upsampling, ``interpolate(mode="nearest")``: (…, H, W) -> (…, H·sH, W·sW)."""
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor)
-    shape = _out_shape(x, (sh, sw))
+    shape = _check_output(x, (sh, sw))
     if isinstance(sh, int) and isinstance(sw, int):
         # Output row i copies input row i // sH, exactly. PyTorch computes floor(i * (1/sH)) in
         # float32, which for a few large factors (41, 47, 55, 61, ...) lands one row early at a
@@ -199,11 +198,12 @@ def _float_dtype(x: np.ndarray) -> np.dtype:
 def upsample_bilinear_loop(input, scale_factor, align_corners=False):
     """Bilinear upsampling as a loop: (…, H, W) -> (…, H·sH, W·sW), float."""
     x, added = _to_nchw(as_array(input, "input"))
-    sh, sw = _scale_pair(scale_factor)
+    sh, sw = _scale_pair(scale_factor, whole=True)
     n, c, h, w = x.shape
-    y = np.empty(_out_shape(x, (sh, sw), _float_dtype(x)), dtype=_float_dtype(x))
-    rows = bilinear_source_coords(h, y.shape[2], align_corners, sh)
-    cols = bilinear_source_coords(w, y.shape[3], align_corners, sw)
+    rows = bilinear_source_coords(h, h * sh, align_corners)
+    cols = bilinear_source_coords(w, w * sw, align_corners)
+    _check_output(x, (sh, sw), _float_dtype(x))
+    y = np.empty((n, c, h * sh, w * sw), dtype=_float_dtype(x))
     for i, r in enumerate(rows):
         r0 = int(np.floor(r))
         r1 = min(r0 + 1, h - 1)
@@ -224,7 +224,7 @@ def upsample_bilinear(input, scale_factor, align_corners=False):
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor)
     n, c, h, w = x.shape
-    _, _, out_h, out_w = _out_shape(x, (sh, sw), _float_dtype(x))
+    _, _, out_h, out_w = _check_output(x, (sh, sw), _float_dtype(x))
     if not isinstance(align_corners, (bool, np.bool_)):
         raise TypeError(f"align_corners must be True or False, got {align_corners!r}")
     check_size((n, c, out_h, w), _float_dtype(x), "the row-blended image",
@@ -244,10 +244,12 @@ def upsample_bilinear(input, scale_factor, align_corners=False):
 # --- bed of nails ------------------------------------------------------------------------
 
 def bed_of_nails(input, scale_factor):
-    """Each value at its cell's top-left: (…, H, W) -> (…, H·sH, W·sW), whole-number factors."""
+    """Each value at its cell's top-left: (…, H, W) -> (…, H·sH, W·sW)."""
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor, whole=True)
-    y = np.zeros(_out_shape(x, (sh, sw)), dtype=x.dtype)
+    n, c, h, w = x.shape
+    _check_output(x, (sh, sw))
+    y = np.zeros((n, c, h * sh, w * sw), dtype=x.dtype)
     y[:, :, ::sh, ::sw] = x
     return _from_nchw(y, added)
 
