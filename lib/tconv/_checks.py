@@ -68,12 +68,13 @@ def as_int(value, name: str, minimum: int | None = None) -> int:
     Python and numpy integers, 0-d integer arrays and other objects with ``__index__`` are
     integers; bools, floats (even 2.0) and strings are not.
     """
-    if _is_bool(value):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, got {value!r}") from None
+    if type(value) is not int:  # the common case needs no further checks
+        if _is_bool(value):
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+        try:
+            value = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{name} must be an integer, got {value!r}") from None
     if minimum is not None and value < minimum:
         rule = "positive" if minimum == 1 else f"at least {minimum}"
         if minimum == 0:
@@ -188,17 +189,24 @@ def format_bytes(nbytes: int) -> str:
     raise AssertionError("unreachable")
 
 
-def check_size(shape, dtype, what: str, cause: str) -> None:
+_INTP_MAX = int(np.iinfo(np.intp).max)
+
+
+def check_size(shape, dtype, what: str, cause) -> None:
     """Raise ValueError, before allocating it, if an array of ``shape`` would not fit.
 
     Too large means more cells than numpy can index, or more bytes than memory_budget().
-    ``what`` names the array ("conv_transpose2d's output"); ``cause`` says which settings its
-    size follows from, so the reader knows what to change.
+    ``what`` names the array ("conv_transpose2d's output"); ``cause`` (a string, or a function
+    that makes it) says which settings its size follows from, so the reader knows what to
+    change.
     """
     cells = math.prod(int(n) for n in shape)
     nbytes = cells * np.dtype(dtype).itemsize
+    if nbytes <= memory_budget() and cells <= _INTP_MAX:
+        return
+    cause = cause() if callable(cause) else cause
     shape_text = "×".join(str(int(n)) for n in shape)
-    if cells > np.iinfo(np.intp).max:
+    if cells > _INTP_MAX:
         raise ValueError(f"{what} would have shape {shape_text}, {cells:.3g} cells: more than "
                          f"numpy can index; {cause}")
     budget = memory_budget()

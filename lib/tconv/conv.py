@@ -764,7 +764,6 @@ class _Args:
         shape = (*shape[:2], shape[3]) if self.one_d else shape  # a 1-D call: (N, C, L)
         check_size(shape, self.dtype, f"{self.name}'s {what}", self.cause)
 
-    @property
     def cause(self) -> str:
         """The settings this call's sizes follow from, for an error that says what to change."""
         N, _, H, W = self.x.shape

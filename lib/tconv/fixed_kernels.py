@@ -32,7 +32,8 @@ def _scales(scale_factor, size=lambda s: s) -> tuple[int, int]:
     """Whole-number scale factors (2 or 2.0, or a pair) whose kernels, ``size(s)`` a side, fit."""
     sh, sw = _scale_pair(scale_factor, whole=True)
     check_size((size(sh), size(sw)), np.float64, "the kernel",
-               f"its size follows from {describe(scale_factor=(sh, sw))}: use a smaller factor")
+               lambda: f"its size follows from {describe(scale_factor=(sh, sw))}: use a "
+                       f"smaller factor")
     return sh, sw
 
 

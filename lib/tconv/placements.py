@@ -271,10 +271,10 @@ def placements(x, kernel, stride=1, padding=0, output_padding=0, dilation=1) -> 
     dtype = result_dtype(x, kernel)
     as_dtype(x, dtype, "x"), as_dtype(kernel, dtype, "kernel")  # refuse what int64 can't hold
     (H, W), (kH, kW) = x.shape, kernel.shape
-    cause = (f"its size follows from the {H}×{W} input, the {kH}×{kW} kernel and "
-             f"{describe(stride=stride, dilation=dilation, output_padding=output_padding)}: "
-             f"use smaller settings or a smaller input")
-    check_size(crop.canvas_shape, dtype, "the placements' canvas", cause)
+    check_size(crop.canvas_shape, dtype, "the placements' canvas", lambda: (
+        f"its size follows from the {H}×{W} input, the {kH}×{kW} kernel and "
+        f"{describe(stride=stride, dilation=dilation, output_padding=output_padding)}: "
+        f"use smaller settings or a smaller input"))
     x, kernel = _frozen(x), _frozen(kernel)
     canvas, count = _scatter_sums(x, kernel, stride, dilation, crop.canvas_shape, x.size)
     return Placements(x=x, kernel=kernel, stride=stride, padding=padding,

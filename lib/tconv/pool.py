@@ -120,7 +120,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     n, c, h, w = x.shape
     ho, wo = out
     check_size((n, c, ho, wo), x.dtype, "max_pool2d's output",
-               f"its size follows from the input's {h}×{w} and "
+               lambda: f"its size follows from the input's {h}×{w} and "
                f"{describe(kernel_size=k, stride=s, padding=p, dilation=d)}")
     if k[0] * k[1] <= ho * wo:
         best, arg = _pool_by_kernel_cell(x, k, s, p, d, out, return_indices)
@@ -243,7 +243,7 @@ def _unpool_args(input, indices, kernel_size, stride, padding, output_size):
         default = ((h - 1) * s[0] - 2 * p[0] + k[0], (w - 1) * s[1] - 2 * p[1] + k[1])
         ho, wo = _unpool_output_size(x.shape, default, s, output_size)
     check_size((*x4.shape[:2], ho, wo), x.dtype, "max_unpool2d's output",
-               f"its size follows from the input's {x4.shape[2]}×{x4.shape[3]} and "
+               lambda: f"its size follows from the input's {x4.shape[2]}×{x4.shape[3]} and "
                f"{describe(kernel_size=k, stride=s, padding=p)} (or output_size)")
     if idx.size and (idx.min() < 0 or idx.max() >= ho * wo):
         bad = idx.min() if idx.min() < 0 else idx.max()

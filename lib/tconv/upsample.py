@@ -94,7 +94,7 @@ def _check_output(x: np.ndarray, scales, dtype=None) -> tuple[int, int, int, int
     n, c, h, w = x.shape
     shape = (n, c, _out_size(h, scales[0]), _out_size(w, scales[1]))
     check_size(shape, x.dtype if dtype is None else dtype, "the upsampled output",
-               f"its size follows from the input's {h}×{w} and "
+               lambda: f"its size follows from the input's {h}×{w} and "
                f"{describe(scale_factor=tuple(scales))}: use a smaller factor or input")
     return shape
 
@@ -228,7 +228,7 @@ def upsample_bilinear(input, scale_factor, align_corners=False):
     if not isinstance(align_corners, (bool, np.bool_)):
         raise TypeError(f"align_corners must be True or False, got {align_corners!r}")
     check_size((n, c, out_h, w), _float_dtype(x), "the row-blended image",
-               f"its size follows from the input's {h}×{w} and "
+               lambda: f"its size follows from the input's {h}×{w} and "
                f"{describe(scale_factor=(sh, sw))}")
     x = x.astype(_float_dtype(x), copy=False)
     # Separable: blend neighbouring rows first, then neighbouring columns of the result.

@@ -60,8 +60,8 @@ def _check_transpose_args(x, kernel, stride, padding, output_padding, dilation):
                                            output_padding, dilation)
     dtype = result_dtype(x, kernel)
     x, kernel = as_dtype(x, dtype, "x"), as_dtype(kernel, dtype, "kernel")
-    check_size(out_shape, dtype, "the output", _cause(x.shape, kernel.shape, stride=stride,
-                                                      padding=padding, dilation=dilation))
+    check_size(out_shape, dtype, "the output", lambda: _cause(
+        x.shape, kernel.shape, stride=stride, padding=padding, dilation=dilation))
     return x, kernel, stride, padding, output_padding, dilation, out_shape
 
 
