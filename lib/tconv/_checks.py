@@ -224,7 +224,7 @@ def describe(**settings) -> str:
 def _text(value) -> str:
     """A setting as the reader passed it: pairs of equal values as one number, shapes with ×."""
     if isinstance(value, tuple):
-        if len(set(value)) == 1 and len(value) == 2:
+        if len(set(value)) == 1 and len(value) <= 2:
             return str(value[0])
         return "(" + ", ".join(map(str, value)) + ")"
     return str(value)
