@@ -177,7 +177,7 @@ def _pool_by_window(x, k, s, p, d, out):
             arg[:, :, i, j] = r0 * w + c0
             if not (len(rows) and len(cols)):
                 continue  # no real cell (dilation): PyTorch keeps these too
-            window = x[:, :, rows[:, None], cols[None, :]].reshape(n, c, -1)
+            window = x[:, :, rows[:, None], cols[None, :]].reshape(n, c, len(rows) * len(cols))
             first = np.argmax(window, axis=2)  # the first largest
             if np.issubdtype(x.dtype, np.floating):
                 nan = np.isnan(window)
