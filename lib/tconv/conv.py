@@ -372,37 +372,41 @@ def _conv_transpose2d_fast(a: _Args, plan: str) -> np.ndarray:
     return {"subpixel": _subpixel, "scatter": _scatter_matmul, "direct": _scatter_direct}[plan](a)
 
 
-_DIRECT_MARGIN = 8  # the phase paths run faster per cell: direct only when they do 8x its work
 _CALL_CELLS = 4096  # a numpy call costs about as much time as touching this many cells
+_ADD_CELLS = 4  # an add into a strided view of the output costs ~4 cells of a contiguous pass
 
 
 def _transpose_plan(a: _Args) -> str:
     """How to compute a transposed convolution: ``"subpixel"``, ``"scatter"`` or ``"direct"``.
 
     The phase paths (subpixel, scatter) for finite values when their arrays fit and their work
-    (arrays and numpy calls, counted in cells) is within _DIRECT_MARGIN of the direct
-    scatter's. Their layouts multiply zeros that the definition does not (padding, empty
-    phase cells): with an inf or NaN among the values, only the direct scatter puts inf and
-    NaN where the definition does.
+    is no more than the direct scatter's, both counted in cells touched: the output, the
+    temporaries, the strided adds, and the numpy calls. Their layouts multiply zeros that the
+    definition does not (padding, empty phase cells): with an inf or NaN among the values,
+    only the direct scatter puts inf and NaN where the definition does.
     """
     if not all_finite(a.x, a.w):
         return "direct"
     subpixel = a.stride != (1, 1) and _phases_pay_off(a.w.shape[2:], a.stride, a.dilation)
     sizes = _subpixel_sizes(a) if subpixel else _scatter_sizes(a)
     calls = a.w.shape[2] * a.w.shape[3] + a.stride[0] * a.stride[1]
-    cost = sum(math.prod(shape) for shape in sizes) + calls * _CALL_CELLS
-    if _fits(sizes, a.dtype) and cost <= _DIRECT_MARGIN * _direct_cost(a):
+    cost = _output_cells(a) + sum(math.prod(shape) for shape in sizes) + calls * _CALL_CELLS
+    if _fits(sizes, a.dtype) and cost <= _direct_cost(a):
         return "subpixel" if subpixel else "scatter"
     return "direct"
 
 
+def _output_cells(a: _Args) -> int:
+    """N * C_out * H_out * W_out."""
+    return a.x.shape[0] * a.w.shape[1] * a.groups * a.out_size[0] * a.out_size[1]
+
+
 def _direct_cost(a: _Args) -> int:
-    """The direct scatter's work in cells: every product, the output, and its numpy calls."""
+    """The direct scatter's work in cells: the output, its strided adds, its numpy calls."""
     N, _, H, W = a.x.shape
     _, C_out_g, kH, kW = a.w.shape
-    C_out = C_out_g * a.groups
-    return (N * C_out * (kH * kW * H * W + a.out_size[0] * a.out_size[1])
-            + min(kH * kW, H * W) * _CALL_CELLS)
+    adds = N * C_out_g * a.groups * kH * kW * H * W
+    return _output_cells(a) + _ADD_CELLS * adds + min(kH * kW, H * W) * _CALL_CELLS
 
 
 def _scatter_sizes(a: _Args) -> list[tuple[int, ...]]:
