@@ -59,13 +59,16 @@ def rows():
         ("conv2d_backward 64×64, k3, stride 10,000 (dx 64×64)", "b", xb, dict(stride=10_000)),
     ]
     for label, kind, x, kw in specs:
-        if kind == "b":  # the gradients of conv2d, for grad_output of conv2d's output shape
-            gy = np.ones(tconv.conv2d(x, w, **kw).shape)
-            ours = (lambda x=x, kw=kw, gy=gy: tconv.conv2d_backward(gy, x, w, **kw)[0])
-        else:
-            fn = tconv.conv_transpose2d if kind == "t" else tconv.conv2d
-            ours = (lambda fn=fn, x=x, kw=kw: fn(x, w, **kw))
-        yield label, ours, _torch_call(kind, x, w, kw)
+        yield label, _our_call(kind, x, w, kw), _torch_call(kind, x, w, kw)
+
+
+def _our_call(kind, x, w, kw):
+    """tconv's call for a row: the transposed convolution, the convolution, or its dx."""
+    if kind == "b":  # the gradients of conv2d, for grad_output of conv2d's output shape
+        gy = np.ones(tconv.conv2d(x, w, **kw).shape)
+        return lambda: tconv.conv2d_backward(gy, x, w, **kw)[0]
+    fn = tconv.conv_transpose2d if kind == "t" else tconv.conv2d
+    return lambda: fn(x, w, **kw)
 
 
 def _torch_call(kind, x, w, kw):
