@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, as_int, as_real, as_tuple, check_ndim, quiet
-from .conv import conv2d, conv_transpose2d
+from .conv import _landing, conv2d, conv_transpose2d
 from .grad import conv2d_backward
 from .shapes import check_output_padding
 from .upsample import (
@@ -232,31 +232,28 @@ def conv_transpose2d_weight_grad(input, grad_output, weight_shape, stride,
     x, g = input, grad_output
     N, C_in, H, W = x.shape
     _, C_out_g, kH, kW = weight_shape
-    G = groups
+    G, (Ho, Wo) = groups, g.shape[2:]
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    # the uncropped output, where input cell (i, j) times kernel cell
-    # (kh, kw) landed, on (i*sh + kh*dh, j*sw + kw*dw); grad_output is what
-    # is left of it after cropping padding
-    H_full = (H - 1) * sh + dh * (kH - 1) + 1 + output_padding[0]
-    W_full = (W - 1) * sw + dw * (kW - 1) + 1 + output_padding[1]
-    full = np.zeros((N, G * C_out_g, H_full, W_full), g.dtype)
-    full[:, :, ph:ph + g.shape[2], pw:pw + g.shape[3]] = g
-    xg = x.reshape(N, G, C_in // G, H * W).transpose(1, 2, 0, 3)
-    xg = xg.reshape(G, C_in // G, N * H * W)
-    grad_w = np.empty((C_in, C_out_g, kH, kW), np.result_type(x, g))
+    grad_w = np.zeros((C_in, C_out_g, kH, kW), np.result_type(x, g))
     for kh in range(kH):
         for kw in range(kW):
-            # the output cells that kernel cell (kh, kw) of every input
-            # cell landed on
-            rows = slice(kh * dh, kh * dh + (H - 1) * sh + 1, sh)
-            cols = slice(kw * dw, kw * dw + (W - 1) * sw + 1, sw)
-            landed = full[:, :, rows, cols]
-            landed = landed.reshape(N, G, C_out_g, H * W)
-            landed = landed.transpose(1, 2, 0, 3)
-            landed = landed.reshape(G, C_out_g, N * H * W)
+            # input cell (i, j) times kernel cell (kh, kw) landed on output
+            # cell (i*sh + kh*dh - ph, j*sw + kw*dw - pw): the rows i, n_i
+            # of them from i, whose cell is inside the output (not cropped)
+            i, n_i, r = _landing(kh * dh - ph, sh, H, Ho)
+            j, n_j, c = _landing(kw * dw - pw, sw, W, Wo)
+            if not (n_i and n_j):
+                continue  # every such product was cropped away
+            cells = x[:, :, i:i + n_i, j:j + n_j]
+            landed = g[:, :, r:r + sh * (n_i - 1) + 1:sh,
+                       c:c + sw * (n_j - 1) + 1:sw]
             # one matrix product per group sums x * grad over the batch
             # and the input cells
-            grad = np.matmul(xg, landed.swapaxes(1, 2))
+            xg = cells.reshape(N, G, C_in // G, n_i * n_j)
+            xg = xg.transpose(1, 2, 0, 3).reshape(G, C_in // G, N * n_i * n_j)
+            gg = landed.reshape(N, G, C_out_g, n_i * n_j)
+            gg = gg.transpose(1, 2, 0, 3).reshape(G, C_out_g, N * n_i * n_j)
+            grad = np.matmul(xg, gg.swapaxes(1, 2))
             grad_w[:, :, kh, kw] = grad.reshape(C_in, C_out_g)
     return grad_w
 
