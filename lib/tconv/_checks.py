@@ -244,7 +244,9 @@ def quiet(fn):
 def all_finite(*arrays: np.ndarray) -> bool:
     """Whether every float array holds only finite values; integer arrays always do.
 
-    Its largest and smallest values tell (numpy's max and min keep NaN): two fast passes.
+    Its largest and smallest values tell (numpy's max and min keep NaN): two fast passes,
+    which also bring the array into the cache for the work that follows. (A BLAS dot, one
+    pass, measured ten times slower inside a convolution here.)
     """
     with np.errstate(all="ignore"):
         return all(not np.issubdtype(a.dtype, np.floating) or a.size == 0

@@ -139,13 +139,18 @@ def _conv2d(a: _Args) -> np.ndarray:
     """conv2d of checked arguments."""
     y = np.empty((a.x.shape[0], a.w.shape[0], *a.out_size), a.dtype)
     if len(y):  # a batch of no images: nothing to compute
-        plan = _conv_plan(a)
+        plan = _conv_plan(a, finite=all_finite(a.w))  # each chunk checks its own images
         _over_batch(lambda batch: _conv2d_fast(replace(a, x=a.x[batch]), y[batch], plan), a)
     return a.finish(y)
 
 
 def _conv2d_fast(a: _Args, out: np.ndarray, plan: str) -> None:
-    """The fast convolution of a.x by ``plan``, without bias, written into out (N, C_out, ...)."""
+    """The fast convolution of a.x by ``plan``, without bias, written into out (N, C_out, ...).
+
+    The shifted plan falls back to im2col if a.x holds inf or NaN (see _conv_plan).
+    """
+    if plan == "shifted" and not all_finite(a.x):
+        plan = _conv_plan(a, finite=False)
     if plan == "shifted":
         _shifted_products(a, out)
     else:
@@ -361,14 +366,19 @@ def _conv_transpose2d(a: _Args) -> np.ndarray:
     shape = (a.x.shape[0], a.w.shape[1] * a.groups, *a.out_size)
     if not shape[0]:  # a batch of no images
         return a.finish(np.zeros(shape, a.dtype))
-    plan = _transpose_plan(a)
+    plan = _transpose_plan(a, finite=all_finite(a.w))  # each chunk checks its own images
     y = _over_batch(lambda batch: _conv_transpose2d_fast(replace(a, x=a.x[batch]), plan), a,
                     shape=shape)
     return a.finish(y)
 
 
 def _conv_transpose2d_fast(a: _Args, plan: str) -> np.ndarray:
-    """The fast transposed convolution of a.x by ``plan``, without bias: -> (N, C_out, Ho, Wo)."""
+    """The fast transposed convolution of a.x by ``plan``, without bias: -> (N, C_out, Ho, Wo).
+
+    The phase plans fall back to the direct scatter if a.x holds inf or NaN.
+    """
+    if plan != "direct" and not all_finite(a.x):
+        plan = "direct"
     return {"subpixel": _subpixel, "scatter": _scatter_matmul, "direct": _scatter_direct}[plan](a)
 
 
@@ -376,16 +386,17 @@ _CALL_CELLS = 4096  # a numpy call costs about as much time as touching this man
 _ADD_CELLS = 4  # an add into a strided view of the output costs ~4 cells of a contiguous pass
 
 
-def _transpose_plan(a: _Args) -> str:
+def _transpose_plan(a: _Args, finite: bool | None = None) -> str:
     """How to compute a transposed convolution: ``"subpixel"``, ``"scatter"`` or ``"direct"``.
 
     The phase paths (subpixel, scatter) for finite values when their arrays fit and their work
     is no more than the direct scatter's, both counted in cells touched: the output, the
     temporaries, the strided adds, and the numpy calls. Their layouts multiply zeros that the
     definition does not (padding, empty phase cells): with an inf or NaN among the values,
-    only the direct scatter puts inf and NaN where the definition does.
+    only the direct scatter puts inf and NaN where the definition does. ``finite``: whether
+    the values are all finite (default: check a.x and a.w).
     """
-    if not all_finite(a.x, a.w):
+    if not (all_finite(a.x, a.w) if finite is None else finite):
         return "direct"
     subpixel = a.stride != (1, 1) and _phases_pay_off(a.w.shape[2:], a.stride, a.dilation)
     sizes = _subpixel_sizes(a) if subpixel else _scatter_sizes(a)

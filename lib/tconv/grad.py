@@ -61,17 +61,13 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     if N == 0:  # a batch of no images: no gradient flows
         grad_input, grad_weight = np.zeros(a.x.shape, dtype), np.zeros(a.w.shape, dtype)
     else:
-        input_plan = _transpose_plan(t)
-        weight_plan = _conv_plan(a, finite=all_finite(gy, a.x))
-        if weight_plan == "shifted":
-            weight_grad = _weight_grad_shifted
-        else:
-            def weight_grad(gy, a):
-                return _weight_grad_im2col(gy, a, gather=weight_plan == "gather")
+        # each chunk checks its own images for inf and NaN (see _conv_plan, _transpose_plan)
+        input_plan = _transpose_plan(t, finite=all_finite(a.w))
+        weight_plan = _conv_plan(a, finite=True)
 
         def both(batch):  # one pass over the batch (chunks on threads) computes the two
             return (_conv_transpose2d_fast(replace(t, x=t.x[batch]), input_plan),
-                    weight_grad(gy[batch], replace(a, x=a.x[batch])))
+                    _weight_grad(gy[batch], replace(a, x=a.x[batch]), weight_plan))
 
         parts = _over_batch(both, a)
         grad_input = parts[0][0] if len(parts) == 1 else np.concatenate([dx for dx, _ in parts])
@@ -86,6 +82,15 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     if a.input_ndim == 3:
         return grad_input[0], grad_weight, grad_bias
     return grad_input, grad_weight, grad_bias
+
+
+def _weight_grad(gy, a, plan: str) -> np.ndarray:
+    """dL/dw by ``plan``; the shifted plan falls back to im2col if gy or a.x holds inf or NaN."""
+    if plan == "shifted" and not all_finite(gy, a.x):
+        plan = _conv_plan(a, finite=False)
+    if plan == "shifted":
+        return _weight_grad_shifted(gy, a)
+    return _weight_grad_im2col(gy, a, gather=plan == "gather")
 
 
 def _weight_grad_im2col(gy, a, gather=False) -> np.ndarray:
