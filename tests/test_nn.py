@@ -601,3 +601,16 @@ def test_nan_travels_through_the_layers_as_in_torch():
         theirs = torch.relu(t_conv(torch.from_numpy(x))).numpy()
     np.testing.assert_allclose(ours, theirs, atol=1e-12)  # NaN where torch has NaN
     assert np.isnan(ours).sum() == 2 * 9
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda: nn.Conv2d(10**5, 10**5, 100), "the layer's weight"),
+    (lambda: nn.ConvTranspose2d(1, 1, 10**6), "the layer's weight"),
+    (lambda: nn.bilinear_weight(10**5, 64), "the weight"),
+    (lambda: nn.bilinear_kernel(10**6), "the kernel"),
+    (lambda: nn.interpolation_matrix(10**3, 10**7), "the interpolation matrix"),
+    (lambda: nn.iou_per_class([0], [0], 10**9), "num_classes must be at most"),
+])
+def test_sizes_too_large_are_refused_before_allocating(make, what):
+    with pytest.raises(ValueError, match=what):
+        make()

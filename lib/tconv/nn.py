@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_int, as_real, as_tuple, check_ndim, quiet
+from ._checks import as_array, as_int, as_real, as_tuple, check_ndim, check_size, quiet
 from .conv import _landing, conv2d, conv_transpose2d
 from .grad import conv2d_backward
 from .shapes import check_output_padding
@@ -107,6 +107,9 @@ def _check_grad(grad_output, shape: tuple, layer: str) -> np.ndarray:
 
 def _uniform(shape, fan_in: int, rng, dtype) -> np.ndarray:
     """PyTorch's default initialisation: uniform in ±1/sqrt(fan_in)."""
+    check_size(shape, np.float64, "the layer's weight", lambda: (
+        f"its shape {shape} follows from in_channels, out_channels and kernel_size: use "
+        f"smaller ones"))
     bound = 1 / np.sqrt(fan_in)
     return rng.uniform(-bound, bound, shape).astype(dtype)
 
@@ -319,6 +322,10 @@ def interpolation_matrix(size, scale_factor, mode="bilinear") -> np.ndarray:
     scale = _scale(scale_factor, "scale_factor")
     if mode not in Upsample.MODES:
         raise ValueError(f"mode must be one of {Upsample.MODES}, got {mode!r}")
+    check_size((size, max(size, _out_size(size, scale))), np.float64,
+               "the interpolation matrix", lambda: (
+                   f"it has size × size·scale_factor entries, size {size} and scale_factor "
+                   f"{scale}: use smaller ones"))
     units = np.eye(size)[:, None, :, None]  # size images of shape (1, size, 1), one per column
     upsample = upsample_nearest if mode == "nearest" else upsample_bilinear
     return upsample(units, (scale, 1))[:, 0, :, 0].T
@@ -609,6 +616,8 @@ def bilinear_kernel(kernel_size) -> np.ndarray:
     in each direction (the FCN initialisation).
     """
     k = as_int(kernel_size, "kernel_size", minimum=1)
+    check_size((k, k), np.float64, "the kernel", "it is kernel_size × kernel_size: use a "
+               "smaller kernel_size")
     factor = (k + 1) // 2
     centre = factor - 1 if k % 2 == 1 else factor - 0.5
     tent = 1 - np.abs(np.arange(k) - centre) / factor
@@ -619,6 +628,8 @@ def bilinear_weight(channels, kernel_size) -> np.ndarray:
     """ConvTranspose2d weight that upsamples each channel bilinearly on its own: (C, C, k, k)."""
     c = as_int(channels, "channels", minimum=1)
     k = as_int(kernel_size, "kernel_size", minimum=1)
+    check_size((c, c, k, k), np.float64, "the weight", lambda: (
+        f"it has channels² × kernel_size² entries ({c}² × {k}²): use smaller ones"))
     w = np.zeros((c, c, k, k))
     w[np.arange(c), np.arange(c)] = bilinear_kernel(k)  # channel i feeds channel i only
     return w
@@ -794,6 +805,8 @@ def iou_per_class(prediction, target, num_classes) -> np.ndarray:
             "prediction and target must have the same shape, "
             f"got {p.shape} and {t.shape}"
         )
+    if k > 2**16:  # one pass over the maps per class
+        raise ValueError(f"num_classes must be at most 65536, got {k}")
     iou = np.full(k, np.nan)
     for c in range(k):
         union = np.sum((p == c) | (t == c))
