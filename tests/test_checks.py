@@ -59,20 +59,48 @@ def test_bools_floats_and_other_things_are_not_integers(bad):
         tconv.conv2d(np.ones((4, 4)), np.ones((2, 2)), stride=bad)
 
 
+ILLEGAL = st.one_of(st.booleans(), st.floats(allow_nan=True), st.text(max_size=3), st.none(),
+                   st.complex_numbers(), st.lists(st.integers(1, 3), min_size=3, max_size=3),
+                   st.integers(-10**6, -1))
+ILLEGAL_SCALE = st.one_of(st.booleans(), st.floats(max_value=0.0), st.just(float("nan")),
+                         st.just(float("inf")), st.text(max_size=3), st.none(),
+                         st.lists(st.integers(1, 3), min_size=3, max_size=3),
+                         st.integers(-10**6, 0))
+X4, K2 = np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))
+OPS = [  # (operation taking the setting as a keyword, the settings it checks)
+    (lambda **kw: tconv.conv2d(X4, K2, **kw), ["stride", "padding", "dilation", "groups"]),
+    (lambda **kw: conv2d_loop(X4, K2, **kw), ["stride", "padding", "dilation", "groups"]),
+    (lambda **kw: tconv.conv_transpose2d(X4, K2, **kw),
+     ["stride", "padding", "output_padding", "dilation", "groups"]),
+    (lambda **kw: tconv.conv1d(X4[0], K2[0], **kw), ["stride", "padding", "dilation"]),
+    (lambda **kw: tconv.conv_transpose1d(X4[0], K2[0], **kw), ["stride", "padding"]),
+    (lambda **kw: tconv.conv2d_backward(np.ones((1, 1, 3, 3)), X4, K2, **kw), ["groups"]),
+    (lambda **kw: tconv.max_pool2d(X4, **{"kernel_size": 2, **kw}),
+     ["kernel_size", "padding", "dilation"]),
+    (lambda **kw: placements(X4[0, 0], K2[0, 0], **kw), ["stride", "padding", "dilation"]),
+    (lambda **kw: tconv.insert_zeros(X4[0, 0], **kw), ["stride"]),
+    (lambda **kw: tconv.pixel_shuffle(np.ones((4, 2, 2)), **kw), ["upscale_factor"]),
+]
+SCALED = [tconv.upsample_nearest, tconv.upsample_bilinear, tconv.bed_of_nails,
+          tconv.upsample_nearest_loop, fixed_kernels.nearest_kernel]
+
+
 @EXAMPLES
-@given(st.one_of(st.booleans(), st.floats(allow_nan=True), st.text(max_size=3), st.none(),
-                 st.complex_numbers(), st.lists(st.integers(1, 3), min_size=3, max_size=3),
-                 st.integers(-5, 0)))
-def test_random_illegal_settings_raise_naming_the_parameter(value):
-    name = "stride"
-    ops = [lambda v: tconv.conv2d(np.ones((4, 4)), np.ones((2, 2)), stride=v),
-           lambda v: tconv.conv_transpose2d(np.ones((4, 4)), np.ones((2, 2)), stride=v),
-           lambda v: placements(np.ones((2, 2)), np.ones((2, 2)), stride=v)]
-    if value is not None:  # max_pool2d's stride=None means kernel_size
-        ops.append(lambda v: tconv.max_pool2d(np.ones((4, 4)), 2, stride=v))
-    for op in ops:
-        with pytest.raises((TypeError, ValueError), match=name):
-            op(value)
+@given(st.data())
+def test_random_illegal_settings_raise_naming_the_parameter(data):
+    op, names = data.draw(st.sampled_from(OPS))
+    name = data.draw(st.sampled_from(names))
+    value = data.draw(ILLEGAL.filter(lambda v: not (name == "padding" and v in ("same",))))
+    with pytest.raises((TypeError, ValueError), match=name):
+        op(**{name: value})
+
+
+@EXAMPLES
+@given(st.sampled_from(SCALED), ILLEGAL_SCALE)
+def test_random_illegal_scale_factors_raise_naming_the_parameter(fn, value):
+    args = () if fn is fixed_kernels.nearest_kernel else (np.ones((2, 2)),)
+    with pytest.raises((TypeError, ValueError), match="scale_factor"):
+        fn(*args, value)
 
 
 def test_real_numbers_take_0d_arrays_but_not_bools():
