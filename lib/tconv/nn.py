@@ -107,7 +107,7 @@ def _check_grad(grad_output, shape: tuple, layer: str) -> np.ndarray:
 
 def _uniform(shape, fan_in: int, rng, dtype) -> np.ndarray:
     """PyTorch's default initialisation: uniform in ±1/sqrt(fan_in)."""
-    check_size(shape, np.float64, "the layer's weight", lambda: (
+    check_size(np.atleast_1d(shape), np.float64, "the layer's weight", lambda: (
         f"its shape {shape} follows from in_channels, out_channels and kernel_size: use "
         f"smaller ones"))
     bound = 1 / np.sqrt(fan_in)
