@@ -607,6 +607,14 @@ def kaiming_normal(layer, rng=None):
     return layer
 
 
+def _square_kernel_size(kernel_size) -> int:
+    """A positive int whose k×k kernel fits in memory."""
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    check_size((k, k), np.float64, "the kernel", "it is kernel_size × kernel_size: use a "
+               "smaller kernel_size")
+    return k
+
+
 def bilinear_kernel(kernel_size) -> np.ndarray:
     """The kernel that makes a transposed conv upsample bilinearly: (k, k).
 
@@ -615,9 +623,7 @@ def bilinear_kernel(kernel_size) -> np.ndarray:
     upsampling by ``s`` away from the border: a tent ``1 - |distance| / s``
     in each direction (the FCN initialisation).
     """
-    k = as_int(kernel_size, "kernel_size", minimum=1)
-    check_size((k, k), np.float64, "the kernel", "it is kernel_size × kernel_size: use a "
-               "smaller kernel_size")
+    k = _square_kernel_size(kernel_size)
     factor = (k + 1) // 2
     centre = factor - 1 if k % 2 == 1 else factor - 0.5
     tent = 1 - np.abs(np.arange(k) - centre) / factor
