@@ -353,9 +353,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     Three equal computations, chosen by the work each implies here: the scatter as one matrix
     product plus kH*kW adds into stride phases, one ordinary convolution per output phase
-    ("sub-pixel", stride > 1), or, when the phases would cost far more than the products and
-    the output (huge stride, dilation or padding), the direct scatter of every product where it
-    lands in the output.
+    ("sub-pixel", stride > 1), or, when the phases would cost more than the products and the
+    output (a stride larger than the kernel, a huge dilation or padding), the direct scatter of
+    every product where it lands in the output.
     """
     return _conv_transpose2d(_conv_transpose_args(input, weight, bias, stride, padding,
                                                   output_padding, dilation, groups))
