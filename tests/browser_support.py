@@ -80,6 +80,11 @@ def toc_docnames() -> list[str]:
     return [str(Path(name).with_suffix("")) if Path(name).suffix else name for name in names]
 
 
+def zh_docnames() -> list[str]:
+    """The Chinese edition's pages, as docnames of the English site (``zh/intro``)."""
+    return [f"zh/{name}" for name in toc_docnames()]
+
+
 def player_docnames() -> list[str]:
     """The pages in the table of contents that must contain a static player."""
     return [name for name in toc_docnames() if name in PLAYER_PAGES]
@@ -93,7 +98,8 @@ class BuiltBook:
     returncode: int
     log: str
     html: Path
-    seconds: float
+    seconds: float  # the English edition's build
+    zh_seconds: float = 0.0  # the Chinese edition's, after it
 
     def page(self, docname: str) -> Path:
         return self.html / f"{docname}.html"
@@ -133,8 +139,20 @@ def build_book(out_root: Path) -> BuiltBook:
     )
     seconds = time.perf_counter() - start
     log = result.stdout + "\n" + result.stderr
+    returncode = result.returncode
+    # The Chinese edition (issue 16) into html/zh, as `make book` does: its own execution
+    # cache (_build/zh/.jupyter_cache in the checkout), its own doctrees.
+    zh_start = time.perf_counter()
+    zh = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "i18n.py"), "build", "--workdir",
+         str(out_root / "zh"), "--site", str(build_dir / "html" / "zh")],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
+    )
+    zh_seconds = time.perf_counter() - zh_start
+    log += "\n--- the Chinese edition (scripts/i18n.py build)\n" + zh.stdout + "\n" + zh.stderr
+    returncode = returncode or zh.returncode
     (out_root / "build.log").write_text(log, encoding="utf-8")
-    return BuiltBook(result.returncode, log, build_dir / "html", seconds)
+    return BuiltBook(returncode, log, build_dir / "html", seconds, zh_seconds)
 
 
 @pytest.fixture(scope="session")
@@ -148,10 +166,11 @@ def built_book(tmp_path_factory, worker_id) -> BuiltBook:
         if not record.exists():
             book = build_book(out_root)
             record.write_text(json.dumps({"returncode": book.returncode, "log": book.log,
-                                          "seconds": book.seconds}), encoding="utf-8")
+                                          "seconds": book.seconds,
+                                          "zh_seconds": book.zh_seconds}), encoding="utf-8")
         built = json.loads(record.read_text(encoding="utf-8"))
     return BuiltBook(built["returncode"], built["log"], out_root / "_build" / "html",
-                     built["seconds"])
+                     built["seconds"], built["zh_seconds"])
 
 
 @pytest.fixture(scope="session")

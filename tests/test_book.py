@@ -10,11 +10,14 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from browser_support import PAGE_BUDGET_BYTES, SITE_PAGES, toc_docnames
+from browser_support import PAGE_BUDGET_BYTES, SITE_PAGES, toc_docnames, zh_docnames
 
 pytest_plugins = ["browser_support"]
 
 DOCNAMES = toc_docnames()
+# Both editions: the English at the site root, the Chinese (issue 16) under zh/.
+EDITIONS = DOCNAMES + zh_docnames()
+ZH_SITE_PAGES = [f"zh/{p}" for p in SITE_PAGES]
 
 
 class _ResourceLinks(HTMLParser):
@@ -59,7 +62,7 @@ def test_the_book_builds_with_no_warning(built_book):
     assert built_book.warnings() == [], built_book.failure_report()
 
 
-@pytest.mark.parametrize("docname", DOCNAMES)
+@pytest.mark.parametrize("docname", EDITIONS)
 def test_every_page_in_the_toc_is_built(book_html, docname):
     assert (book_html / f"{docname}.html").is_file()
 
@@ -69,13 +72,13 @@ def test_the_site_opens_on_the_introduction(book_html):
     assert f"{DOCNAMES[0]}.html" in index
 
 
-@pytest.mark.parametrize("docname", DOCNAMES)
+@pytest.mark.parametrize("docname", EDITIONS)
 def test_page_html_is_within_budget(book_html, docname):
     size = (book_html / f"{docname}.html").stat().st_size
     assert size <= PAGE_BUDGET_BYTES, f"{docname}.html is {size} bytes"
 
 
-@pytest.mark.parametrize("docname", DOCNAMES + list(SITE_PAGES))
+@pytest.mark.parametrize("docname", EDITIONS + list(SITE_PAGES) + ZH_SITE_PAGES)
 def test_page_loads_nothing_from_outside(book_html, docname):
     parser = _ResourceLinks()
     parser.feed(read(book_html, docname))
@@ -83,7 +86,7 @@ def test_page_loads_nothing_from_outside(book_html, docname):
     assert [(tag, url) for tag, url in parser.urls if external(url)] == []
 
 
-@pytest.mark.parametrize("docname", DOCNAMES)
+@pytest.mark.parametrize("docname", EDITIONS)
 def test_page_has_no_dead_widget_and_no_thebe(book_html, docname):
     html = read(book_html, docname)
     assert "application/vnd.jupyter.widget-state+json" not in html, "widget state embedded"
@@ -93,7 +96,7 @@ def test_page_has_no_dead_widget_and_no_thebe(book_html, docname):
     assert "THEBE_JS_URL" not in html and "x-thebe-config" not in html
 
 
-@pytest.mark.parametrize("docname", DOCNAMES)
+@pytest.mark.parametrize("docname", EDITIONS)
 def test_page_footer_states_the_licences(book_html, docname):
     html = read(book_html, docname)
     assert "CC&nbsp;BY&nbsp;4.0" in html and ">MIT<" in html

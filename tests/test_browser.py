@@ -15,6 +15,7 @@ from browser_support import (
     SITE_PAGES,
     player_docnames,
     toc_docnames,
+    zh_docnames,
 )
 
 pytest_plugins = ["browser_support"]
@@ -23,7 +24,8 @@ DOCNAMES = toc_docnames()
 PLAYER = ".tconv-player"
 
 
-@pytest.mark.parametrize("docname", DOCNAMES + [p for p in SITE_PAGES if p != "index"])
+@pytest.mark.parametrize("docname", DOCNAMES + [p for p in SITE_PAGES if p != "index"]
+                         + zh_docnames() + ["zh/search"])
 def test_page_loads_cleanly(visit, docname):
     page = visit(docname)
     assert page.problems() == []
@@ -165,7 +167,7 @@ def exercise_players(page) -> int:
     return roots.count()
 
 
-@pytest.mark.parametrize("docname", player_docnames())
+@pytest.mark.parametrize("docname", player_docnames() + [f"zh/{d}" for d in player_docnames()])
 def test_the_chapter_player_steps_without_a_kernel(visit, docname):
     page = visit(docname)
     count = exercise_players(page.page)

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from browser_support import PLAYER_PAGES, SITE_PAGES, toc_docnames
+from browser_support import PLAYER_PAGES, SITE_PAGES, toc_docnames, zh_docnames
 
 pytest_plugins = ["browser_support"]
 
@@ -112,7 +112,8 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.parametrize("docname", DOCNAMES + [p for p in SITE_PAGES if p != "index"])
+@pytest.mark.parametrize("docname", DOCNAMES + [p for p in SITE_PAGES if p != "index"]
+                         + zh_docnames())
 def test_no_axe_violation_of_any_impact_on_the_page(visit, docname):
     page = visit(docname)
     for theme, rules in THEMES.items():

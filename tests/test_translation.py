@@ -1,0 +1,213 @@
+"""The Chinese edition's catalogs (issue 16): complete, faithful to the markup, drawable.
+
+- Every document of the table of contents has its catalog, and so does tconv's figure strings.
+- ``test_catalog_is_fully_translated`` fails for every catalog with an untranslated or fuzzy
+  entry: it passes for a catalog once its translator has finished it (no expected failures).
+- Every translated entry keeps what must not change: MyST roles and their targets, formulas,
+  inline code, numbers, tconv's ``{names}``.
+- tconv's message table looks messages up in the language set, and the CJK font matplotlib
+  uses has every character the translated figure strings draw (no tofu boxes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_support import toc_docnames
+from tconv.show import text
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES"
+TCONV_PO = ROOT / "lib" / "tconv" / "show" / "locales" / "zh_CN.po"
+
+
+def catalog_paths() -> dict[str, Path]:
+    found = {d: CATALOGS / f"{d}.po" for d in toc_docnames()}
+    found["tconv"] = TCONV_PO
+    return found
+
+
+CATALOG_NAMES = list(catalog_paths())
+
+
+@pytest.mark.parametrize("name", CATALOG_NAMES)
+def test_every_document_has_a_catalog(name):
+    path = catalog_paths()[name]
+    assert path.is_file(), f"{path} is missing: run `scripts/i18n.py extract` and `update`"
+    assert text.read_po(path), f"{path} has no entry"
+
+
+@pytest.mark.parametrize("name", CATALOG_NAMES)
+def test_catalog_is_fully_translated(name):
+    """Fails until every entry of the catalog is translated and none is fuzzy."""
+    entries = text.read_po(catalog_paths()[name])
+    fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
+    empty = [e.msgid for e in entries if "fuzzy" not in e.flags and not e.translated]
+    assert not fuzzy and not empty, (
+        f"{name}: {len(empty)} of {len(entries)} entries untranslated, {len(fuzzy)} fuzzy; "
+        f"first: {(empty + fuzzy)[0][:80]!r}")
+
+
+# --- what a translation keeps ---------------------------------------------------------------
+
+ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+SHOWN_TEXT_ROLES = ("term", "ref", "doc", "numref")  # may show their own (translated) text
+
+
+def _role_targets(message: str) -> Counter:
+    """Each role with its target: ``{term}`步幅 <stride>``` and ``{term}`stride``` agree."""
+    found = Counter()
+    for role, body in ROLE.findall(message):
+        target = re.search(r"<([^<>]+)>\s*$", body)
+        if role in SHOWN_TEXT_ROLES and target:
+            body = target.group(1)
+        found[(role, body.strip())] += 1
+    return found
+
+
+def _without_roles(message: str) -> str:
+    return ROLE.sub(" ", message)
+
+
+def _math(message: str) -> Counter:
+    return Counter(m.strip() for m in re.findall(r"\$\$?(.+?)\$\$?", _without_roles(message),
+                                                re.S))
+
+
+def _code(message: str) -> Counter:
+    return Counter(re.findall(r"``?([^`]+)``?", _without_roles(message)))
+
+
+def _numbers(message: str) -> Counter:
+    rest = re.sub(r"\$\$?.+?\$\$?|`[^`]*`|\]\([^)]*\)", " ", _without_roles(message), flags=re.S)
+    return Counter(re.findall(r"\d+(?:\.\d+)?", rest))
+
+
+def _names(message: str) -> Counter:
+    return Counter(re.findall(r"\{(\w+)\}", message))
+
+
+def kept(entry) -> list[str]:
+    """What ``entry``'s translation changed that it must keep (empty: all kept)."""
+    source, problems = entry.msgid, []
+    for form in entry.msgstr:
+        checks = [("roles and their targets", _role_targets), ("formulas", _math),
+                  ("inline code", _code), ("numbers", _numbers)]
+        for what, found in checks:
+            if found(source) != found(form):
+                problems.append(f"{what}: {dict(found(source))} became {dict(found(form))}")
+    return problems
+
+
+@pytest.mark.parametrize("name", CATALOG_NAMES)
+def test_translations_keep_roles_formulas_code_and_numbers(name):
+    path = catalog_paths()[name]
+    bad = []
+    for entry in text.read_po(path):
+        if not entry.translated:
+            continue
+        problems = kept(entry) if name != "tconv" else (
+            [] if all(_names(entry.msgid) == _names(f) for f in entry.msgstr)
+            else [f"{{names}} {dict(_names(entry.msgid))} changed"])
+        bad += [f"{entry.msgid[:60]!r}: {p}" for p in problems]
+    assert bad == [], "\n".join(bad)
+
+
+def test_the_keep_check_sees_a_dropped_role_a_changed_number_and_a_lost_formula():
+    entry = text.Entry("With {term}`stride` 2, $o = 5$ and `padding`.",
+                       msgstr=["步幅为 3，o = 5，`padding`。"])
+    problems = "\n".join(kept(entry))
+    assert "roles" in problems and "numbers" in problems and "formulas" in problems
+    fine = text.Entry(entry.msgid, msgstr=["{term}`步幅 <stride>` 为 2 时，$o = 5$，`padding`。"])
+    assert kept(fine) == []
+
+
+# --- tconv's message table ------------------------------------------------------------------
+
+
+@pytest.fixture
+def chinese():
+    text.set_language("zh_CN")
+    yield
+    text.set_language("en")
+    text.set_language(None)
+
+
+def test_lookups_follow_the_language(chinese):
+    assert text._("input image, {h}×{w}", h=4, w=5) == "输入图像，4×5"
+    assert text.ngettext("{n} product", "{n} products", 3) == "3 个乘积"
+    assert text.tr("input x (2×3)") == "输入 x（2×3）"  # a finished text, matched by pattern
+    assert text.tr("not a message of the table") == "not a message of the table"
+    text.set_language("en")
+    assert text._("input image, {h}×{w}", h=4, w=5) == "input image, 4×5"
+    assert text.ngettext("{n} product", "{n} products", 3) == "3 products"
+
+
+def test_a_bad_language_is_refused_by_name():
+    with pytest.raises(ValueError, match="language must be one of"):
+        text.set_language("fr")
+    with pytest.raises(TypeError, match="language must be a string"):
+        text.set_language(3)
+
+
+def test_fuzzy_and_empty_entries_are_not_used(tmp_path, monkeypatch):
+    (tmp_path / "zh_CN.po").write_text(
+        'msgid ""\nmsgstr ""\n\n#, fuzzy\nmsgid "kernel"\nmsgstr "核"\n\n'
+        'msgid "input"\nmsgstr ""\n\nmsgid "sum"\nmsgstr "求和"\n', encoding="utf-8")
+    monkeypatch.setattr(text, "LOCALES", tmp_path)
+    text.catalog.cache_clear()
+    try:
+        table = text.catalog("zh_CN").messages
+        assert table == {"sum": ["求和"]}
+    finally:
+        text.catalog.cache_clear()
+
+
+def _cjk_font_path() -> str:
+    from matplotlib import font_manager
+
+    try:
+        family = text.cjk_font()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    return font_manager.findfont(font_manager.FontProperties(family=family),
+                                 fallback_to_default=False)
+
+
+def test_the_cjk_font_covers_every_translated_figure_string():
+    """Reads the font's character map: every character of every msgstr has a glyph."""
+    from matplotlib.ft2font import FT2Font
+
+    have = set(FT2Font(_cjk_font_path()).get_charmap())
+    drawn = {ch for e in text.read_po(TCONV_PO) if e.translated for f in e.msgstr for ch in f}
+    assert any(text.has_cjk(ch) for ch in drawn), "no Chinese figure string to check"
+    lacking = sorted(ch for ch in drawn if not ch.isspace() and ord(ch) not in have)
+    assert lacking == []
+
+
+def test_a_chinese_figure_draws_every_character(chinese):
+    from tconv import placements
+    from tconv.show import draw
+
+    draw.use_fonts()
+    p = placements(np.array([[1, 2], [3, 4]]), np.ones((2, 2), dtype=int), stride=2)
+    fig = draw.placement_figure(p, 1)
+    titles = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    assert any(text.has_cjk(t) for t in titles), titles
+    assert text.missing_glyphs(fig) == []
+
+
+def test_missing_glyphs_sees_tofu():
+    """With an English-only font, Chinese text is reported (so the check above can fail)."""
+    import matplotlib as mpl
+    from tconv.show.draw import new_figure
+
+    with mpl.rc_context({"font.family": ["DejaVu Sans"]}):
+        fig = new_figure((2, 1))
+        fig.text(0.1, 0.5, "转置卷积 k=3")
+        found = [(t, set(c)) for t, c in text.missing_glyphs(fig)]
+        assert found == [("转置卷积 k=3", set("转置卷积"))]
