@@ -32,9 +32,9 @@ from sphinx.transforms import SphinxTransform
 # The editions, by the language their build is configured with ("en" is Sphinx's default).
 EDITIONS = {
     "en": {"folder": "", "lang": "en", "label": "English",
-           "title": "Read this page in English"},
+           "title": "Read this page in English", "home": "Book home"},
     "zh_CN": {"folder": "zh/", "lang": "zh-Hans", "label": "中文",
-              "title": "阅读本页的中文版"},
+              "title": "阅读本页的中文版", "home": "本书首页"},
 }
 
 

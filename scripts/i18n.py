@@ -50,7 +50,6 @@ LANG = "zh_CN"
 LOCALES = ROOT / "locales"
 CATALOGS = LOCALES / LANG / "LC_MESSAGES"
 EDITION = LOCALES / LANG / "edition.yml"
-IN_PROGRESS = LOCALES / LANG / "in-progress.txt"
 BUILD = ROOT / "_build"
 POT = BUILD / "i18n" / "pot"
 EN_CACHE = BUILD / ".jupyter_cache"
@@ -104,20 +103,29 @@ def edition_overrides() -> dict:
 
 
 def build_zh(args) -> int:
-    """The Chinese edition into _build/zh/html, then copied into _build/html/zh."""
+    """The Chinese edition into <workdir>/html, then copied into <site> (_build/html/zh)."""
     start = time.perf_counter()
+    workdir = Path(args.workdir).resolve() if args.workdir else ZH
     os.environ["TCONV_LANG"] = LANG
-    os.environ["TCONV_TEXT_LOG"] = str(ZH_TEXTS)
-    status = build("html", ZH_HTML, ZH / ".doctrees", edition_overrides(), strict=True)
+    os.environ["TCONV_TEXT_LOG"] = str(workdir / "tconv-texts")
+    status = build("html", workdir / "html", workdir / ".doctrees", edition_overrides(),
+                   strict=True)
     if status:
         print("i18n build: the Chinese edition did not build cleanly", file=sys.stderr)
         return status
-    where = ZH_HTML if args.no_copy else SITE_ZH
+    site = Path(args.site).resolve() if args.site else SITE_ZH
     if not args.no_copy:
-        copy(args)
-    print(f"i18n build: the Chinese edition in {where.relative_to(ROOT)} "
-          f"({time.perf_counter() - start:.1f} s)")
+        copy_tree(workdir / "html", site)
+    where = workdir / "html" if args.no_copy else site
+    print(f"i18n build: the Chinese edition in {where} ({time.perf_counter() - start:.1f} s)")
     return 0
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".buildinfo"))
 
 
 def copy(args) -> int:
@@ -125,10 +133,7 @@ def copy(args) -> int:
     if not ZH_HTML.is_dir():
         print("i18n copy: no Chinese build in _build/zh/html", file=sys.stderr)
         return 1
-    if SITE_ZH.exists():
-        shutil.rmtree(SITE_ZH)
-    SITE_ZH.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(ZH_HTML, SITE_ZH, ignore=shutil.ignore_patterns(".buildinfo"))
+    copy_tree(ZH_HTML, SITE_ZH)
     return 0
 
 
@@ -265,12 +270,6 @@ def update(args) -> int:
 # --- statistics ---------------------------------------------------------------------------
 
 
-def in_progress() -> list[str]:
-    """The documents still being translated (locales/zh_CN/in-progress.txt)."""
-    lines = IN_PROGRESS.read_text(encoding="utf-8").splitlines()
-    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
-
-
 def catalog_files() -> dict[str, Path]:
     """Every catalog by name: the book's documents (``chapters/checkerboard``) and ``tconv``."""
     found = {p.relative_to(CATALOGS).with_suffix("").as_posix(): p
@@ -284,14 +283,13 @@ def stat(args) -> int:
     sys.path.insert(0, str(ROOT / "lib"))
     from tconv.show.text import read_po
 
-    progress = set(in_progress())
-    print(f"{'catalog':32} {'translated':>10} {'fuzzy':>6} {'untranslated':>12}  status")
+    print(f"{'catalog':32} {'entries':>7} {'translated':>10} {'fuzzy':>6} {'untranslated':>12}")
     for name, path in catalog_files().items():
         entries = read_po(path) if path.exists() else []
         done = sum(e.translated for e in entries)
         fuzzy = sum("fuzzy" in e.flags for e in entries)
-        status = "in progress" if name in progress else "finished"
-        print(f"{name:32} {done:>10} {fuzzy:>6} {len(entries) - done - fuzzy:>12}  {status}")
+        print(f"{name:32} {len(entries):>7} {done:>10} {fuzzy:>6} "
+              f"{len(entries) - done - fuzzy:>12}")
     return 0
 
 
@@ -303,6 +301,9 @@ def main(argv=None) -> int:
     zh = commands.add_parser("build", help="the Chinese edition into _build/html/zh")
     zh.add_argument("--no-copy", action="store_true",
                     help="leave it in _build/zh/html (do not copy into _build/html/zh)")
+    zh.add_argument("--workdir", help="build here instead of _build/zh (the execution cache "
+                    "stays _build/zh/.jupyter_cache)")
+    zh.add_argument("--site", help="copy the HTML here instead of _build/html/zh")
     commands.add_parser("stat", help="how much of each catalog is translated")
     commands.add_parser("fonts", help="exit 1 when no font with Chinese characters is installed")
     commands.add_parser("copy", help="copy _build/zh/html into _build/html/zh")
