@@ -24,7 +24,7 @@ FW_STAMP := $(FW_VENV)/.requirements-installed
 # the framework stage runs them with it.
 TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
 
-.PHONY: help venv venv-frameworks book book-en book-zh test test-fast test-notebooks test-book \
+.PHONY: help venv venv-frameworks book book-en book-zh i18n-update i18n-stat test test-fast test-notebooks test-book \
         test-frameworks lab student serve lint bench bench-web readme-figure clean distclean
 
 help:
@@ -32,6 +32,8 @@ help:
 	@echo "                    warnings are errors); the Chinese edition needs a CJK font"
 	@echo "make book-en        the English edition only (_build/html)"
 	@echo "make book-zh        the Chinese edition only (_build/html/zh; scripts/i18n.py build)"
+	@echo "make i18n-update    extract the English messages and update the Chinese catalogs"
+	@echo "make i18n-stat      translated / fuzzy / untranslated entries of every catalog"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
 	@echo "make test-frameworks  tconv.frameworks against PyTorch, Keras, JAX, Flax and ONNX"
 	@echo "                    (own venv .venv-frameworks from requirements-frameworks.txt)"
@@ -91,6 +93,16 @@ book-en: $(STAMP)
 
 book-zh: $(STAMP)
 	$(BIN)/python scripts/i18n.py build
+
+# After a chapter changes: the .pot files from the English sources (Sphinx's gettext builder,
+# sharing the English execution cache), merged into locales/zh_CN/LC_MESSAGES/*.po by
+# sphinx-intl (new entries empty, changed ones fuzzy) and into tconv's figure catalog.
+i18n-update: $(STAMP)
+	$(BIN)/python scripts/i18n.py extract
+	$(BIN)/python scripts/i18n.py update
+
+i18n-stat: $(STAMP)
+	@$(BIN)/python scripts/i18n.py stat
 
 # Each stage runs even when an earlier one failed; the target fails if any stage failed.
 test: $(STAMP)
