@@ -15,7 +15,7 @@ under ``-W``). In a notebook built in inline mode it still evaluates.
 
 In a translated paragraph (the Chinese edition, issue 16) Sphinx parses the translation as a
 small document of its own, which has no notebook attached: a plain key would find no glue.
-There the role refers to the page being built by name (``page.ipynb::name``, myst-nb's form
+There the role refers to the page being built by name (``page.ipynb::name:s``, myst-nb's form
 for another page's glue), which myst-nb resolves when the page is written.
 """
 
@@ -41,8 +41,9 @@ class EvalOrGlue(PasteTextRole):
         env = getattr(self.document.settings, "env", None)
         if "nb_renderer" not in self.document and env is not None and "::" not in self.text:
             # a translated message: name this page, as if it were another one
+            # (``page::name:s``: the role reads the text after the last colon as a format)
             page = os.path.basename(env.doc2path(env.docname))
-            self.text = f"{page}::{self.text}"
+            self.text = f"{page}::{self.text}:s"
         return super().run()
 
 
