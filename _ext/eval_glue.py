@@ -15,15 +15,16 @@ under ``-W``). In a notebook built in inline mode it still evaluates.
 
 In a translated paragraph (the Chinese edition, issue 16) Sphinx parses the translation as a
 small document of its own, which has no notebook attached: a plain key would find no glue.
-There the role refers to the page being built by name (``page.ipynb::name:s``, myst-nb's form
-for another page's glue), which myst-nb resolves when the page is written.
+There the role reads the page's own glue cache (``<name>.glue.json``, which myst-nb writes when
+it reads the notebook, before Sphinx translates it); a missing name is a warning.
 """
 
 from __future__ import annotations
 
-import os
-
+from docutils import nodes
+from myst_nb.core.variables import format_plain_text
 from myst_nb.ext.eval import EvalRoleAny
+from myst_nb.ext.glue.crossref import read_glue_cache
 from myst_nb.ext.glue.roles import PasteTextRole
 
 
@@ -40,11 +41,20 @@ class EvalOrGlue(PasteTextRole):
             return role.run()
         env = getattr(self.document.settings, "env", None)
         if "nb_renderer" not in self.document and env is not None and "::" not in self.text:
-            # a translated message: name this page, as if it were another one
-            # (``page::name:s``: the role reads the text after the last colon as a format)
-            page = os.path.basename(env.doc2path(env.docname))
-            self.text = f"{page}::{self.text}:s"
+            return self.translated(env)
         return super().run()
+
+
+    def translated(self, env):
+        """The glued text of this page's ``name``, read from its glue cache (written when the
+        notebook was read, before Sphinx translates it)."""
+        data = read_glue_cache(env.mystnb_config.output_folder, env.docname)
+        if self.text not in data or "text/plain" not in data[self.text].get("data", {}):
+            message = f"{{eval}}`{self.text}` in a translation: no glued text of that name in " \
+                      f"{env.docname}"
+            return [], [self.inliner.reporter.warning(message, line=self.lineno)]
+        text = format_plain_text(data[self.text]["data"]["text/plain"], "s")
+        return [nodes.inline(text, text, classes=["pasted-text"])], []
 
 
 def setup(app):
