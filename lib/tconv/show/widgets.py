@@ -26,8 +26,9 @@ Frames are HTML: small tables with the numbers as text (see :func:`grid_html`), 
 Setting the environment variable ``TCONV_STATIC=1`` (e.g. for the book build) leaves out the
 live widget: no widget is created, so no widget state is saved into executed notebooks.
 
-May import: the operations (:mod:`tconv`), numpy, :mod:`tconv.show.player`, and ipywidgets
-(only when a live widget is first built); never :mod:`tconv.book`.
+May import: the operations (:mod:`tconv`), numpy, :mod:`tconv.show.player`,
+:mod:`tconv.show.text`, and ipywidgets (only when a live widget is first built); never
+:mod:`tconv.book`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from .player import (
     product_of,
     sequence_player,
 )
+from .text import _, tr
 
 GRID_CSS = (
     ".tcv{display:flex;flex-wrap:wrap;gap:.8em 1.4em;align-items:flex-start;"
@@ -125,8 +127,11 @@ def grid_html(values, classes: Callable[[int, int], str] | None = None,
 
 
 def panel_html(title: str, body: str) -> str:
-    """A titled panel: ``<div class="pn"><div class="pt">title</div>body</div>``."""
-    return f'<div class="pn"><div class="pt">{title}</div>{body}</div>'
+    """A titled panel: ``<div class="pn"><div class="pt">title</div>body</div>``.
+
+    The title is shown in the reader's language (:func:`tconv.show.text.tr`).
+    """
+    return f'<div class="pn"><div class="pt">{tr(title)}</div>{body}</div>'
 
 
 # Generic bases -------------------------------------------------------------------------------
@@ -403,14 +408,15 @@ class Stepper(SequenceView):
 
     def _legend(self) -> str:
         p = self.placements
-        text = ("Outlined cells: where the current step adds. Small corner number: how many "
-                "placements have added to that cell so far (darker shading = more).")
+        text = _("Outlined cells: where the current step adds. Small corner number: how many "
+                 "placements have added to that cell so far (darker shading = more).")
         if p.padding != (0, 0):
-            text += (f" Hatched cells: cropped away by padding {_setting(p.padding)}; the "
-                     f"output is the rest.")
+            text += " " + _("Hatched cells: cropped away by padding {padding}; the output is "
+                            "the rest.", padding=_setting(p.padding))
         if p.output_padding != (0, 0):
-            text += (f" Dashed cells: the rows/columns that output_padding "
-                     f"{_setting(p.output_padding)} keeps in the output.")
+            text += " " + _("Dashed cells: the rows/columns that output_padding "
+                            "{output_padding} keeps in the output.",
+                            output_padding=_setting(p.output_padding))
         return escape(text)
 
     def __len__(self) -> int:
