@@ -5,6 +5,10 @@ re-reads only the pages whose source changed; neither knows that every chapter c
 ``lib/tconv``. So a change to the library would leave the book showing outputs of the old
 code. This extension keeps a digest of the library's sources beside the cache: when it
 differs, the cache is emptied and every page is read (so executed) again.
+
+An edition in another language (issue 16: ``language = zh_CN``) draws its figures through
+tconv's message table, ``lib/tconv/show/locales/<language>.po``: that catalog is part of its
+digest, so a corrected figure string is drawn again (the English cache does not depend on it).
 """
 
 from __future__ import annotations
@@ -16,10 +20,15 @@ from pathlib import Path
 STAMP = "tconv-sources.sha256"
 
 
-def library_digest(package: Path) -> str:
-    """SHA-256 over the names and contents of the package's ``.py`` files, in sorted order."""
+def library_digest(package: Path, language: str | None = None) -> str:
+    """SHA-256 over the names and contents of the package's ``.py`` files, in sorted order,
+    and of the figure strings' catalog of ``language`` when there is one."""
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
+    files = sorted(package.rglob("*.py"))
+    catalog = package / "show" / "locales" / f"{language}.po"
+    if language and catalog.is_file():
+        files.append(catalog)
+    for path in files:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -34,7 +43,7 @@ def cache_path(app) -> Path:
 
 def check_library(app) -> None:
     """Empty the execution cache if the library changed since the cache was filled."""
-    digest = library_digest(Path(app.srcdir) / "lib" / "tconv")
+    digest = library_digest(Path(app.srcdir) / "lib" / "tconv", app.config.language)
     cache = cache_path(app)
     stamp = cache / STAMP
     app.tconv_library_changed = not stamp.exists() or stamp.read_text().strip() != digest

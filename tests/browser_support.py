@@ -99,7 +99,7 @@ class BuiltBook:
     log: str
     html: Path
     seconds: float  # the English edition's build
-    zh_seconds: float = 0.0  # the Chinese edition's, after it
+    zh_seconds: float = 0.0  # the Chinese edition's, built alongside (from the same start)
 
     def page(self, docname: str) -> Path:
         return self.html / f"{docname}.html"
@@ -125,32 +125,46 @@ def jupyter_book_command() -> list[str]:
 
 
 def build_book(out_root: Path) -> BuiltBook:
-    """Build the book from scratch into out_root/_build/html, sharing the jupyter-cache."""
+    """Build the book from scratch into out_root/_build/html, sharing the jupyter-caches.
+
+    Both editions at once, one per core, as ``make book`` builds them: the English with the
+    checkout's ``_build/.jupyter_cache``, the Chinese (issue 16) into ``out_root/zh`` with the
+    checkout's ``_build/zh/.jupyter_cache`` (its figures are drawn with Chinese text), then
+    copied into ``html/zh``. After ``make book`` neither executes a notebook; after a change
+    to ``lib/tconv`` both caches are emptied (_ext/library_cache.py) and each edition
+    executes the chapters once, side by side.
+    """
     build_dir = out_root / "_build"
     build_dir.mkdir(parents=True, exist_ok=True)
     CACHE.mkdir(parents=True, exist_ok=True)
     (build_dir / ".jupyter_cache").symlink_to(CACHE, target_is_directory=True)
-    command = jupyter_book_command() + [
-        "build", str(ROOT), "--path-output", str(out_root), "-W", "-n", "--keep-going",
-    ]
-    start = time.perf_counter()
-    result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
-    )
-    seconds = time.perf_counter() - start
+    env = {**os.environ, "NO_COLOR": "1"}
+    zh_log = out_root / "zh-build.log"
+    zh_log.parent.mkdir(parents=True, exist_ok=True)
+    with zh_log.open("w", encoding="utf-8") as zh_out:
+        start = time.perf_counter()
+        zh = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "i18n.py"), "build", "--no-copy",
+             "--workdir", str(out_root / "zh")],
+            cwd=ROOT, stdout=zh_out, stderr=subprocess.STDOUT, text=True, env=env,
+        )
+        command = jupyter_book_command() + [
+            "build", str(ROOT), "--path-output", str(out_root), "-W", "-n", "--keep-going",
+        ]
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+        seconds = time.perf_counter() - start
+        zh_status = zh.wait()
+        zh_seconds = time.perf_counter() - start
     log = result.stdout + "\n" + result.stderr
-    returncode = result.returncode
-    # The Chinese edition (issue 16) into html/zh, as `make book` does: its own execution
-    # cache (_build/zh/.jupyter_cache in the checkout), its own doctrees.
-    zh_start = time.perf_counter()
-    zh = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "i18n.py"), "build", "--workdir",
-         str(out_root / "zh"), "--site", str(build_dir / "html" / "zh")],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
-    )
-    zh_seconds = time.perf_counter() - zh_start
-    log += "\n--- the Chinese edition (scripts/i18n.py build)\n" + zh.stdout + "\n" + zh.stderr
-    returncode = returncode or zh.returncode
+    log += ("\n--- the Chinese edition (scripts/i18n.py build), built alongside\n"
+            + zh_log.read_text(encoding="utf-8", errors="replace"))
+    returncode = result.returncode or zh_status
+    if zh_status == 0:
+        site_zh = build_dir / "html" / "zh"
+        if site_zh.exists():
+            shutil.rmtree(site_zh)
+        shutil.copytree(out_root / "zh" / "html", site_zh,
+                        ignore=shutil.ignore_patterns(".buildinfo"))
     (out_root / "build.log").write_text(log, encoding="utf-8")
     return BuiltBook(returncode, log, build_dir / "html", seconds, zh_seconds)
 
