@@ -13,11 +13,13 @@ BOOK_TESTS := $(sort $(wildcard tests/test_book*.py tests/test_browser*.py))
 NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
 LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
 
-.PHONY: help venv book test test-fast test-notebooks test-book lab student serve lint bench \
-        readme-figure clean distclean
+.PHONY: help venv book pdf figures test test-fast test-notebooks test-book lab student serve \
+        lint bench readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
+	@echo "make pdf            the printed editions (student, instructor) in _build/pdf, linked from the site"
+	@echo "make figures        every figure as SVG and 300-dpi PNG, zipped, in _build/figures, linked"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
 	@echo "make lab            JupyterLab on the chapters (MyST rendered, live widgets), offline"
 	@echo "make student        copies of the chapters without solutions, in _build/student"
@@ -44,6 +46,19 @@ book: $(STAMP)
 	@echo "The book is built. Open this file in a browser:"
 	@echo "    $(abspath $(HTML)/index.html)"
 
+# The printed editions: the built book printed by Chromium as one PDF per edition
+# (scripts/print_book.py), copied into the site's downloads/ folder and linked from the pages
+# that have a place for them (intro, instructors). PDF_ARGS e.g. "--edition student --paper Letter".
+pdf: book
+	$(BIN)/python scripts/print_book.py --html $(HTML) --out _build/pdf \
+		--copy-to $(HTML)/downloads $(PDF_ARGS)
+
+# Every figure of the book as SVG and PNG (300 dpi) in one zip (scripts/figures.py): the
+# notebooks are executed again; copied into the site's downloads/ folder and linked.
+figures: book
+	$(BIN)/python scripts/figures.py --html $(HTML) --out _build/figures \
+		--copy-to $(HTML)/downloads
+
 # Each stage runs even when an earlier one failed; the target fails if any stage failed.
 test: $(STAMP)
 	@status=0; \
@@ -67,9 +82,10 @@ else
 endif
 
 # Builds the whole book once (reusing the jupyter-cache), then checks it in the browser, one
-# Chromium per core.
+# Chromium per core. Tests marked xdist_group (the printed editions, the figure archive) stay on
+# one worker each, so what they make is made once.
 test-book: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q $(BOOK_TESTS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(BOOK_TESTS)
 
 # JupyterLab on chapters/, offline, opening on the first chapter; its settings come from
 # jupyter/ (scripts/lab.py). Extra options: make lab LAB_ARGS="--no-browser --port=8899".

@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import print_book  # noqa: E402 - the book's table of contents, shared with the printer
 
 ROOT = Path(__file__).resolve().parents[1]
-NAME = "tconv-demystified-figures"
+NAME = print_book.download_names()["figures"].removesuffix(".zip")
 DPI = 300
 LICENCE = ("CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/): share and adapt, with "
            "credit to \u201cTransposed Convolution, Demystified\u201d and its contributors.")
@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.copy_to is not None:
         args.copy_to.mkdir(parents=True, exist_ok=True)
         shutil.copy2(archive, args.copy_to / archive.name)
+        if args.copy_to.resolve() == (args.html / print_book.DOWNLOADS).resolve():
+            print_book.link_downloads(args.html)
     print(f"{archive}: {len(figures)} figures, {archive.stat().st_size / 1e6:.1f} MB, "
           f"{time.perf_counter() - start:.0f} s")
     return 0

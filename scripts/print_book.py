@@ -71,6 +71,11 @@ STRINGS = {
         "printed_from": "Printed from the web edition of the book; its players are shown as "
                         "the sequence of their steps.",
         "part": "Part",
+        "downloads": {
+            "student": "The student edition (PDF, {pages} pages, {mb} MB), without solutions",
+            "instructor": "The instructor edition (PDF, {pages} pages, {mb} MB), with solutions",
+            "figures": "Every figure as SVG and PNG, with captions and licence (zip, {mb} MB)",
+        },
     },
     "zh": {
         "html_lang": "zh-CN",
@@ -80,6 +85,11 @@ STRINGS = {
         "version": "版本 {version}，{date}",
         "printed_from": "由本书网页版打印；交互演示以逐步的画面呈现。",
         "part": "部分",
+        "downloads": {
+            "student": "学生版（PDF，{pages} 页，{mb} MB），不含答案",
+            "instructor": "教师版（PDF，{pages} 页，{mb} MB），含答案",
+            "figures": "全部插图，SVG 与 PNG 格式，附图注与许可（zip，{mb} MB）",
+        },
     },
 }
 
@@ -556,6 +566,53 @@ def _in_part(combined: Combined, anchor: str) -> bool:
     return False
 
 
+# --- the web book links what was made ------------------------------------------------------
+
+DOWNLOADS = "downloads"  # the site folder the PDFs and the figure archive are copied into
+MARKER = re.compile(r'(<div class="tcd-downloads"[^>]*>)(.*?)(</div>)', re.S)
+
+
+def download_names(lang: str = "en") -> dict[str, str]:
+    """The files ``make pdf`` and ``make figures`` copy into the site's downloads folder."""
+    suffix = "" if lang == "en" else f"-{lang}"
+    return {"student": pdf_name("student", lang), "instructor": pdf_name("instructor", lang),
+            "figures": f"{BASENAME}-figures{suffix}.zip"}
+
+
+def link_downloads(html_dir: Path, lang: str = "en", docs: list[Doc] | None = None) -> int:
+    """Fill each ``<div class="tcd-downloads">`` of the built pages with links to the files
+    of ``html_dir/downloads`` that exist (none: the div stays empty, so a site built without
+    them links nothing missing). Returns the number of links written."""
+    from pypdf import PdfReader
+
+    folder = html_dir / DOWNLOADS
+    items = []
+    for key, name in download_names(lang).items():
+        path = folder / name
+        if not path.is_file():
+            continue
+        pages = len(PdfReader(path).pages) if path.suffix == ".pdf" else 0
+        label = STRINGS[lang]["downloads"][key].format(pages=pages,
+                                                       mb=f"{path.stat().st_size / 1e6:.1f}")
+        items.append((name, label))
+    written = 0
+    for doc in docs or read_toc():
+        page = html_dir / f"{doc.docname}.html"
+        if not page.is_file():
+            continue
+        text = page.read_text(encoding="utf-8")
+        if not MARKER.search(text):
+            continue
+        prefix = "../" * doc.docname.count("/")
+        links = "".join(f'<li><a href="{prefix}{DOWNLOADS}/{name}">{html.escape(label)}</a></li>'
+                        for name, label in items)
+        filled = f'<ul class="simple">{links}</ul>' if items else ""
+        page.write_text(MARKER.sub(lambda m, filled=filled: m.group(1) + filled + m.group(3),
+                                   text), encoding="utf-8")
+        written += len(items)
+    return written
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
@@ -644,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.copy_to is not None:
             args.copy_to.mkdir(parents=True, exist_ok=True)
             shutil.copy2(made.path, args.copy_to / made.path.name)
+    if args.copy_to is not None and args.copy_to.resolve() == (args.html / DOWNLOADS).resolve():
+        link_downloads(args.html, args.lang)
     return 0
 
 
