@@ -2,18 +2,19 @@
 
 The route: the pages of the built book (``_build/html``), in ``_toc.yml`` order, become ONE
 HTML document (a cover, the contents, then every page's article), which Debian's Chromium
-prints once with Playwright's ``page.pdf()``, offline. One document rather than merged
-fragments, so Chromium itself makes
+prints with Playwright's ``page.pdf()``, offline. One document rather than merged fragments,
+so Chromium itself makes
 
 - continuous page numbers (the ``@page`` margin boxes of ``print_book.css``),
 - links between pages that jump inside the PDF: every link to another page of the book is
   rewritten to an anchor of the one document (``#d-<page>--<id>``), links to pages that are
   not printed (search, index, sources) become plain text, links off the site stay external.
 
-The document is printed twice: the first print tells on which page each chapter and section
-starts (the PDF's named destinations), which the contents page then shows; the second print
-is the PDF. :mod:`pypdf` adds the outline (bookmarks: part, chapter, section) from the same
-destinations, and the document's metadata.
+The whole document is printed once; its named destinations (the anchors the contents link
+to) give the page of every part, page and section, which the contents then show: only the
+contents pages are printed again, and :mod:`pypdf` puts their drawing on the first print's
+pages (same layout, so every link and destination stays where it was). pypdf also adds the
+outline (bookmarks: part, chapter, section) and the document's metadata.
 
 Editions (``--edition``): ``student`` leaves every solution out of the document;
 ``instructor`` prints every solution open (not left to sphinx-togglebutton, whose script is
@@ -70,7 +71,6 @@ STRINGS = {
         "version": "Version {version}, {date}",
         "printed_from": "Printed from the web edition of the book; its players are shown as "
                         "the sequence of their steps.",
-        "part": "Part",
         "downloads": {
             "student": "The student edition (PDF, {pages} pages, {mb} MB), without solutions",
             "instructor": "The instructor edition (PDF, {pages} pages, {mb} MB), with solutions",
@@ -84,7 +84,6 @@ STRINGS = {
         "instructor": "教师版（含全部练习答案）",
         "version": "版本 {version}，{date}",
         "printed_from": "由本书网页版打印；交互演示以逐步的画面呈现。",
-        "part": "部分",
         "downloads": {
             "student": "学生版（PDF，{pages} 页，{mb} MB），不含答案",
             "instructor": "教师版（PDF，{pages} 页，{mb} MB），含答案",
