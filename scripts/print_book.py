@@ -608,8 +608,25 @@ def link_downloads(html_dir: Path, lang: str = "en", docs: list[Doc] | None = No
         filled = f'<ul class="simple">{links}</ul>' if items else ""
         page.write_text(MARKER.sub(lambda m, filled=filled: m.group(1) + filled + m.group(3),
                                    text), encoding="utf-8")
+        refresh_compressed_copies(page)
         written += len(items)
     return written
+
+
+def refresh_compressed_copies(page: Path) -> None:
+    """Write again the ``.gz``/``.br`` copies the build made of ``page`` (_ext/precompress.py),
+    so a static host serving them (``make serve``) serves the page as it is now."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tcd_precompress",
+                                                  ROOT / "_ext" / "precompress.py")
+    precompress = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(precompress)
+    data = page.read_bytes()
+    for suffix, compress in precompress.compressors():
+        copy_path = page.with_name(page.name + suffix)
+        if copy_path.exists():
+            copy_path.write_bytes(compress(data))
 
 
 # --- the command -----------------------------------------------------------------------------

@@ -166,3 +166,19 @@ def test_downloads_are_linked_only_when_present(tmp_path):
     text = page.read_text()
     assert text.count('href="downloads/tconv-demystified-figures.zip"') == 1
     assert text.endswith("<p>end</p>")
+
+
+def test_linking_downloads_refreshes_the_compressed_copies(tmp_path):
+    """``make serve`` and static hosts send ``page.html.gz``/``.br``: they must carry the links."""
+    import gzip
+
+    page = tmp_path / "intro.html"
+    page.write_text('<div class="tcd-downloads"></div>' + "<p>text</p>" * 50)
+    stale = gzip.compress(page.read_bytes())
+    (tmp_path / "intro.html.gz").write_bytes(stale)
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "tconv-demystified-figures.zip").write_bytes(b"PK")
+    print_book.link_downloads(tmp_path, docs=[print_book.Doc("intro", "", False)])
+    assert gzip.decompress((tmp_path / "intro.html.gz").read_bytes()) == page.read_bytes()
+    assert b"tconv-demystified-figures.zip" in page.read_bytes()
+    assert not (tmp_path / "intro.html.br").exists()  # only copies the build made are refreshed
