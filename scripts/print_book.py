@@ -23,9 +23,9 @@ not loaded). Language (``--lang``): the cover's and contents' words, the documen
 edition is built under ``_build/html/zh``).
 
 The printer waits for what the pages use: MathJax's ``startup.promise`` when MathJax is on
-the page (math rendered at build time needs nothing), the web fonts, and every image
-(``loading="lazy"`` is dropped first). A request that would leave the machine is refused and
-reported, as is an image that did not load or math left untypeset.
+the page (math written as MathML at build time, ``_ext/mathml.py``, needs nothing), the web
+fonts, and every image (``loading="lazy"`` is dropped first). A request that would leave the
+machine is refused and reported, as is an image that did not load or math left as TeX.
 
 Usage: ``python scripts/print_book.py [--html _build/html] [--out _build/pdf]
 [--edition student --edition instructor] [--lang en] [--copy-to _build/html/downloads]``.
@@ -400,6 +400,11 @@ WAIT_JS = """async () => {
     const raw = [...document.querySelectorAll('.math')].filter(
         el => !el.querySelector('mjx-container') && !el.closest('mjx-container'));
     if (raw.length) problems.push(raw.length + ' math elements were not typeset, e.g. '
+                                  + raw[0].textContent.slice(0, 60));
+  } else {
+    // math written at build time: every formula is MathML (_ext/mathml.py)
+    const raw = [...document.querySelectorAll('.math')].filter(el => !el.querySelector('math'));
+    if (raw.length) problems.push(raw.length + ' math elements are not MathML, e.g. '
                                   + raw[0].textContent.slice(0, 60));
   }
   await document.fonts.ready;
