@@ -17,9 +17,12 @@ companions of :mod:`tconv.book`, whose experiments some answers rerun.
 
 from __future__ import annotations
 
+import copy
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -184,8 +187,12 @@ KERNEL = np.array([[1, 3], [4, 2]])  # and its kernel
 
 def _size_hints(*wrong: tuple[object, str]):
     def hint(got):
+        got = np.atleast_1d(got)
         for size, why in wrong:
-            if np.array_equal(np.atleast_1d(got), np.atleast_1d(size)):
+            size = np.atleast_1d(size)
+            if size.size == 1 and got.size == 2 and got[0] == got[1]:
+                got = got[:1]  # a square size written as a pair
+            if np.array_equal(got, size):
                 return why
         return None
     return hint
@@ -370,7 +377,7 @@ def _super_resolution_1():
             n = conv_transpose_output_size(20, 9, 3, int(p))
         except (TypeError, ValueError):
             return None
-        return f"With padding {p} a 20×20 input gives {n}×{n}, not 60×60."
+        return None if n == 60 else f"With padding {p} a 20×20 input gives {n}×{n}, not 60×60."
     return (Part("padding", "the padding", padding, "int", hint=hint),)
 
 
@@ -418,6 +425,8 @@ def _segmentation_2():
             n = conv_transpose_output_size(4, k, 8, p)
         except (TypeError, ValueError):
             return None
+        if n == 32:
+            return None  # that pair gives 32 too: nothing to add
         return f"With kernel {k} and padding {p} a 4×4 grid becomes {n}×{n}, not 32×32."
     return (Part("size", "the output size", conv_transpose_output_size(8, 8, 4, 2), "size"),
             Part("kernel_size", "the kernel size", int(kernel), "int",
@@ -487,23 +496,85 @@ def chapter_of(label: str) -> str:
     return label[len("ex-"):].rsplit("-", 1)[0]
 
 
-def parts(label: str) -> tuple[Part, ...]:
-    """The answers of exercise ``label``, in the order the question asks for them."""
+def _known(label) -> str:
     if not isinstance(label, str):
         raise TypeError(f"label must be a string such as 'ex-step-by-step-1', got {label!r}")
     if label not in EXERCISES:
         known = ", ".join(sorted(EXERCISES))
         raise ValueError(f"label {label!r} has no checker; labels with one: {known}")
+    return label
+
+
+@cache
+def _parts(label: str) -> tuple[Part, ...]:
     return EXERCISES[label]()
+
+
+def parts(label: str) -> tuple[Part, ...]:
+    """The answers of exercise ``label``, in the order the question asks for them."""
+    return _parts(_known(label))
 
 
 def expected(label: str):
     """The answer to exercise ``label``, computed by tconv: one value, or a tuple of them."""
-    values = tuple(part.value for part in parts(label))
+    values = tuple(copy.deepcopy(part.value) for part in parts(label))
     return values[0] if len(values) == 1 else values
 
 
-# ---------------------------------------------------------------- feedback
+# ---------------------------------------------------------------- answers as plain values
+
+_DEPTH = 8  # how deep lists of lists are made plain
+
+
+def _plain(answer, depth: int = 0):
+    """``answer`` with numpy scalars, 0-d arrays and array-likes (a torch tensor...) made plain.
+
+    Python numbers, text, None and functions stay as they are; a numpy scalar or 0-d array
+    becomes its Python number; anything with ``__array__`` a numpy array (0-d: its item); an
+    object with only ``.item()`` that item; lists, tuples and dict values item by item.
+    """
+    if answer is None or isinstance(answer, (bool, int, float, complex, str, bytes)):
+        return answer
+    if isinstance(answer, np.generic):
+        return answer.item()
+    if isinstance(answer, np.ndarray):
+        return answer.item() if answer.ndim == 0 else answer
+    if depth >= _DEPTH:
+        return answer
+    if isinstance(answer, dict):
+        return {key: _plain(value, depth + 1) for key, value in answer.items()}
+    if isinstance(answer, list):
+        return [_plain(value, depth + 1) for value in answer]
+    if isinstance(answer, tuple):
+        return tuple(_plain(value, depth + 1) for value in answer)
+    if hasattr(answer, "__array__"):
+        try:
+            return _plain(np.asarray(answer), depth + 1)
+        except Exception:  # noqa: BLE001 - a foreign object may raise anything
+            return answer
+    item = getattr(answer, "item", None)
+    if callable(item):
+        try:
+            return _plain(item(), depth + 1)
+        except Exception:  # noqa: BLE001
+            return answer
+    return answer
+
+
+def _show(answer, limit: int = 40) -> str:
+    """A short one-line text of ``answer`` for a sentence (never raises)."""
+    if isinstance(answer, int) and not isinstance(answer, bool) and abs(answer) >= 10**15:
+        digits = int(answer.bit_length() * 0.30103) + 1
+        return f"{'-' if answer < 0 else ''}a number of about {digits:,} digits"
+    if isinstance(answer, float) and math.isnan(answer):
+        return "NaN"
+    if isinstance(answer, np.ndarray):
+        return f"an array of shape {_shape_text(answer.shape)}"
+    try:
+        text = " ".join(repr(answer).split())
+    except Exception:  # noqa: BLE001 - a repr may raise (e.g. an int of 5,000 digits inside)
+        text = f"a {type(answer).__name__}"
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _shape_text(shape) -> str:
@@ -511,167 +582,298 @@ def _shape_text(shape) -> str:
 
 
 def _num(v) -> str:
-    v = float(v)
-    return f"{int(v):,}" if v.is_integer() else f"{v:.6g}"
+    """A number for a sentence: whole numbers with thousands separators, others to 6 digits."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}" if abs(v) < 10**15 else _show(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return _show(v)
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "infinity" if f > 0 else "minus infinity"
+    if 0 < abs(f) < 1e-300:
+        return repr(f)  # a subnormal: .6g would show 1e-320 as 9.99989e-321
+    return f"{int(f):,}" if f.is_integer() and abs(f) < 1e15 else f"{f:.6g}"
+
+
+class _NoHint(str):
+    """A sentence on what is wrong that no hint should follow (the answer is far off)."""
+
+
+class _TypeProblem(_NoHint):
+    """A sentence saying the answer is not of the right kind (no hint is added to it)."""
+
+
+def _real(answer, what: str):
+    """``(number, None)`` for a real number (an int stays an int), else ``(None, problem)``."""
+    if answer is None:
+        return None, _TypeProblem(f"you gave no answer (None); {what} is a number.")
+    if answer is Ellipsis:
+        return None, _TypeProblem(f"you have not answered yet: replace ... with {what}.")
+    if isinstance(answer, bool):
+        return None, _TypeProblem(f"your answer {answer} is not a number but a truth value; "
+                                  f"{what} is a number.")
+    if isinstance(answer, (str, bytes)):
+        try:
+            float(answer)
+            quotes = ": write it without quotes"
+        except (TypeError, ValueError):
+            quotes = ""
+        return None, _TypeProblem(f"your answer {_show(answer)} is not a number but text; "
+                                  f"{what} is a number{quotes}.")
+    if isinstance(answer, int):
+        return answer, None
+    if isinstance(answer, complex):
+        return None, _TypeProblem(f"your answer {_show(answer)} is not a real number; "
+                                  f"{what} is one.")
+    if isinstance(answer, np.ndarray):
+        one = ": take its single value (.item())" if answer.size == 1 else ""
+        return None, _TypeProblem(f"your answer is an array of shape "
+                                  f"{_shape_text(answer.shape)}, not a number; {what} is a "
+                                  f"single number{one}.")
+    try:
+        got = float(answer)
+    except (TypeError, ValueError, OverflowError):
+        return None, _TypeProblem(f"your answer {_show(answer)} is not a number; {what} is one.")
+    if math.isnan(got):
+        return None, _TypeProblem(f"your answer is NaN (not a number); {what} is a number, so "
+                                  "look for the step that gave NaN.")
+    if math.isinf(got):
+        return None, _TypeProblem(f"your answer is {_num(got)}; {what} is a finite number.")
+    return got, None
+
+
+def _whole(answer, what: str):
+    """``(int, None)`` for a whole number (3 or 3.0), else ``(None, problem)``."""
+    got, problem = _real(answer, what)
+    if problem is not None:
+        return None, _TypeProblem(problem.replace(" is a number", " is a whole number"))
+    if isinstance(got, float):
+        if not got.is_integer():
+            return None, _TypeProblem(f"your answer {_num(got)} is not a whole number; {what} "
+                                      "is one.")
+        return int(got), None
+    return got, None
 
 
 def _as_int(answer):
     """``answer`` as an int, or None when it is not a whole number."""
-    if isinstance(answer, (bool, np.bool_)):
-        return None
-    if isinstance(answer, np.ndarray) and answer.ndim == 0:
-        answer = answer.item()
-    if isinstance(answer, (int, np.integer)):
-        return int(answer)
-    if isinstance(answer, (float, np.floating)) and float(answer).is_integer():
-        return int(answer)
-    return None
+    return _whole(_plain(answer), "")[0]
 
 
-def _as_float(answer):
-    if isinstance(answer, (bool, np.bool_, str, bytes)):
-        return None
+def _as_float(value) -> float:
+    """A real number as a float; an int too large for one becomes ±inf."""
     try:
-        return float(answer)
-    except (TypeError, ValueError):
-        return None
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _scale_hint(got: float, want: float) -> str:
     """'a factor of 4 too small' when the answer is a whole multiple or fraction away."""
-    if got == 0 or want == 0:
+    if got == 0 or want == 0 or not (math.isfinite(got) and math.isfinite(want)):
         return ""
     for ratio, word in ((want / got, "small"), (got / want, "large")):
-        if ratio >= 1.5 and abs(ratio - round(ratio)) < 1e-6:
+        if math.isfinite(ratio) and 1.5 <= ratio < 1e9 and abs(ratio - round(ratio)) < 1e-6:
             return f"a factor of {round(ratio)} too {word}"
     return ""
 
 
-def _check_number(part: Part, answer) -> str | None:
+def _check_number(part: Part, answer, reveal: bool = True) -> str | None:
     """None when ``answer`` is right, else what is wrong with it."""
-    if part.kind == "int":
-        got = _as_int(answer)
-        if got is None and part.rtol == 0:
-            return f"your answer {answer!r} is not a whole number; {part.what} is one."
-    got = _as_float(answer)
-    if got is None:
-        return f"your answer {answer!r} is not a number; {part.what} is one."
-    want = float(part.value)
-    if abs(got - want) <= max(part.atol, part.rtol * abs(want)):
-        return None
-    diff = got - want
-    if part.kind == "int" and abs(diff) == 1:
-        return f"{_num(got)} is 1 too {'large' if diff > 0 else 'small'} for {part.what}."
+    if part.kind == "int" and part.rtol == 0:
+        got, problem = _whole(answer, part.what)
+    else:
+        got, problem = _real(answer, part.what)
+    if problem is not None:
+        return problem
+    want = _plain(part.value)
     tol = max(part.atol, part.rtol * abs(want))
+    if isinstance(got, int) and isinstance(want, int):
+        diff = got - want  # exact, whatever the size
+    else:
+        diff = _as_float(got) - float(want)
+    if abs(diff) <= tol:
+        return None
+    word = "large" if diff > 0 else "small"
+    if not math.isfinite(_as_float(diff)) or abs(_as_float(diff)) > 1e6 * max(abs(want), 1):
+        return _NoHint(f"{_num(got)} is far too {word} for {part.what}.")
+    if part.kind == "int" and abs(diff) == 1 and reveal:
+        return f"{_num(got)} is 1 too {word} for {part.what}."
     if abs(diff) <= 10 * tol:
         if part.rtol:
-            return (f"{_num(got)} is close, but {abs(diff) / abs(want):.0%} too "
-                    f"{'large' if diff > 0 else 'small'} for {part.what} (within "
+            share = f"{abs(diff) / abs(want):.0%} " if reveal else ""
+            return (f"{_num(got)} is close, but {share}too {word} for {part.what} (within "
                     f"{part.rtol:.0%} counts as right).")
         return (f"{_num(got)} is close to {part.what}, but more than {tol:.2g} off: "
                 "give more decimals.")
-    scale = _scale_hint(got, want) or f"too {'large' if diff > 0 else 'small'}"
+    scale = (_scale_hint(_as_float(got), float(want)) if reveal else "") or f"too {word}"
     return f"{_num(got)} is {scale} for {part.what}."
 
 
-def _check_size(part: Part, answer) -> str | None:
-    want = tuple(np.atleast_1d(part.value).tolist())
-    n = _as_int(answer)
-    if n is not None:
-        got = (n,) * len(want)
-    else:
-        try:
-            got = tuple(_as_int(v) for v in answer)
-        except TypeError:
-            got = (None,)
-        if None in got:
-            return f"your answer {answer!r} is not a size; {part.what} is a whole number."
+def _whole_items(answer, what: str, kind: str):
+    """``(tuple of ints, None)`` for a sequence of whole numbers, else ``(None, problem)``."""
+    if isinstance(answer, (str, bytes)) or not isinstance(answer, (list, tuple, np.ndarray)):
+        got, problem = _real(answer, what)
+        if problem is not None:
+            return None, problem
+        return None, _TypeProblem(f"your answer {_num(got)} is not a {kind}; {what} is a "
+                                  "tuple of whole numbers.")
+    items = list(answer)
+    for item in items:
+        n, problem = _whole(item, what)
+        if problem is not None:
+            return None, _TypeProblem(f"your answer {_show(answer)} is not a {kind}: "
+                                      f"{_show(item)} in it is not a whole number.")
+    return tuple(_whole(item, what)[0] for item in items), None
+
+
+def _check_size(part: Part, answer, reveal: bool = True) -> str | None:
+    want = tuple(int(n) for n in np.atleast_1d(part.value).tolist())
+    if isinstance(answer, (list, tuple, np.ndarray)):
+        got, problem = _whole_items(answer, part.what, "size")
+        if problem is not None:
+            return problem
         if len(want) == 1 and len(got) == 2 and got[0] == got[1]:
             got = got[:1]  # a square size written as a pair
+        single = False
+    else:
+        n, problem = _whole(answer, part.what)
+        if answer is Ellipsis:
+            return problem
+        if problem is not None:
+            text = " but text" if isinstance(answer, (str, bytes)) else ""
+            return _TypeProblem(f"your answer {_show(answer)} is not a size{text}; {part.what} "
+                                "is one or two whole numbers.")
+        got, single = (n,) * len(want), True
+    text = _shape_text(_num(g) for g in got) or "()"
     if len(want) == 1 and len(got) == 2:
-        return (f"your size {_shape_text(got)} is not square, but a square input with a square "
+        return (f"your size {text} is not square, but a square input with a square "
                 f"kernel gives a square output.")
     if len(got) != len(want):
-        return (f"your size {_shape_text(got)} has {len(got)} numbers; {part.what} has "
+        return (f"your size {text} has {len(got)} numbers; {part.what} has "
                 f"{len(want)}.")
     if got == want:
         return None
     diffs = {g - w for g, w in zip(got, want, strict=True)}
-    shown = _shape_text(got) if len(got) > 1 or n is None else str(n)
-    if diffs == {-1}:
+    shown = _num(got[0]) if single or len(got) == 1 else text
+    if reveal and diffs == {-1}:
         return f"your size {shown} is 1 short for {part.what}."
-    if diffs == {1}:
+    if reveal and diffs == {1}:
         return f"your size {shown} is 1 too many for {part.what}."
+    if max(diffs) > 0 > min(diffs):
+        return f"your size {shown} is too large along one axis and too small along the other."
     return f"your size {shown} is too {'large' if max(diffs) > 0 else 'small'} for {part.what}."
 
 
-def _check_shape(part: Part, answer) -> str | None:
+def _check_shape(part: Part, answer, reveal: bool = True) -> str | None:
     want = tuple(part.value)
-    try:
-        got = tuple(_as_int(v) for v in answer)
-    except TypeError:
-        got = (None,)
-    if None in got:
-        return f"your answer {answer!r} is not a shape; {part.what} is a tuple of whole numbers."
+    got, problem = _whole_items(answer, part.what, "shape")
+    if problem is not None:
+        return problem
     if len(got) != len(want):
         return f"your shape has {len(got)} axes; {part.what} has {len(want)}."
     if got == want:
         return None
     axis = next(i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w)
-    return f"axis {axis} of your shape {got} is wrong for {part.what}."
+    return (f"axis {axis} of your shape ({', '.join(_num(g) for g in got)}) is wrong for "
+            f"{part.what}.")
 
 
 def _item(v):
-    """A set item as something hashable: ints stay ints, nested sequences become tuples."""
+    """A set item as something hashable: whole numbers become ints, sequences tuples."""
     if isinstance(v, (list, tuple, np.ndarray)):
         return tuple(_item(u) for u in v)
-    n = _as_int(v)
+    n = _whole(v, "")[0] if not isinstance(v, (str, bytes)) and v is not None else None
     return n if n is not None else v
 
 
-def _check_set(part: Part, answer) -> str | None:
+def _check_set(part: Part, answer, reveal: bool = True) -> str | None:
     want = {_item(v) for v in part.value}
-    one = _as_int(answer)
-    if one is not None:
-        answer = [one]
-    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
-        return f"your answer {answer!r} is not a list; {part.what} are a list of values."
-    got = {_item(v) for v in answer}
+    if answer is Ellipsis:
+        return _TypeProblem(f"you have not answered yet: replace ... with {part.what}.")
+    if _whole(answer, "")[0] is not None:
+        answer = [answer]
+    if isinstance(answer, (str, bytes, dict)) or not isinstance(answer, (list, tuple, set,
+                                                                         frozenset, np.ndarray)):
+        return _TypeProblem(f"your answer {_show(answer)} is not a list; {part.what} are a list "
+                            "of values.")
+    try:
+        got = {_item(v) for v in answer}
+    except TypeError:
+        return _TypeProblem(f"your answer {_show(answer)} holds items that cannot be compared "
+                            f"(such as dicts or sets); {part.what} are numbers or tuples.")
     if got == want:
         return None
-    extra = sorted(got - want, key=str)
+    extra = sorted(got - want, key=_show)
     missing = len(want - got)
     bits = []
     if extra:
-        bits.append(f"{', '.join(map(str, extra))} {'is' if len(extra) == 1 else 'are'} not "
-                    "among them")
+        shown = ", ".join(_show(v) for v in extra[:3]) + (", …" if len(extra) > 3 else "")
+        bits.append(f"{shown} {'is' if len(extra) == 1 else 'are'} not among them")
     if missing:
         bits.append(f"{missing} {'is' if missing == 1 else 'are'} missing")
     return f"for {part.what}, " + " and ".join(bits) + "."
 
 
-def _check_array(part: Part, answer) -> str | None:
-    want = np.asarray(part.value)
+def _numbers(answer, what: str, want_shape) -> tuple[np.ndarray | None, str | None]:
+    """``answer`` as an array of numbers, or a sentence saying why it is not one."""
+    shape = _shape_text(want_shape)
+    if answer is Ellipsis:
+        return None, _TypeProblem(f"you have not answered yet: replace ... with {what}.")
     try:
         got = np.asarray(answer)
-    except ValueError:
-        return f"your answer is not a rectangular array; {part.what} has shape " \
-               f"{_shape_text(want.shape)}."
-    if got.dtype == object or not (np.issubdtype(got.dtype, np.number)
-                                   or got.dtype == np.bool_):
-        return (f"your answer {answer!r:.40} is not an array of numbers; {part.what} is a "
-                f"{_shape_text(want.shape)} array of numbers.")
-    if got.shape != want.shape:
-        return (f"your array has shape {_shape_text(got.shape) or 'scalar'}, but {part.what} "
-                f"has shape {_shape_text(want.shape)}.")
-    wrong = np.argwhere(~np.isclose(got, want, rtol=0, atol=part.atol))
+    except (ValueError, TypeError):
+        return None, _TypeProblem(f"your answer is not a rectangular array (its rows differ "
+                                  f"in length); {what} has shape {shape}.")
+    if got.dtype == object:
+        try:
+            got = np.asarray(answer, dtype=np.float64)
+        except OverflowError:
+            return None, _TypeProblem(f"your answer holds a number too large for a float; "
+                                      f"{what} is a {shape} array of ordinary numbers.")
+        except (TypeError, ValueError):
+            return None, _TypeProblem(f"your answer {_show(answer)} is not an array of numbers; "
+                                      f"{what} is a {shape} array of numbers.")
+    if np.issubdtype(got.dtype, np.complexfloating):
+        return None, _TypeProblem(f"your answer holds complex numbers; {what} is a {shape} "
+                                  "array of real numbers.")
+    if not (np.issubdtype(got.dtype, np.number) or got.dtype == np.bool_):
+        return None, _TypeProblem(f"your answer {_show(answer)} is not an array of numbers; "
+                                  f"{what} is a {shape} array of numbers.")
+    return got, None
+
+
+def _first_difference(got, want, atol: float, what: str, reveal: bool) -> str | None:
+    """Which cells of ``got`` differ from ``want`` (same shapes), or None if none does."""
+    with np.errstate(all="ignore"):
+        wrong = np.argwhere(~np.isclose(got.astype(np.float64), want.astype(np.float64),
+                                        rtol=0, atol=atol))
     if len(wrong) == 0:
         return None
     cell = tuple(int(i) for i in wrong[0])
     where = f"position {cell[0]}" if len(cell) == 1 else f"{cell}"
     differ = "differs" if len(wrong) == 1 else "differ"
-    return (f"{len(wrong)} of {want.size} cells of {part.what} {differ}, first at {where}: you "
-            f"have {_num(got[cell])} where the answer has {_num(want[cell])}.")
+    text = f"{len(wrong)} of {want.size} cells of {what} {differ}, first at {where}"
+    if reveal:
+        return f"{text}: you have {_num(got[cell])} where the answer has {_num(want[cell])}."
+    return f"{text}, where you have {_num(got[cell])}."
+
+
+def _check_array(part: Part, answer, reveal: bool = True) -> str | None:
+    want = np.asarray(part.value)
+    got, problem = _numbers(answer, part.what, want.shape)
+    if problem is not None:
+        return problem
+    if got.shape != want.shape:
+        if got.ndim == 0:
+            return (f"your answer {_num(got.item())} is a single number, but {part.what} has "
+                    f"shape {_shape_text(want.shape)}.")
+        return (f"your array has shape {_shape_text(got.shape)}, but {part.what} has shape "
+                f"{_shape_text(want.shape)}.")
+    return _first_difference(got, want, part.atol, part.what, reveal)
 
 
 def _setting_text(x, kernel, stride) -> str:
@@ -679,11 +881,11 @@ def _setting_text(x, kernel, stride) -> str:
     return f"a {h}×{w} input, a {kh}×{kw} kernel and stride {stride}"
 
 
-def _check_function(part: Part, answer) -> str | None:
+def _check_function(part: Part, answer, reveal: bool = True) -> str | None:
     """Run the reader's function on every case; None when all agree with ``part.value``."""
     if not callable(answer):
-        return (f"your answer, a {type(answer).__name__}, is not a function; {part.what} is "
-                "one: pass the function itself, without calling it.")
+        return _TypeProblem(f"your answer, a {type(answer).__name__}, is not a function; "
+                            f"{part.what} is one: pass the function itself, without calling it.")
     for x, kernel, stride in part.cases:
         setting = _setting_text(x, kernel, stride)
         want = np.asarray(part.value(x, kernel, stride))
@@ -692,24 +894,19 @@ def _check_function(part: Part, answer) -> str | None:
         except Exception as err:  # noqa: BLE001 - report whatever the reader's code raised
             why = (" Make the output array with the dtype of x * kernel (np.result_type(x, "
                    "kernel)), so float inputs fit." if "cast" in str(err) else "")
-            return f"your function raised {type(err).__name__} ({err}) for {setting}.{why}"
-        try:
-            got = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            return (f"for {setting} your function returned {type(got).__name__}, which is not "
-                    f"an array of numbers; {part.what} returns a {_shape_text(want.shape)} "
-                    "array.")
+            return (f"your function raised {type(err).__name__} ({_show(str(err), 80)[1:-1]}) "
+                    f"for {setting}.{why}")
+        got, problem = _numbers(_plain(got), part.what, want.shape)
+        if problem is not None:
+            return (f"for {setting} your function returned something that is not an array of "
+                    f"numbers; {part.what} returns a {_shape_text(want.shape)} array.")
         if got.shape != want.shape:
             shape = _shape_text(got.shape) or "scalar"
             return (f"for {setting} your function returns shape {shape}, but the output has "
                     f"shape {_shape_text(want.shape)}: (i − 1)·s + k along each axis.")
-        wrong = np.argwhere(~np.isclose(got, want, rtol=0, atol=part.atol))
-        if len(wrong):
-            cell = tuple(int(i) for i in wrong[0])
-            differ = "differs" if len(wrong) == 1 else "differ"
-            return (f"for {setting}, {len(wrong)} of {want.size} output cells {differ}, first "
-                    f"at {cell}: you have {_num(got[cell])} where the answer has "
-                    f"{_num(want[cell])}.")
+        cells = _first_difference(got, want, part.atol, "the output", reveal)
+        if cells is not None:
+            return f"for {setting}, {cells.replace('cells of the output', 'output cells')}"
     return None
 
 
@@ -717,16 +914,25 @@ _CHECKS = {"int": _check_number, "number": _check_number, "size": _check_size,
            "shape": _check_shape, "set": _check_set, "array": _check_array,
            "function": _check_function}
 
+# "gives 60×60, not 60×60": a hint that would contradict itself is dropped
+_SELF_CONTRADICTION = re.compile(r"(?<![\w.])([\w.×-]+),? not \1(?![\w×])")
 
-def _part_feedback(part: Part, answer) -> str | None:
-    problem = _CHECKS[part.kind](part, answer)
-    if problem is not None and part.hint is not None:
-        try:
-            extra = part.hint(answer)
-        except (TypeError, ValueError):
-            extra = None
-        if extra:
-            problem = f"{problem} {extra}"
+
+def _part_feedback(part: Part, answer, reveal: bool = True) -> str | None:
+    """None when the answer to ``part`` is right, else one sentence (and a hint) on what is not."""
+    try:
+        problem = _CHECKS[part.kind](part, answer, reveal)
+    except Exception as err:  # noqa: BLE001 - a student never sees a traceback from a checker
+        return (f"the checker could not read your answer {_show(answer)} "
+                f"({type(err).__name__}); {part.what} is what it expects.")
+    if problem is None or isinstance(problem, _NoHint) or part.hint is None:
+        return problem
+    try:
+        extra = part.hint(answer)
+    except Exception:  # noqa: BLE001 - a hint is optional: any failure means no hint
+        extra = None
+    if extra and len(extra) < 200 and not _SELF_CONTRADICTION.search(extra):
+        problem = f"{problem} {extra}"
     return problem
 
 
@@ -740,26 +946,26 @@ def _split(label: str, answers: tuple[Part, ...], answer) -> dict[str, object] |
     if isinstance(answer, dict):
         unknown = [k for k in answer if k not in keys]
         if unknown:
-            return (f"Exercise {label} has no answer called {unknown[0]!r}; its answers are "
-                    f"{', '.join(keys)}.")
+            return (f"Exercise {label} has no answer called {_show(unknown[0])}; its answers "
+                    f"are {', '.join(keys)}.")
         return dict(answer)
     if isinstance(answer, (tuple, list, np.ndarray)) and len(answer) == len(answers):
         return dict(zip(keys, answer, strict=True))
+    if answer is Ellipsis:
+        return f"You have not answered yet: replace ... with {', '.join(keys)}, in that order."
     return (f"Exercise {label} asks for {len(answers)} answers ({', '.join(keys)}): give them "
             "as a tuple in that order, or as a dict with those names.")
 
 
-def feedback(label: str, answer) -> str:
-    """One sentence: what is right or wrong about ``answer`` to exercise ``label``."""
-    answers = parts(label)
-    given = _split(label, answers, answer)
+def _feedback(label: str, answers: tuple[Part, ...], answer, reveal: bool) -> str:
+    given = _split(label, answers, _plain(answer))
     if isinstance(given, str):
         return given
     many = len(answers) > 1
     for i, part in enumerate(answers):
         if part.key not in given:
             continue
-        problem = _part_feedback(part, given[part.key])
+        problem = _part_feedback(part, given[part.key], reveal)
         if problem is not None:
             where = f"Answer {i + 1} of {len(answers)} ({part.key}): " if many else ""
             return where + (problem[0].upper() + problem[1:] if not many else problem)
@@ -771,6 +977,15 @@ def feedback(label: str, answer) -> str:
         count = "both" if len(answers) == 2 else f"all {len(answers)}"
         return f"Correct: {count} answers are right."
     return f"Correct: you have {answers[0].what}."
+
+
+def feedback(label: str, answer) -> str:
+    """One sentence: what is right or wrong about ``answer`` to exercise ``label``.
+
+    ``answer`` may be a Python or numpy number, a list, tuple or array, or anything with
+    ``__array__`` or ``.item()`` (a PyTorch tensor); whatever it is, the result is a sentence.
+    """
+    return _feedback(label, parts(label), answer, reveal=True)
 
 
 def check(label: str, answer) -> bool:
