@@ -18,8 +18,10 @@ companions of :mod:`tconv.book`, whose experiments some answers rerun.
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -979,17 +981,289 @@ def _feedback(label: str, answers: tuple[Part, ...], answer, reveal: bool) -> st
     return f"Correct: you have {answers[0].what}."
 
 
-def feedback(label: str, answer) -> str:
+def feedback(label: str, answer, seed=None) -> str:
     """One sentence: what is right or wrong about ``answer`` to exercise ``label``.
 
     ``answer`` may be a Python or numpy number, a list, tuple or array, or anything with
     ``__array__`` or ``.item()`` (a PyTorch tensor); whatever it is, the result is a sentence.
+    With a ``seed``, the answer is judged against that seed's variant (:func:`variant`), and
+    the sentence says right or wrong with a hint, but never gives the answer away.
     """
-    return _feedback(label, parts(label), answer, reveal=True)
+    if seed is None:
+        return _feedback(label, parts(label), answer, reveal=True)
+    return _feedback(label, variant(label, seed).parts, answer, reveal=False)
 
 
-def check(label: str, answer) -> bool:
-    """Print the feedback on ``answer`` to exercise ``label``; return whether it is right."""
-    message = feedback(label, answer)
+def check(label: str, answer, seed=None) -> bool:
+    """Print the feedback on ``answer`` to ``label`` (``seed``: its variant); True if right."""
+    message = feedback(label, answer, seed)
     print(message)
     return message.startswith("Correct")
+
+
+# ---------------------------------------------------------------- variants per student
+#
+# A computed exercise can be handed out with other numbers: ``variant(label, seed)`` draws them
+# from the seed (the same seed gives the same numbers on every machine), states the question
+# with them and computes its answers with tconv. ``check(label, answer, seed=...)`` then judges
+# an answer against that variant and says only right or wrong, with a hint: never the answer.
+
+LIMITS = {"input": 20, "kernel": 7, "stride": 4, "output": 64}
+"""The book's sizes, which no variant exceeds: input side, kernel side, stride, output side."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One exercise with one seed's numbers: what the question states, and its answers."""
+
+    label: str
+    seed: int
+    settings: dict
+    question: str  # markdown, the numbers filled in
+    form: str  # what the answer looks like, e.g. "(height, width)"
+    parts: tuple[Part, ...]
+
+    def expected(self):
+        """The answer: one value, or a tuple of them (for the instructor's key)."""
+        values = tuple(copy.deepcopy(p.value) for p in self.parts)
+        return values[0] if len(values) == 1 else values
+
+
+def _ints(rng, low: int, high: int, shape) -> np.ndarray:
+    return rng.integers(low, high + 1, size=shape)
+
+
+def _code(array) -> str:
+    return f"`{np.asarray(array).tolist()}`"
+
+
+def _variant_step_by_step_1(rng):
+    x = _ints(rng, 1, 6, (2, 2))
+    kernel = _ints(rng, 0, 3, (2, 2))
+    kernel[rng.integers(2), rng.integers(2)] = rng.integers(1, 4)  # never all zero
+    y = conv_transpose2d(x, kernel)
+    question = (f"Compute by hand the transposed convolution of `x = {x.tolist()}` with the "
+                f"kernel {_code(kernel)}, stride 1, no padding. Write down the four blocks "
+                f"first, then add them. Your answer is the {_shape_text(y.shape)} output, as a "
+                "list of rows.")
+    return (dict(x=x.tolist(), kernel=kernel.tolist(), stride=1), question,
+            "[[...], [...], [...]]  # three rows",
+            (Part("y", "the transposed convolution", y),))
+
+
+def _draw_size_setting(rng, output_padding: bool):
+    """(i, k, s, p, a) of a legal transposed convolution whose output fits the book's sizes."""
+    while True:
+        i, k = int(rng.integers(2, 9)), int(rng.integers(2, 6))
+        s = int(rng.integers(2 if output_padding else 1, 4))
+        p = int(rng.integers(0, k))
+        a = int(rng.integers(1 if output_padding else 0, s)) if s > 1 else 0
+        try:  # legal with and without output_padding (the hints compute both)
+            o = conv_transpose_output_size(i, k, s, p, a)
+            conv_transpose_output_size(i, k, s, p)
+        except ValueError:  # padding crops the whole output: draw again
+            continue
+        if 2 <= o <= LIMITS["output"]:
+            return i, k, s, p, a
+
+
+def _variant_step_by_step_2(rng):
+    i, k, s, p, a = _draw_size_setting(rng, output_padding=False)
+    size = conv_transpose_output_size((i, i), (k, k), s, p, a)
+    wrong = []
+    if a:
+        wrong.append((conv_transpose_output_size((i, i), (k, k), s, p),
+                      "Did you forget output_padding?"))
+    if p:
+        wrong.append((conv_transpose_output_size((i, i), (k, k), s, 0, a),
+                      "padding crops cells from each side: subtract 2·padding."))
+    question = (f"A {i}×{i} input goes through a transposed convolution with a {k}×{k} "
+                f"kernel, stride {s}, padding {p} and output padding {a} (dilation 1). "
+                "Predict the output size with the full formula, then check it with "
+                "`tconv.conv_transpose_output_size`. Your answer is the size as a pair "
+                "`(height, width)`.")
+    return (dict(input=i, kernel_size=k, stride=s, padding=p, output_padding=a), question,
+            "(height, width)",
+            (Part("size", "the output size", tuple(size), "size", hint=_size_hints(*wrong)),))
+
+
+def _variant_step_by_step_3(rng):
+    n, k = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    s = int(rng.integers(1, k + 1))
+    counts = placements(np.ones((n, n)), np.ones((k, k)), stride=s).overlap
+    side = counts.shape[0]
+    question = (f"A {n}×{n} input and a {k}×{k} kernel, stride {s}. How many blocks cover "
+                "each output cell? Reason about where the blocks land, then check with "
+                f"`tconv.placements(...).overlap`. Your answer is the count of every output "
+                f"cell, a {side}×{side} array as a list of rows.")
+    return (dict(input=n, kernel_size=k, stride=s), question, "[[...], ...]  # one row per "
+            "output row", (Part("counts", "the overlap counts", counts),))
+
+
+def _variant_step_by_step_4(rng):
+    x, kernel = _ints(rng, 1, 9, (2, 2)), _ints(rng, 1, 9, (2, 2))
+    s = int(rng.integers(1, 3))
+    side = conv_transpose_output_size(2, 2, s)
+    while True:
+        cell = (int(rng.integers(side)), int(rng.integers(side)))
+        terms = gather(x, kernel, cell, stride=s)
+        if terms:
+            break
+    pairs = [(t.input_index, t.kernel_index) for t in terms]
+    question = (f"For `x = {x.tolist()}`, the kernel {_code(kernel)} and stride {s}, which "
+                f"products `x[i, j] * kernel[a, b]` add up to output cell {cell}? Answer with "
+                "the list of pairs `((i, j), (a, b))`, in any order, and check the value they "
+                "sum to with `tconv.conv_transpose2d`.")
+    return (dict(x=x.tolist(), kernel=kernel.tolist(), stride=s, cell=list(cell)), question,
+            "[((i, j), (a, b)), ...]",
+            (Part("terms", "the (input index, kernel index) pairs", pairs, "set"),))
+
+
+def _variant_stride_padding_1(rng):
+    i, k, s, p, _ = _draw_size_setting(rng, output_padding=True)
+    plain = conv_transpose_output_size(i, k, s, p)
+    extra = conv_transpose_output_size(i, k, s, p, 1)
+    crop = _size_hints((conv_transpose_output_size(i, k, s), "padding crops cells from each "
+                        "side of the output.")) if p else None
+    question = (f"Predict the output size of a transposed convolution on a {i}×{i} input with "
+                f"a {k}×{k} kernel, stride {s} and padding {p}. Then predict it again with "
+                "`output_padding=1`. Answer with two whole numbers, the side of the square "
+                "output without and with `output_padding`, and check both with "
+                "`tconv.conv_transpose_output_size`.")
+    return (dict(input=i, kernel_size=k, stride=s, padding=p), question,
+            "(size, size_with_output_padding)",
+            (Part("size", "the output size", plain, "size", hint=crop),
+             Part("with_output_padding", "the output size with output_padding=1", extra,
+                  "size", hint=_size_hints((plain, "Did you forget output_padding?")))))
+
+
+def _variant_stride_padding_2(rng):
+    while True:
+        k, s = int(rng.integers(2, 7)), int(rng.integers(2, 5))
+        p, o = int(rng.integers(0, k // 2 + 1)), int(rng.integers(2, 7))
+        sizes = conv_input_sizes(o, k, s, p)
+        if sizes and max(sizes) <= 3 * LIMITS["input"]:
+            break
+    paddings = np.array([output_padding_for(i, k, s, p) for i in sizes])
+    question = (f"A convolution with a {k}×{k} kernel, stride {s} and padding {p} produces a "
+                f"{o}×{o} map. Which input sizes could it have come from? For each, which "
+                "`output_padding` makes the transposed convolution (same kernel size, stride "
+                "and padding) give it back? Answer with a list of input sizes, smallest first, "
+                "and a list of the output paddings in the same order.")
+    return (dict(output=o, kernel_size=k, stride=s, padding=p), question,
+            "([input sizes], [output paddings])",
+            (Part("sizes", "the input sizes", list(sizes), "set"),
+             Part("output_padding", "the output paddings, smallest input size first",
+                  paddings)))
+
+
+def _variant_super_resolution_1(rng):
+    while True:
+        s, m, i = int(rng.integers(2, 5)), int(rng.integers(2, 4)), int(rng.integers(5, 17))
+        k = m * s
+        if k > LIMITS["kernel"] + 5 or s * i > LIMITS["output"]:
+            continue
+        fits = [p for p in range(k) if conv_transpose_output_size(i, k, s, p) == s * i]
+        if len(fits) == 1:
+            break
+
+    def hint(p):
+        try:
+            n = conv_transpose_output_size(i, k, s, int(p))
+        except (TypeError, ValueError):
+            return None
+        return None if n == s * i else (f"With padding {p} a {i}×{i} input gives {n}×{n}, "
+                                        f"not {s * i}×{s * i}.")
+    question = (f"A ×{s} transposed-convolution upsampler has a {k}×{k} kernel and stride {s}. "
+                f"Which padding makes a {i}×{i} input give exactly a {s * i}×{s * i} output? "
+                "Check your answer with `tconv.conv_transpose_output_size`. Your answer is the "
+                "padding, an int.")
+    return (dict(factor=s, kernel_size=k, input=i), question, "padding  # an int",
+            (Part("padding", "the padding", fits[0], "int", hint=hint),))
+
+
+def _variant_many_names_2(rng):
+    x = _ints(rng, 1, 4, int(rng.integers(2, 4)))
+    kernel = _ints(rng, 1, 3, int(rng.integers(2, 4)))
+    s = int(rng.integers(2, 4))
+    y = conv_transpose1d(x, kernel, stride=s)
+    question = (f"Compute the 1-D transposed convolution of `x = {x.tolist()}` with the kernel "
+                f"{_code(kernel)} at stride {s} twice: by scattering copies of the kernel, and "
+                f"by inserting {s - 1} zero(s) between the inputs, padding with "
+                f"{len(kernel) - 1} zeros on each side and sliding the reversed kernel "
+                f"{_code(kernel[::-1])} over the result. Answer with the result as a list of "
+                "numbers.")
+    return (dict(x=x.tolist(), kernel=kernel.tolist(), stride=s), question,
+            f"[...]  # {y.size} numbers", (Part("y", "the transposed convolution", y),))
+
+
+def _variant_checkerboard_2(rng):
+    s = int(rng.integers(2, 4))
+    k = int(rng.integers(s + 1, LIMITS["kernel"] + 1))
+    p = int(rng.integers(1, k - s + 1))
+    levels_1d = list(checkerboard.overlap_count(40, k, s).interior_levels)
+    levels_2d = list(checkerboard.overlap_count((20, 20), k, s).interior_levels)
+    question = (f"Predict the overlap counts of a transposed convolution with $k={k}$ and "
+                f"$s={s}$: the distinct interior counts in 1-D and in 2-D, and the number of "
+                f"short cells at each end with padding 0 and with padding {p}. Check with "
+                "`checkerboard.overlap_count`. Your answer: a tuple of four, the 1-D interior "
+                "counts (a list of ints), the 2-D interior counts (a list of ints), then the "
+                f"short cells per end with $p=0$ and with $p={p}$ (two ints).")
+    return (dict(kernel_size=k, stride=s, padding=p), question,
+            "(counts_1d, counts_2d, short_p0, short_p)",
+            (Part("levels_1d", "the 1-D interior counts", levels_1d, "set"),
+             Part("levels_2d", "the 2-D interior counts", levels_2d, "set"),
+             Part("short_p0", "the number of short cells at each end with padding 0",
+                  checkerboard.short_border(k, s, 0), "int"),
+             Part("short_p", f"the number of short cells at each end with padding {p}",
+                  checkerboard.short_border(k, s, p), "int")))
+
+
+VARIANTS = {
+    "ex-step-by-step-1": _variant_step_by_step_1,
+    "ex-step-by-step-2": _variant_step_by_step_2,
+    "ex-step-by-step-3": _variant_step_by_step_3,
+    "ex-step-by-step-4": _variant_step_by_step_4,
+    "ex-stride-padding-1": _variant_stride_padding_1,
+    "ex-stride-padding-2": _variant_stride_padding_2,
+    "ex-many-names-2": _variant_many_names_2,
+    "ex-checkerboard-2": _variant_checkerboard_2,
+    "ex-super-resolution-1": _variant_super_resolution_1,
+}
+"""The exercises that come in variants, in the book's order."""
+
+
+def seed_for(student: str, salt: str = "") -> int:
+    """A seed for ``student`` (an id from a roster), the same on every machine: sha256-based.
+
+    ``salt`` (a course or term name) gives the same roster other numbers next time.
+    """
+    if not isinstance(student, str) or not student.strip():
+        raise ValueError(f"student must be a non-empty id, got {student!r}")
+    if not isinstance(salt, str):
+        raise TypeError(f"salt must be a string, got {type(salt).__name__}")
+    digest = hashlib.sha256(f"{salt}\x1f{student.strip()}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") >> 1  # 0 <= seed < 2**31
+
+
+def _seed(seed) -> int:
+    if isinstance(seed, (bool, np.bool_)) or _as_int(seed) is None or _as_int(seed) < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    return _as_int(seed)
+
+
+@lru_cache(maxsize=256)
+def _variant(label: str, seed: int) -> Variant:
+    rng = np.random.default_rng([seed, zlib.crc32(label.encode())])
+    settings, question, form, answers = VARIANTS[label](rng)
+    return Variant(label, seed, settings, question, form, answers)
+
+
+def variant(label: str, seed) -> Variant:
+    """Exercise ``label`` with the numbers of ``seed`` (an int >= 0, e.g. from seed_for)."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a string such as 'ex-step-by-step-2', got {label!r}")
+    if label not in VARIANTS:
+        raise ValueError(f"label {label!r} has no variants; labels with them: "
+                         f"{', '.join(VARIANTS)}")
+    return _variant(label, _seed(seed))
