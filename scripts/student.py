@@ -193,6 +193,18 @@ your work is graded. The chapters named under each exercise explain what you nee
 """
 
 
+def chapter_titles() -> dict[str, str]:
+    """Chapter slug -> its title (the first '# ' heading of the notebook)."""
+    titles = {}
+    for path in chapter_paths():
+        for cell in nbformat.read(path, as_version=4).cells:
+            heading = re.search(r"^# (.+)$", source(cell), re.MULTILINE)
+            if cell.cell_type == "markdown" and heading:
+                titles[path.stem] = heading[1].strip()
+                break
+    return titles
+
+
 def exercise_notebook(student: str, seed: int):
     """One student's notebook: every variant exercise with their numbers and an answer cell."""
     from tconv.book.exercises import VARIANTS, chapter_of, variant
@@ -205,14 +217,16 @@ def exercise_notebook(student: str, seed: int):
                  f"from tconv.book.exercises import check\n\nSEED = {seed}  # your numbers: "
                  "keep it as it is",
                  metadata={"tags": ["seed"], "editable": False, "deletable": False})]
+    titles = chapter_titles()
     for n, label in enumerate(VARIANTS, 1):
         v = variant(label, seed)
+        chapter = titles.get(chapter_of(label), chapter_of(label))
         cells.append(nbformat.v4.new_markdown_cell(
-            f"## Exercise {n} (`{label}`)\n\nFrom the chapter `{chapter_of(label)}`.\n\n"
+            f"## Exercise {n} (`{label}`)\n\nFrom the chapter *{chapter}*.\n\n"
             f"{v.question}",
             metadata={"tconv": {"exercise": label}}))
         cells.append(nbformat.v4.new_code_cell(
-            f"answer = ...  # {v.form}\ncheck({label!r}, answer, seed=SEED)",
+            f"answer = ...  # your answer: {v.form}\ncheck({label!r}, answer, seed=SEED)",
             metadata={"tags": ["answer"], "tconv": {"exercise": label}}))
     nb.cells = cells
     return nb

@@ -1029,6 +1029,15 @@ class Variant:
         return values[0] if len(values) == 1 else values
 
 
+def _a(n: int) -> str:
+    """The article before a number read aloud: 'an 8×8 input', 'a 5×5 input'."""
+    return "an" if str(n).startswith("8") or n in (11, 18) else "a"
+
+
+def _zeros(n: int) -> str:
+    return "1 zero" if n == 1 else f"{n} zeros"
+
+
 def _ints(rng, low: int, high: int, shape) -> np.ndarray:
     return rng.integers(low, high + 1, size=shape)
 
@@ -1047,7 +1056,7 @@ def _variant_step_by_step_1(rng):
                 f"first, then add them. Your answer is the {_shape_text(y.shape)} output, as a "
                 "list of rows.")
     return (dict(x=x.tolist(), kernel=kernel.tolist(), stride=1), question,
-            "[[...], [...], [...]]  # three rows",
+            "three rows, [[...], [...], [...]]",
             (Part("y", "the transposed convolution", y),))
 
 
@@ -1056,14 +1065,14 @@ def _draw_size_setting(rng, output_padding: bool):
     while True:
         i, k = int(rng.integers(2, 9)), int(rng.integers(2, 6))
         s = int(rng.integers(2 if output_padding else 1, 4))
-        p = int(rng.integers(0, k))
+        p = int(rng.integers(0, k // 2 + 1))  # at most half the kernel, as layers use it
         a = int(rng.integers(1 if output_padding else 0, s)) if s > 1 else 0
         try:  # legal with and without output_padding (the hints compute both)
             o = conv_transpose_output_size(i, k, s, p, a)
-            conv_transpose_output_size(i, k, s, p)
+            plain = conv_transpose_output_size(i, k, s, p)
         except ValueError:  # padding crops the whole output: draw again
             continue
-        if 2 <= o <= LIMITS["output"]:
+        if 2 <= plain <= o <= LIMITS["output"]:
             return i, k, s, p, a
 
 
@@ -1077,9 +1086,9 @@ def _variant_step_by_step_2(rng):
     if p:
         wrong.append((conv_transpose_output_size((i, i), (k, k), s, 0, a),
                       "padding crops cells from each side: subtract 2·padding."))
-    question = (f"A {i}×{i} input goes through a transposed convolution with a {k}×{k} "
-                f"kernel, stride {s}, padding {p} and output padding {a} (dilation 1). "
-                "Predict the output size with the full formula, then check it with "
+    question = (f"{_a(i).capitalize()} {i}×{i} input goes through a transposed convolution "
+                f"with a {k}×{k} kernel, stride {s}, padding {p} and output padding {a} "
+                "(dilation 1). Predict the output size with the full formula, then check it with "
                 "`tconv.conv_transpose_output_size`. Your answer is the size as a pair "
                 "`(height, width)`.")
     return (dict(input=i, kernel_size=k, stride=s, padding=p, output_padding=a), question,
@@ -1092,12 +1101,12 @@ def _variant_step_by_step_3(rng):
     s = int(rng.integers(1, k + 1))
     counts = placements(np.ones((n, n)), np.ones((k, k)), stride=s).overlap
     side = counts.shape[0]
-    question = (f"A {n}×{n} input and a {k}×{k} kernel, stride {s}. How many blocks cover "
-                "each output cell? Reason about where the blocks land, then check with "
-                f"`tconv.placements(...).overlap`. Your answer is the count of every output "
-                f"cell, a {side}×{side} array as a list of rows.")
-    return (dict(input=n, kernel_size=k, stride=s), question, "[[...], ...]  # one row per "
-            "output row", (Part("counts", "the overlap counts", counts),))
+    question = (f"{_a(n).capitalize()} {n}×{n} input and {_a(k)} {k}×{k} kernel, stride {s}. "
+                "How many blocks cover each output cell? Reason about where the blocks land, "
+                "then check with `tconv.placements(...).overlap`. Your answer is the count of "
+                f"every output cell, {_a(side)} {side}×{side} array as a list of rows.")
+    return (dict(input=n, kernel_size=k, stride=s), question, "one list per output row",
+            (Part("counts", "the overlap counts", counts),))
 
 
 def _variant_step_by_step_4(rng):
@@ -1125,9 +1134,9 @@ def _variant_stride_padding_1(rng):
     extra = conv_transpose_output_size(i, k, s, p, 1)
     crop = _size_hints((conv_transpose_output_size(i, k, s), "padding crops cells from each "
                         "side of the output.")) if p else None
-    question = (f"Predict the output size of a transposed convolution on a {i}×{i} input with "
-                f"a {k}×{k} kernel, stride {s} and padding {p}. Then predict it again with "
-                "`output_padding=1`. Answer with two whole numbers, the side of the square "
+    question = (f"Predict the output size of a transposed convolution on {_a(i)} {i}×{i} input "
+                f"with {_a(k)} {k}×{k} kernel, stride {s} and padding {p}. Then predict it again "
+                "with `output_padding=1`. Answer with two whole numbers, the side of the square "
                 "output without and with `output_padding`, and check both with "
                 "`tconv.conv_transpose_output_size`.")
     return (dict(input=i, kernel_size=k, stride=s, padding=p), question,
@@ -1145,7 +1154,8 @@ def _variant_stride_padding_2(rng):
         if sizes and max(sizes) <= 3 * LIMITS["input"]:
             break
     paddings = np.array([output_padding_for(i, k, s, p) for i in sizes])
-    question = (f"A convolution with a {k}×{k} kernel, stride {s} and padding {p} produces a "
+    question = (f"A convolution with {_a(k)} {k}×{k} kernel, stride {s} and padding {p} produces "
+                f"{_a(o)} "
                 f"{o}×{o} map. Which input sizes could it have come from? For each, which "
                 "`output_padding` makes the transposed convolution (same kernel size, stride "
                 "and padding) give it back? Answer with a list of input sizes, smallest first, "
@@ -1172,13 +1182,14 @@ def _variant_super_resolution_1(rng):
             n = conv_transpose_output_size(i, k, s, int(p))
         except (TypeError, ValueError):
             return None
-        return None if n == s * i else (f"With padding {p} a {i}×{i} input gives {n}×{n}, "
+        return None if n == s * i else (f"With padding {p} {_a(i)} {i}×{i} input gives {n}×{n}, "
                                         f"not {s * i}×{s * i}.")
-    question = (f"A ×{s} transposed-convolution upsampler has a {k}×{k} kernel and stride {s}. "
-                f"Which padding makes a {i}×{i} input give exactly a {s * i}×{s * i} output? "
+    question = (f"A ×{s} transposed-convolution upsampler has {_a(k)} {k}×{k} kernel and stride "
+                f"{s}. Which padding makes {_a(i)} {i}×{i} input give exactly {_a(s * i)} "
+                f"{s * i}×{s * i} output? "
                 "Check your answer with `tconv.conv_transpose_output_size`. Your answer is the "
                 "padding, an int.")
-    return (dict(factor=s, kernel_size=k, input=i), question, "padding  # an int",
+    return (dict(factor=s, kernel_size=k, input=i), question, "the padding, an int",
             (Part("padding", "the padding", fits[0], "int", hint=hint),))
 
 
@@ -1189,12 +1200,12 @@ def _variant_many_names_2(rng):
     y = conv_transpose1d(x, kernel, stride=s)
     question = (f"Compute the 1-D transposed convolution of `x = {x.tolist()}` with the kernel "
                 f"{_code(kernel)} at stride {s} twice: by scattering copies of the kernel, and "
-                f"by inserting {s - 1} zero(s) between the inputs, padding with "
-                f"{len(kernel) - 1} zeros on each side and sliding the reversed kernel "
+                f"by inserting {_zeros(s - 1)} between the inputs, padding with "
+                f"{_zeros(len(kernel) - 1)} on each side and sliding the reversed kernel "
                 f"{_code(kernel[::-1])} over the result. Answer with the result as a list of "
                 "numbers.")
     return (dict(x=x.tolist(), kernel=kernel.tolist(), stride=s), question,
-            f"[...]  # {y.size} numbers", (Part("y", "the transposed convolution", y),))
+            f"a list of {y.size} numbers", (Part("y", "the transposed convolution", y),))
 
 
 def _variant_checkerboard_2(rng):
