@@ -145,6 +145,12 @@ def test_a_hint_never_contradicts_itself():
                                                                  "padding": p}))
 
 
+def test_a_size_with_a_huge_side_says_so():
+    message = feedback("ex-step-by-step-2", (10**400, 6))
+    assert message == ("Your size has a side of a number of about 401 digits, far too large "
+                       "for the output size.")
+
+
 def test_ragged_rows_and_huge_numbers_in_an_array_answer():
     assert "not a rectangular array" in feedback("ex-step-by-step-1", [[1, 2], [3]])
     assert "too large for a float" in feedback("ex-step-by-step-1", [[10**400] * 3] * 3)

@@ -232,3 +232,14 @@ def test_seeds_instead_of_a_roster(tmp_path):
     assert names == ["seed-1.ipynb", "seed-2.ipynb"]
     assert nbformat.read(out / "exercises" / "seed-2.ipynb", as_version=4).metadata["tconv"] \
         == {"student": "seed-2", "seed": 2}
+
+
+def test_readme_and_instructors_page_say_how_to_hand_out_and_grade_variants():
+    instructors = (ROOT / "instructors.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for text in (instructors, readme):
+        assert "ROSTER=" in text and "make grade SUBMITTED=" in text
+        assert "_build/instructor" in text
+    for words in ("key.csv", "seeds.csv", "grades.csv", "nbgrader", "otter-grader",
+                  "never the answer"):
+        assert words in instructors, words

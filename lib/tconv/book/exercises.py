@@ -750,6 +750,9 @@ def _check_size(part: Part, answer, reveal: bool = True) -> str | None:
             return _TypeProblem(f"your answer {_show(answer)} is not a size{text}; {part.what} "
                                 "is one or two whole numbers.")
         got, single = (n,) * len(want), True
+    if any(abs(g) > 10**9 for g in got):
+        return _NoHint(f"your size has a side of {_num(max(got, key=abs))}, far too large for "
+                       f"{part.what}.")
     text = _shape_text(_num(g) for g in got) or "()"
     if len(want) == 1 and len(got) == 2:
         return (f"your size {text} is not square, but a square input with a square "
