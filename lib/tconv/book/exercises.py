@@ -11,6 +11,16 @@ figure), ``ex-checkerboard-4`` (what to do with the bias), ``ex-super-resolution
 measured by training the chapter's own model), ``ex-segmentation-3`` (what a wrong gradient
 does). The yes/no and "why" halves of checked exercises are not checked either.
 
+An answer may be a Python or numpy number, a list, tuple or array, or anything with
+``__array__`` or ``.item()`` (a PyTorch tensor); whatever it is (inf, NaN, 10**400, text,
+None, ragged lists), the feedback is a sentence, never a traceback.
+
+Variants: :data:`VARIANTS` lists the computed exercises that also come with other numbers.
+``variant(label, seed)`` draws them from a seed (``seed_for(student_id, salt)`` makes one
+from a roster) and computes the answers with tconv; ``check(label, answer, seed=seed)``
+judges an answer against that variant and says right or wrong with a hint, never the answer.
+``scripts/student.py`` writes one notebook per student from them, and the instructor's key.
+
 May import: the operations (:mod:`tconv`, :mod:`tconv.nn`, :mod:`tconv.arch`) and the other
 companions of :mod:`tconv.book`, whose experiments some answers rerun.
 """
