@@ -25,7 +25,7 @@ FW_STAMP := $(FW_VENV)/.requirements-installed
 TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
 
 .PHONY: help venv venv-frameworks book pdf figures test test-fast test-notebooks test-book \
-        test-frameworks lab student serve lint bench bench-web readme-figure clean distclean
+        test-frameworks lab student grade serve lint bench bench-web readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
@@ -35,7 +35,10 @@ help:
 	@echo "make test-frameworks  tconv.frameworks against PyTorch, Keras, JAX, Flax and ONNX"
 	@echo "                    (own venv .venv-frameworks from requirements-frameworks.txt)"
 	@echo "make lab            JupyterLab on the chapters (MyST rendered, live widgets), offline"
-	@echo "make student        copies of the chapters without solutions, in _build/student"
+	@echo "make student        copies of the chapters without solutions, in _build/student;"
+	@echo "                    ROSTER=ids.csv (or SEEDS=\"1 2 3\", SALT=term) adds one exercise"
+	@echo "                    notebook per student and the key in _build/instructor"
+	@echo "make grade SUBMITTED=dir  grade the students' exercise notebooks with that key"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
@@ -132,9 +135,18 @@ test-frameworks: $(FW_STAMP)
 lab: $(STAMP)
 	$(BIN)/python scripts/lab.py $(LAB_ARGS)
 
-# Chapters to hand out: no solutions, no answer checks (scripts/student.py).
+# Chapters to hand out: no solutions, no answer checks (scripts/student.py). With ROSTER (a
+# CSV of student ids) or SEEDS, also one exercise notebook per student with their own numbers
+# in _build/student/exercises, and the instructor's key in _build/instructor (not handed out).
 student: $(STAMP)
-	$(BIN)/python scripts/student.py _build/student
+	$(BIN)/python scripts/student.py _build/student $(if $(ROSTER),--roster "$(ROSTER)") \
+		$(if $(SEEDS),--seeds $(SEEDS)) $(if $(SALT),--salt "$(SALT)")
+
+# The submitted exercise notebooks in SUBMITTED, graded with _build/instructor/seeds.csv:
+# writes _build/instructor/grades.csv (student, exercise, right, feedback).
+grade: $(STAMP)
+	@test -n "$(SUBMITTED)" || { echo "make grade SUBMITTED=<folder of .ipynb>"; exit 2; }
+	$(BIN)/python scripts/student.py grade $(SUBMITTED)/*.ipynb
 
 # Served as a static host serves it: the precompressed .gz/.br copies the build writes.
 serve: book
