@@ -696,10 +696,10 @@ const rows_view = {
 function direct_note(d) {
   const [s] = d.stride, [top] = [d.top], op = d.output_padding[0];
   const square = same(d.stride, [s, s]) && d.top === d.left && same(d.output_padding, [op, op]);
-  const pad = square ? (top >= 0 ? `${top} zeros around it` : `${-top} cells cropped from each side`) +
+  const pad = square ? (top >= 0 ? `${count_text(top, 'zero')} around it` : `${count_text(-top, 'cell')} cropped from each side`) +
     (op ? ` (and ${op} more at the bottom and the right, for output_padding)` : '')
     : 'd(k − 1) − p zeros around it (a negative amount crops; output_padding adds at the bottom and right)';
-  return esc(`z: the input with ${square ? s - 1 : 'stride − 1'} zeros between neighbours and ` +
+  return esc(`z: the input with ${square ? count_text(s - 1, 'zero') : 'stride − 1 zeros'} between neighbours and ` +
     `${pad}; grey numbers are zeros put in. The kernel is turned by 180° and slides over z one cell ` +
     'at a time: outlined, the cells it covers for the current output cell; highlighted, the input ' +
     'values it meets there.');
@@ -993,6 +993,7 @@ function editor(id, {fields, help, apply, reset, page, label, toggled = true}) {
       inputmode: f.type === 'text' ? 'decimal' : null, min: f.min, max: f.max, step: f.type === 'number' ? 1 : null,
       spellcheck: 'false', autocomplete: 'off', 'aria-describedby': `${id}-help`});
     input.value = f.value;
+    if (f.type === 'text') input.style.width = `${Math.min(40, Math.max(12, String(f.value).length + 4))}ch`;
     inputs[f.name] = input;
     lab.append(input);
     form.append(lab);
@@ -1305,7 +1306,10 @@ export function render({model, el}) {
   return () => { if (cleanup) cleanup(); model.off('change:data', draw); };
 }
 
-/** Run a player in a page with no kernel: a stand-in model over plain data. */
+/**
+ * Run a player in a page with no kernel: a stand-in model over plain data, drawn into a new
+ * element at the end of ``el`` (whose stylesheet and scripts stay where they are).
+ */
 export function mount(el, data) {
   const store = {data, state: {}, page: true}, handlers = {};
   const model = {
@@ -1315,8 +1319,10 @@ export function mount(el, data) {
     off: (event, f) => { if (handlers[event]) handlers[event] = handlers[event].filter((g) => f && g !== f); },
     save_changes: () => {},
   };
+  const host = document.createElement('div');
+  el.append(host);
   el.tconvModel = model;
-  return render({model, el});
+  return render({model, el: host});
 }
 
 export default {render};
