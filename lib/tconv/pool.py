@@ -168,12 +168,12 @@ def max_unpool2d_loop(input, indices, kernel_size, stride=None, padding=0,
     x, idx, added, (ho, wo) = _unpool_args(
         input, indices, kernel_size, stride, padding, output_size
     )
-    n, c, h, w = x.shape
-    y = np.zeros((n, c, ho, wo), dtype=x.dtype)
-    for b, ch, i, j in np.ndindex(n, c, h, w):
-        # flat index -> (row, col) in the output plane
-        r, q = divmod(int(idx[b, ch, i, j]), wo)
-        y[b, ch, r, q] = x[b, ch, i, j]
+    n, ch, h, w = x.shape
+    y = np.zeros((n, ch, ho, wo), dtype=x.dtype)
+    for b, k, u, v in np.ndindex(n, ch, h, w):
+        # the flat index r·Wo + c of pooled cell (u, v) -> output cell (r, c)
+        r, c = divmod(int(idx[b, k, u, v]), wo)
+        y[b, k, r, c] = x[b, k, u, v]
     return _from_nchw(y, added)
 
 

@@ -42,12 +42,12 @@ def upsample_nearest_loop(input, scale_factor):
     """Nearest upsampling as a loop: (…, H, W) -> (…, H·sH, W·sW)."""
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor)
-    n, c, h, w = x.shape
-    y = np.empty((n, c, h * sh, w * sw), dtype=x.dtype)
-    for i in range(h * sh):
-        for j in range(w * sw):
-            # output pixel (i, j) copies the input pixel it falls in
-            y[:, :, i, j] = x[:, :, i // sh, j // sw]
+    n, ch, h, w = x.shape
+    y = np.empty((n, ch, h * sh, w * sw), dtype=x.dtype)
+    for r in range(h * sh):
+        for c in range(w * sw):
+            # output pixel (r, c) copies the input pixel it falls in
+            y[:, :, r, c] = x[:, :, r // sh, c // sw]
     return _from_nchw(y, added)
 
 
@@ -68,19 +68,19 @@ def bilinear_source_coords(in_size, out_size, align_corners=False):
     """Where each of ``out_size`` output pixels samples the input, in input pixels: (out_size,)."""
     # Input pixel centres sit at 0, 1, ..., in_size-1. With align_corners=True the first and
     # last output centres land exactly on the first and last input centres. With False the
-    # output pixels tile the same extent as the input pixels, so output centre i sits at
-    # (i + 0.5) * in_size / out_size - 0.5; positions left of the first centre are clamped to
+    # output pixels tile the same extent as the input pixels, so output centre r sits at
+    # (r + 0.5) * in_size / out_size - 0.5; positions left of the first centre are clamped to
     # 0 (as PyTorch does), and positions right of the last centre read the last pixel.
     in_size = as_int(in_size, "in_size", minimum=1)
     out_size = as_int(out_size, "out_size", minimum=1)
     if not isinstance(align_corners, (bool, np.bool_)):
         raise TypeError(f"align_corners must be True or False, got {align_corners!r}")
-    i = np.arange(out_size, dtype=np.float64)
+    r = np.arange(out_size, dtype=np.float64)
     if align_corners:
         if out_size == 1:
             return np.zeros(1)
-        return i * ((in_size - 1) / (out_size - 1))
-    return np.maximum((i + 0.5) * (in_size / out_size) - 0.5, 0.0)
+        return r * ((in_size - 1) / (out_size - 1))
+    return np.maximum((r + 0.5) * (in_size / out_size) - 0.5, 0.0)
 
 
 def _bilinear_taps(in_size: int, out_size: int, align_corners: bool):
@@ -100,21 +100,22 @@ def upsample_bilinear_loop(input, scale_factor, align_corners=False):
     """Bilinear upsampling as a loop: (…, H, W) -> (…, H·sH, W·sW), float."""
     x, added = _to_nchw(as_array(input, "input"))
     sh, sw = _scale_pair(scale_factor)
-    n, c, h, w = x.shape
+    n, ch, h, w = x.shape
     rows = bilinear_source_coords(h, h * sh, align_corners)
     cols = bilinear_source_coords(w, w * sw, align_corners)
-    y = np.empty((n, c, h * sh, w * sw), dtype=_float_dtype(x))
-    for i, r in enumerate(rows):
-        r0 = int(np.floor(r))
-        r1 = min(r0 + 1, h - 1)
-        a = r - r0  # how far r is from r0 towards r1
-        for j, q in enumerate(cols):
-            q0 = int(np.floor(q))
-            q1 = min(q0 + 1, w - 1)
-            b = q - q0
-            top = (1 - b) * x[:, :, r0, q0] + b * x[:, :, r0, q1]
-            bottom = (1 - b) * x[:, :, r1, q0] + b * x[:, :, r1, q1]
-            y[:, :, i, j] = (1 - a) * top + a * bottom
+    y = np.empty((n, ch, h * sh, w * sw), dtype=_float_dtype(x))
+    for r, t_row in enumerate(rows):
+        # output row r samples the input at row t_row, between rows u0 and u1
+        u0 = int(np.floor(t_row))
+        u1 = min(u0 + 1, h - 1)
+        a = t_row - u0  # how far t_row is from u0 towards u1
+        for c, t_col in enumerate(cols):
+            v0 = int(np.floor(t_col))
+            v1 = min(v0 + 1, w - 1)
+            b = t_col - v0
+            top = (1 - b) * x[:, :, u0, v0] + b * x[:, :, u0, v1]
+            bottom = (1 - b) * x[:, :, u1, v0] + b * x[:, :, u1, v1]
+            y[:, :, r, c] = (1 - a) * top + a * bottom
     return _from_nchw(y, added)
 
 
