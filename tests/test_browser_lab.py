@@ -229,15 +229,14 @@ RUN_ALL = """async () => {
 }"""
 
 # Median-ready timings: for each action, the time from the action to the first animation
-# frame after the widget's frame view changed.
+# frame after the player's frame changed. A player is the players' module in an anywidget:
+# its element (``.tconv-widget``) holds one or two ``.tconv-player`` roots.
 TIME_ACTIONS = """async ([rootIndex, kind, samples]) => {
   if (document.visibilityState !== 'visible') throw new Error('the page is not visible');
   const roots = Array.from(document.querySelectorAll(
-      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox'))
-      .filter(v => v.parentElement.closest('.widget-vbox') === null);
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .tconv-player'));
   const root = roots[rootIndex];
-  const views = root.querySelectorAll(':scope > .widget-html');
-  const frame = views[1];  // [head, frame, caption]: the frame view
+  const frame = root.querySelector('.tconv-frame');
   const changed = () => new Promise(resolve => {
     const mo = new MutationObserver(() => {
       mo.disconnect();
@@ -246,13 +245,12 @@ TIME_ACTIONS = """async ([rootIndex, kind, samples]) => {
     });
     mo.observe(frame, {childList: true, subtree: true, characterData: true});
   });
-  const buttons = Array.from(root.querySelectorAll('button'));
-  const next = buttons.find(b => b.textContent.includes('Next'));
-  const prev = buttons.find(b => b.textContent.includes('Prev'));
-  const handle = root.querySelector('.noUi-handle');
+  const next = root.querySelector('[data-action=next]');
+  const prev = root.querySelector('[data-action=prev]');
+  const slider = root.querySelector('input[data-action=seek]');
   const select = root.querySelector('select');
-  const first = buttons.find(b => b.textContent.includes('First'));
-  if (first) {  // start each round on frame 0, so that Next/ArrowRight always move
+  const first = root.querySelector('[data-action=first]');
+  if (first) {  // start each round on frame 0, so that Next and the slider always move
     first.click();
     await new Promise(r => setTimeout(r, 500));
   }
@@ -263,9 +261,8 @@ TIME_ACTIONS = """async ([rootIndex, kind, samples]) => {
     if (kind === 'click') {
       (i % 2 === 0 ? next : prev).click();
     } else if (kind === 'slider') {
-      const key = i % 2 === 0 ? 'ArrowRight' : 'ArrowLeft';
-      handle.dispatchEvent(new KeyboardEvent('keydown', {key, keyCode: key === 'ArrowRight'
-        ? 39 : 37, which: key === 'ArrowRight' ? 39 : 37, bubbles: true}));
+      slider.value = String(+slider.value + (i % 2 === 0 ? 1 : -1));
+      slider.dispatchEvent(new Event('input', {bubbles: true}));
     } else {
       select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
       select.dispatchEvent(new Event('change', {bubbles: true}));
@@ -280,8 +277,7 @@ TIME_ACTIONS = """async ([rootIndex, kind, samples]) => {
 
 WIDGET_INDEX = """(marker) => {
   const roots = Array.from(document.querySelectorAll(
-      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox'))
-      .filter(v => v.parentElement.closest('.widget-vbox') === null);
+      '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .tconv-player'));
   return roots.findIndex(r => r.innerText.includes(marker));
 }"""
 
@@ -453,7 +449,6 @@ def test_a_live_widget_redraws_within_the_step_budget(run_chapter, name, marker,
     assert median <= STEP_BUDGET_MS, rounds
 
 
-@pytest.mark.xfail(strict=True, reason="stage 2: live widget CSS parity")
 def test_the_overlap_explorer_cells_are_shaded(run_chapter):
     page = run_chapter("checkerboard").page
     shades = page.evaluate(SHADES)
@@ -469,3 +464,64 @@ def test_the_theme_follows_a_dark_system_setting(lab, lab_page):
     page.evaluate(MARKDOWN_TEXTS)
     screenshot(page, "step-by-step-dark")
     assert lab.external == []
+
+
+LIVE_PLAYERS = """() => Array.from(document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .tconv-player')).map(r => {
+  const s = getComputedStyle(r);
+  return [s.backgroundColor, s.borderTopStyle, s.color];
+})"""
+
+ERROR_OUTPUTS = """(text) => Array.from(document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output'))
+  .filter(o => o.innerText.includes(text))
+  .map(o => [o.querySelectorAll('.tconv-error').length, o.innerText.split(text).length - 1])"""
+
+KERNEL_PRINTS = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') out += msg.content.text; };
+  await future.done;
+  return out;
+}"""
+
+THEME = """async (theme) => {
+  await window.jupyterapp.commands.execute('apputils:change-theme', {theme});
+  for (let i = 0; i < 100 && document.body.dataset.jpThemeName !== theme; i++) {
+    await new Promise(r => setTimeout(r, 100));
+  }
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+}"""
+
+
+def test_the_live_players_look_like_the_books_show_an_error_once_and_tell_python(run_chapter):
+    """Parity: the live players are the book's module and stylesheet (its palette in Lab's
+    light and dark themes); an invalid setting's message appears once; an edit reaches the
+    kernel."""
+    run = run_chapter("step-by-step")
+    assert run.errors == [], "Run All failed"
+    page = run.page
+    page.bring_to_front()
+    light = page.evaluate(LIVE_PLAYERS)
+    assert len(light) >= 4
+    assert set(map(tuple, light)) == {("rgb(255, 255, 255)", "solid", "rgb(27, 27, 27)")}
+    page.evaluate(THEME, "JupyterLab Dark")
+    try:
+        dark = page.evaluate(LIVE_PLAYERS)
+        screenshot(page, "step-by-step-live-dark")
+    finally:
+        page.evaluate(THEME, "JupyterLab Light")
+    assert set(map(tuple, dark)) == {("rgb(22, 25, 29)", "solid", "rgb(236, 236, 236)")}
+    message = "output_padding (2) must be smaller than stride (2) or dilation (1)"
+    assert page.evaluate(ERROR_OUTPUTS, message) == [[1, 1]]
+    # the reader edits the first stepper; Python sees the new numbers
+    root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output "
+                        ".tconv-player").first
+    root.locator("[data-action=edit]").click()
+    root.locator("input[name=x]").fill("1 2 3; 4 5 6")
+    assert root.get_attribute("data-frames") == "8"
+    printed = page.evaluate(KERNEL_PRINTS, "print(stepper.edits.get('x'))")
+    assert printed.strip() == "[[1, 2, 3], [4, 5, 6]]"
+    root.locator("[data-action=reset]").click()
+    assert page.evaluate(KERNEL_PRINTS, "print(stepper.edits)").strip() == "{}"

@@ -55,9 +55,6 @@ from .player import (
     static_html,
 )
 
-GRID_CSS = ""
-"""Kept for companions that still pass it: the grids' CSS is part of ``player.css`` now."""
-
 
 def static_only() -> bool:
     """Whether to leave the live widget out (environment variable ``TCONV_STATIC`` set)."""
