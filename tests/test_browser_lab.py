@@ -487,12 +487,19 @@ KERNEL_PRINTS = """async (code) => {
 }"""
 
 THEME = """async (theme) => {
-  await window.jupyterapp.commands.execute('apputils:change-theme', {theme});
-  for (let i = 0; i < 100 && document.body.dataset.jpThemeName !== theme; i++) {
+  for (let i = 0; i < 200 && document.body.dataset.jpThemeName !== theme; i++) {
     await new Promise(r => setTimeout(r, 100));
   }
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return document.body.dataset.jpThemeName;
 }"""
+
+
+def follow_system(page, scheme: str) -> None:
+    """Switch the system's colour scheme; the project's Lab settings follow it (adaptive)."""
+    page.emulate_media(color_scheme=scheme)
+    theme = {"dark": "JupyterLab Dark", "light": "JupyterLab Light"}[scheme]
+    assert page.evaluate(THEME, theme) == theme
 
 
 def test_the_live_players_look_like_the_books_show_an_error_once_and_tell_python(run_chapter):
@@ -506,12 +513,12 @@ def test_the_live_players_look_like_the_books_show_an_error_once_and_tell_python
     light = page.evaluate(LIVE_PLAYERS)
     assert len(light) >= 4
     assert set(map(tuple, light)) == {("rgb(255, 255, 255)", "solid", "rgb(27, 27, 27)")}
-    page.evaluate(THEME, "JupyterLab Dark")
+    follow_system(page, "dark")
     try:
         dark = page.evaluate(LIVE_PLAYERS)
         screenshot(page, "step-by-step-live-dark")
     finally:
-        page.evaluate(THEME, "JupyterLab Light")
+        follow_system(page, "light")
     assert set(map(tuple, dark)) == {("rgb(22, 25, 29)", "solid", "rgb(236, 236, 236)")}
     message = "output_padding (2) must be smaller than stride (2) or dilation (1)"
     assert page.evaluate(ERROR_OUTPUTS, message) == [[1, 1]]
