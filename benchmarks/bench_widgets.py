@@ -4,11 +4,12 @@ Every player is drawn by one ES module (``lib/tconv/show/player.js``), the same 
 (an anywidget) and in the book, so its latency is measured where it runs: in Chromium
 (Debian's, driven by Playwright), on a page holding the book's players as the book has them.
 
-- **step**: from a click on Next (or Prev) to the redrawn frame, then to the next animation
-  frame (the browser has laid out and is about to paint): the latency a reader feels.
-- **edit**: after a change in an edit field (the stride, or the input), the module checks the
-  numbers with the library's rules, recomputes every frame's data and draws frame 0: the time
-  of that work, then to the next animation frame. The budget is 16 ms.
+- **step**: a click on Next: the module draws the next frame, and the browser computes its
+  style and layout (forced at once): "work". Then the time to the next animation frame, when
+  it paints ("to frame": includes waiting for the display's next refresh, up to 16.7 ms).
+- **edit**: a change in an edit field (the stride, or the calculator's input size): the
+  module checks the numbers with the library's rules, recomputes every frame's data, draws
+  frame 0, and the browser lays it out ("work", budget 16 ms); then "to frame" as above.
 - **Python**: building each object's data (the library's own check and placements).
 - **weight**: the module and the stylesheet (raw and gzip), and each player's data.
 
@@ -86,6 +87,7 @@ MEASURE = """async ([index, kind, rounds]) => {
       input.value = edits[1][i % 2];
       input.dispatchEvent(new Event('input', {bubbles: true}));
     }
+    root.getBoundingClientRect();  // style and layout done now, not at the next frame
     const t1 = performance.now();
     const t2 = await frame();
     work.push(t1 - t0);
@@ -110,9 +112,13 @@ def p95(values) -> float:
     return float(np.percentile(values, 95))
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+        pass
+
+
 def serve(folder: Path):
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
+    handler = partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
