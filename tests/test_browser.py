@@ -73,7 +73,7 @@ def frame(root) -> int:
 def wait_for_frame(root, value: int) -> None:
     from playwright.sync_api import expect
 
-    expect(root).to_have_attribute("data-frame", str(value), timeout=5_000)
+    expect(root).to_have_attribute("data-frame", str(value), timeout=30_000)
 
 
 def exercise_sequence_player(page, root, frames: int) -> None:
@@ -141,7 +141,7 @@ def exercise_chooser_player(root) -> None:
         root.page.wait_for_function(
             "([el, f]) => el.dataset.frame !== String(f)",
             arg=[root.element_handle(), before],
-            timeout=5_000,
+            timeout=30_000,
         )
 
 
