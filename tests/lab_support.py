@@ -7,6 +7,7 @@ scripts below run in a Lab page through Playwright's ``page.evaluate``.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -43,9 +44,15 @@ class Lab:
             body = response.read()
         return json.loads(body) if body else None
 
+    # notebooks whose kernel a test keeps across tests (a notebook opened twice, even from
+    # another browser context, shares one session: shutting it down stops both pages' kernel)
+    kept: set[str] = field(default_factory=set)
+
     def shut_down_kernels(self) -> None:
+        """Stop every kernel but those of the ``kept`` notebooks."""
         for session in self.api("api/sessions"):
-            self.api(f"api/sessions/{session['id']}", method="DELETE")
+            if session.get("path") not in self.kept:
+                self.api(f"api/sessions/{session['id']}", method="DELETE")
 
     def stop(self) -> None:
         """Shut the server down (through its API; terminated if it does not answer)."""
@@ -79,40 +86,65 @@ def _write_settings(folder: Path) -> None:
         path.write_text(json.dumps(value), encoding="utf-8")
 
 
-def start_lab(tmp: Path) -> Lab:
+def start_lab(tmp: Path, attempts: int = 3) -> Lab:
     """JupyterLab started the way ``make lab`` does, on a copy of the chapters in ``tmp``.
 
-    Raises RuntimeError (with the end of the server's log) if it exits or does not answer.
+    A free port can be taken by another process (a kernel's ZMQ socket, on a shared machine)
+    between the moment it is found and the moment Lab binds it: then Lab is stopped and
+    started again on another port. Raises RuntimeError (with the end of the server's log) if
+    it exits or does not answer; never leaves a server running when it raises.
     """
     root = tmp / "chapters"
     shutil.copytree(ROOT / "chapters", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     _write_settings(tmp / "user-settings")
-    port, token = _free_port(), secrets.token_hex(16)
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "NO_COLOR": "1"}
-    command = [sys.executable, str(ROOT / "scripts" / "lab.py"), "--no-browser",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-               "--LabApp.expose_app_in_browser=True"]
-    log = tmp / "lab.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    server = Lab(f"http://127.0.0.1:{port}/", token, root, log, process=process)
+    for attempt in range(1, attempts + 1):
+        port, token = _free_port(), secrets.token_hex(16)
+        command = [sys.executable, str(ROOT / "scripts" / "lab.py"), "--no-browser",
+                   f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                   f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+                   f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+                   "--LabApp.expose_app_in_browser=True"]
+        log = tmp / f"lab-{attempt}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        server = Lab(f"http://127.0.0.1:{port}/", token, root, log, process=process)
+        try:
+            if _wait_until_ready(server):
+                return server
+        except BaseException:
+            _kill(process)
+            raise
+        _kill(process)
+    raise RuntimeError(f"JupyterLab did not start in {attempts} attempts:\n"
+                       + log.read_text()[-3000:])
+
+
+def _wait_until_ready(server: Lab) -> bool:
+    """True once Lab answers; False if its port was someone else's (try another)."""
     deadline = time.monotonic() + 90
     while True:
-        if process.poll() is not None:
-            raise RuntimeError("JupyterLab exited:\n" + log.read_text()[-3000:])
+        if server.process.poll() is not None:
+            if "already in use" in server.log.read_text():
+                return False
+            raise RuntimeError("JupyterLab exited:\n" + server.log.read_text()[-3000:])
         try:  # JupyterLab's own API, not only the server's: Lab is loaded
             server.api("lab/api/settings/@jupyterlab/apputils-extension:notification")
-            return server
+            return True
+        except http.client.HTTPException:  # not HTTP: another program holds the port
+            return False
         except (urllib.error.URLError, ConnectionError):
             if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
                 raise RuntimeError("JupyterLab did not answer in 90 s:\n"
-                                   + log.read_text()[-3000:]) from None
+                                   + server.log.read_text()[-3000:]) from None
             time.sleep(0.3)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
 
 
 WAIT_FOR_NOTEBOOK = """async (name) => {
