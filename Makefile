@@ -25,7 +25,8 @@ FW_STAMP := $(FW_VENV)/.requirements-installed
 TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
 
 .PHONY: help venv venv-frameworks book pdf figures test test-fast test-notebooks test-book \
-        test-frameworks lab student grade serve lint bench bench-web readme-figure clean distclean
+        test-frameworks lab student grade serve lint bench bench-web bench-widgets bench-lab \
+        readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
@@ -43,6 +44,8 @@ help:
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
 	@echo "make bench-web      Lighthouse (mobile) on every page of the book, served gzipped"
+	@echo "make bench-widgets  the players' step and edit latency in Chromium, their weight"
+	@echo "make bench-lab      the live players in JupyterLab: action -> redraw latency"
 	@echo "make readme-figure  redraw docs/readme-figure.png"
 	@echo "make clean          remove _build (including the execution cache)"
 	@echo "make distclean      clean, and remove the virtual environment"
@@ -164,6 +167,14 @@ bench: $(STAMP)
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python $$script; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "bench: no benchmarks/bench_*.py yet"; fi
+
+# The players' latency on their own: in a Chromium page (step and edit, weights), and live in
+# JupyterLab (click, slider, edit, choice -> redraw; starts JupyterLab as `make lab` does).
+bench-widgets: $(STAMP)
+	$(BIN)/python benchmarks/bench_widgets.py
+
+bench-lab: $(STAMP)
+	$(BIN)/python benchmarks/bench_lab.py
 
 # Lighthouse 12 from npm, installed here (gitignored), driving Debian's chromium; the table goes
 # into benchmarks/README.md. BENCH_WEB_ARGS="--runs 3" or "--page chapters/checkerboard".
