@@ -2,9 +2,10 @@
 
 The execution cache (jupyter-cache) keys a notebook by its own code cells, and Sphinx
 re-reads only the pages whose source changed; neither knows that every chapter calls
-``lib/tconv``. So a change to the library would leave the book showing outputs of the old
-code. This extension keeps a digest of the library's sources beside the cache: when it
-differs, the cache is emptied and every page is read (so executed) again.
+``lib/tconv`` (whose players' module and stylesheet are copied into the outputs). So a
+change to the library would leave the book showing outputs of the old code. This extension
+keeps a digest of the library's sources beside the cache: when it differs, the cache is
+emptied and every page is read (so executed) again.
 
 An edition in another language (issue 16: ``language = zh_CN``) draws its figures through
 tconv's message table, ``lib/tconv/show/locales/<language>.po``: that catalog is part of its
@@ -20,11 +21,14 @@ from pathlib import Path
 STAMP = "tconv-sources.sha256"
 
 
+SOURCES = ("*.py", "*.js", "*.css")  # the players' module and stylesheet go into outputs too
+
+
 def library_digest(package: Path, language: str | None = None) -> str:
-    """SHA-256 over the names and contents of the package's ``.py`` files, in sorted order,
-    and of the figure strings' catalog of ``language`` when there is one."""
+    """SHA-256 over the names and contents of the package's sources, in sorted order, and of
+    the figure strings' catalog of ``language`` when there is one."""
     digest = hashlib.sha256()
-    files = sorted(package.rglob("*.py"))
+    files = sorted(p for pattern in SOURCES for p in package.rglob(pattern))
     catalog = package / "show" / "locales" / f"{language}.po"
     if language and catalog.is_file():
         files.append(catalog)
