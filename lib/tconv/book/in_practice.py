@@ -327,12 +327,12 @@ def size_arithmetic(layer, size) -> str:
 # ---------------------------------------------------------------------------------------
 
 UPSAMPLERS = (
-    ("nearest_conv", 3, "default", "nearest ×2, then conv 3×3"),
-    ("bilinear_conv", 3, "default", "bilinear ×2, then conv 3×3"),
-    ("conv_transpose", 4, "default", "transposed k=4 s=2 p=1, random"),
-    ("conv_transpose", 4, "bilinear", "transposed k=4 s=2 p=1, bilinear"),
-    ("subpixel", 3, "default", "sub-pixel conv 3×3, random"),
-    ("subpixel_icnr", 3, "default", "sub-pixel conv 3×3, ICNR"),
+    ("nearest_conv", 3, "default", "nearest ×2, conv 3×3"),
+    ("bilinear_conv", 3, "default", "bilinear ×2, conv 3×3"),
+    ("conv_transpose", 4, "default", "transposed 4×4, random"),
+    ("conv_transpose", 4, "bilinear", "transposed 4×4, bilinear"),
+    ("subpixel", 3, "default", "sub-pixel 3×3, random"),
+    ("subpixel_icnr", 3, "default", "sub-pixel 3×3, ICNR"),
 )
 """The upsamplers the chapter lists: (method of the checkerboard companion, kernel size,
 start, label). ``bilinear`` starts each channel as bilinear upsampling
@@ -398,14 +398,15 @@ def upsampler_rows(channels=64, seeds=range(5), flat_channels=4) -> list[Upsampl
 
 
 def upsampler_table(rows) -> str:
-    """The rows as a fixed-width table: cost, parameters, and whether flat stays flat."""
+    """The rows as a fixed-width table: cost, parameters, and the seeds that kept flat flat."""
     rows = list(rows)
-    w = max(len(r.label) for r in rows)
+    if not rows or not all(isinstance(r, UpsamplerRow) for r in rows):
+        raise TypeError("rows must be a non-empty list of UpsamplerRow (from upsampler_rows)")
+    w = max(len("upsampler"), *(len(r.label) for r in rows))
     head = f"{'upsampler':<{w}}  {'mult-adds/pixel':>15}  {'parameters':>10}  flat stays flat"
     lines = [head, "-" * len(head)]
     for r in rows:
-        flat = (f"yes, {len(r.spreads)} seeds of {len(r.spreads)}" if r.stays_flat else
-                f"no, {sum(s >= 1e-9 for s in r.spreads)} seeds of {len(r.spreads)}")
+        flat = f"{sum(s < 1e-9 for s in r.spreads)} of {len(r.spreads)} seeds"
         lines.append(f"{r.label:<{w}}  {r.macs_per_pixel:>15,.0f}  {r.params:>10,}  {flat}")
     return "\n".join(lines)
 
@@ -423,7 +424,7 @@ def _weight_text(shape) -> str:
     return "" if shape is None else "w " + "×".join(map(str, shape))
 
 
-def decoder_figure(rows, title: str = "", fontsize: float = 8.0):
+def decoder_figure(rows, title: str = "", fontsize: float = 9.5):
     """A decoder's feature maps as boxes, left to right, with each layer's weight shape.
 
     A box's height is proportional to the map's height H, its width grows with the channels
@@ -446,7 +447,7 @@ def decoder_figure(rows, title: str = "", fontsize: float = 8.0):
     top_c = max(r.out_shape[0] for r in shown)
     main = [r for r in shown if not r.side]
     two_lanes = len(main) < len(shown)
-    slot, lane_y = 1.45, 1.75
+    slot, lane_y = 1.6, 1.8
     left, right = -0.75, (len(main) - 1) * slot + 0.75
     bottom, top = -1.45, (lane_y + 1.3 if two_lanes else 0.6)
     inch = 0.92  # inches per data unit
@@ -486,7 +487,7 @@ def _wrap(text: str, width: int = 19) -> str:
     import textwrap
 
     name, paren, args = text.partition("(")
-    if paren and len(text) > width and len(name) > 8:
+    if paren and len(text) > width:
         return name + "\n" + "\n".join(textwrap.wrap("(" + args, width))
     return "\n".join(textwrap.wrap(text, width))
 
@@ -506,7 +507,7 @@ def _box(ax, plt, x, y, row, top_h, top_c, colour, fontsize, above):
                 fontsize=fontsize)
 
 
-def flat_outputs(seed=0, size=4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def flat_outputs(seed=0, size=3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One ``k = 4``, ``s = 2``, ``p = 1`` layer (one channel) on a ``size×size`` input of ones.
 
     Three ``(2·size, 2·size)`` arrays: the overlap count (even inside, one short cell at each
@@ -523,17 +524,19 @@ def flat_outputs(seed=0, size=4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return counts, random, layer(ones)[0, 0]
 
 
-def flat_input_figure(seed=0, size=4):
+def flat_input_figure(seed=0, size=3):
     """The three arrays of :func:`flat_outputs` as grids, one 2×2 block outlined: a Figure."""
     counts, random, bilinear = flat_outputs(seed, size)
     block = [(r, c) for r in (2, 3) for c in (2, 3)]
-    side = 0.36 * counts.shape[0]
-    fig = new_figure((3 * side + 1.2, side + 0.6))
+    side = 0.5 * counts.shape[0]
+    fig = new_figure((3 * side + 0.8, side + 0.5))
     axes = fig.subplots(1, 3)
     grid(axes[0], counts, "overlap count", shade=counts, write_counts=False, labels=False,
-         highlight=block, fontsize=8)
+         highlight=block, fontsize=11)
     grid(axes[1], random, "random weights", fmt=".2f", labels=False, highlight=block,
-         fontsize=6.5)
+         fontsize=9)
     grid(axes[2], bilinear, "bilinear kernel", fmt=".2f", labels=False, highlight=block,
-         fontsize=6.5)
+         fontsize=9)
+    for ax in axes:
+        ax.title.set_fontsize(12)
     return fig
