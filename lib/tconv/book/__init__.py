@@ -9,7 +9,9 @@ figures), named after the chapter's file:
 - :mod:`tconv.book.stride_padding`: the output-size calculator;
 - :mod:`tconv.book.many_names`: the scatter and the rows of ``C.T`` in step;
 - :mod:`tconv.book.checkerboard`: overlap counts, random upsamplers, spectra and costs, the
-  overlap explorer and the chapter's figures.
+  overlap explorer and the chapter's figures;
+- :mod:`tconv.book.in_practice`: a DCGAN generator and a U-Net up block in :mod:`tconv.nn`,
+  a row per layer and its table, upsampler costs, the closing chapter's figures.
 
 Beside them, what several chapters share: :mod:`tconv.book.data` (the pictures and the
 shapes data set) and :mod:`tconv.book.exercises` (the answer checkers of every chapter).
