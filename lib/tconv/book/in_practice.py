@@ -528,11 +528,11 @@ def flat_input_figure(seed=0, size=3):
     """The three arrays of :func:`flat_outputs` as grids, one 2×2 block outlined: a Figure."""
     counts, random, bilinear = flat_outputs(seed, size)
     block = [(r, c) for r in (2, 3) for c in (2, 3)]
-    side = 0.5 * counts.shape[0]
-    fig = new_figure((3 * side + 0.8, side + 0.5))
+    side = 0.44 * counts.shape[0]
+    fig = new_figure((3 * side + 0.6, side + 0.5))
     axes = fig.subplots(1, 3)
     grid(axes[0], counts, "overlap count", shade=counts, write_counts=False, labels=False,
-         highlight=block, fontsize=11)
+         highlight=block, fontsize=12)
     grid(axes[1], random, "random weights", fmt=".2f", labels=False, highlight=block,
          fontsize=9)
     grid(axes[2], bilinear, "bilinear kernel", fmt=".2f", labels=False, highlight=block,
