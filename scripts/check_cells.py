@@ -15,8 +15,9 @@ one that needs nothing from the chapter but its imports is moved into
 ``tests/exercise_answers/<chapter>.py`` as a function, which ``tests/test_exercises.py`` runs;
 it is moved only after it has passed there on its own, so every check is kept. One that needs
 the chapter's variables stays, collapsed, and is tagged ``answer-check`` (``make student``
-drops those cells). Markdown cells lose ``user_expressions`` (``{eval}`` results that
-JupyterLab saves: outputs, which are not committed).
+drops those cells) and, unless it starts with a comment, gets ``ANSWER_HEADER`` as its first
+line, the only line JupyterLab shows of a collapsed cell. Markdown cells lose
+``user_expressions`` (``{eval}`` results that JupyterLab saves: outputs, not committed).
 
 Run it after editing chapters; it changes nothing the second time.
 
@@ -51,6 +52,9 @@ COLLAPSE = {
 }
 FLAGS = ("source_hidden", "outputs_hidden")
 ANSWER_TAG = "answer-check"
+# JupyterLab shows a collapsed cell's first line: for an answer check, a comment that gives
+# nothing away
+ANSWER_HEADER = "# Checks that the worked solutions above stay true (hidden from students)."
 EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}", re.MULTILINE)
 LABEL = re.compile(r"^:label:\s*(\S+)", re.MULTILINE)
 
@@ -294,9 +298,14 @@ def move_answer_checks(notebook: Path, nb, write: bool, answers: Path = ANSWERS)
 
 
 def tag_answer_checks(nb) -> bool:
-    """Tag the answer checks ``answer-check`` (and untag other cells); True if anything changed."""
+    """Tag the answer checks ``answer-check`` (and untag other cells), and give each a first
+    line that reveals nothing (what Lab shows of it collapsed); True if anything changed."""
     checks = set(answer_checks(nb.cells))
     changed = False
+    for i in checks:
+        if not source(nb.cells[i]).startswith("#"):
+            nb.cells[i]["source"] = ANSWER_HEADER + "\n" + source(nb.cells[i])
+            changed = True
     for i, cell in enumerate(nb.cells):
         tags = cell.setdefault("metadata", {}).get("tags", [])
         if (i in checks) != (ANSWER_TAG in tags):
@@ -320,6 +329,9 @@ def problems(nb) -> list[str]:
         if want != have:
             found.append(f"cell {i} (tags {meta.get('tags', [])}): collapse flags "
                          f"{sorted(have)}, its tags ask for {sorted(want)}")
+        if i in checks and not source(cell).startswith("#"):
+            found.append(f"cell {i}: an answer check whose first line (shown when collapsed) "
+                         "is code, not a comment")
         if (i in checks) != (ANSWER_TAG in meta.get("tags", [])):
             found.append(f"cell {i}: {'an' if i in checks else 'not an'} exercise answer check, "
                          f"so {'tag' if i in checks else 'untag'} it {ANSWER_TAG!r}")

@@ -49,15 +49,21 @@ def first_chapter() -> str:
 
 
 def lab_command(*extra: str) -> list[str]:
-    """The command line that starts JupyterLab the way ``make lab`` does."""
-    command = [
-        sys.executable, "-m", "jupyterlab",
-        f"--config={CONFIG}",
-        f"--LabApp.app_settings_dir={SETTINGS}",
-        f"--LabApp.workspaces_dir={WORKSPACES}",
-        f"--LabApp.default_url=/lab/tree/{first_chapter()}",
-    ]
-    if hasattr(os, "getuid") and os.getuid() == 0:
+    """The command line that starts JupyterLab the way ``make lab`` does.
+
+    An option in ``extra`` replaces the default of the same name (JupyterLab refuses an option
+    given twice), e.g. ``--LabApp.workspaces_dir=...`` for a test's own folder.
+    """
+    defaults = {
+        "--config": CONFIG,
+        "--LabApp.app_settings_dir": SETTINGS,
+        "--LabApp.workspaces_dir": WORKSPACES,
+        "--LabApp.default_url": f"/lab/tree/{first_chapter()}",
+    }
+    given = {arg.split("=", 1)[0] for arg in extra}
+    command = [sys.executable, "-m", "jupyterlab"]
+    command += [f"{name}={value}" for name, value in defaults.items() if name not in given]
+    if hasattr(os, "getuid") and os.getuid() == 0 and "--allow-root" not in given:
         command.append("--allow-root")  # containers and CI often run as root
     return command + list(extra)
 

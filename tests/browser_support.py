@@ -19,15 +19,13 @@ assertion rewriting (PYTEST_DONT_REWRITE) and keeps its checks in the test modul
 
 from __future__ import annotations
 
-import functools
-import http.server
+import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,21 +165,23 @@ def book_html(built_book) -> Path:
 # --- serving -------------------------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
-        pass
+def serve_book_module():
+    """scripts/serve_book.py, the server `make serve` and `make bench-web` use."""
+    spec = importlib.util.spec_from_file_location("serve_book", ROOT / "scripts" / "serve_book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")
 def book_server(book_html):
-    """Base URL (http://127.0.0.1:PORT/) of the built book served from a background thread."""
-    handler = functools.partial(_QuietHandler, directory=str(book_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    """Base URL (http://127.0.0.1:PORT/) of the built book served from a background thread,
+    as a static host with gzip serves it: from the .gz copies the build writes (none made on
+    the fly, so a missing copy shows as an uncompressed response; the .br copies are smaller
+    still, but the budgets hold with gzip)."""
+    with serve_book_module().BackgroundServer(book_html, compress_missing=False,
+                                              codings=("gzip",)) as url:
+        yield url
 
 
 # --- the browser ---------------------------------------------------------------------------

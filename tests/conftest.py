@@ -1,10 +1,16 @@
-"""Shared hypothesis strategies for the convolution tests: small, always-valid settings."""
+"""Shared hypothesis strategies for the convolution tests: small, always-valid settings.
+
+Also: under ``make test-frameworks`` (``TCONV_REQUIRE_FRAMEWORKS=1``) a test skipped because
+a framework is "not installed" fails instead, so that stage cannot pass by testing nothing.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 
@@ -57,3 +63,29 @@ def conv_cases(draw, transposed: bool = False, dtype=np.int64, max_side: int = 6
     w = rng.integers(-5, 6, w_shape).astype(dtype)
     b = rng.integers(-5, 6, c_out).astype(dtype)
     return ConvCase(x, w, b, kwargs)
+
+
+def _missing_but_required(report) -> bool:
+    """A skip for a framework that is "not installed", in a run that requires them all."""
+    return (os.environ.get("TCONV_REQUIRE_FRAMEWORKS") == "1" and report.skipped
+            and "not installed" in str(report.longrepr))
+
+
+def _fail(report) -> None:
+    report.outcome = "failed"
+    report.longrepr = f"a required framework is missing (TCONV_REQUIRE_FRAMEWORKS=1): " \
+                      f"{report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if _missing_but_required(report):
+        _fail(report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    report = (yield).get_result()
+    if _missing_but_required(report):
+        _fail(report)

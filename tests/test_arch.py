@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tconv
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tconv import arch
 
@@ -129,3 +129,82 @@ def test_trace_rejects_bad_layers_and_shapes():
         arch.trace([arch.MaxPool2d(2, padding=2)], (1, 8, 8))
 
 
+
+
+# Receptive field -----------------------------------------------------------------------------
+
+def _depends_on(layers, h, w):
+    """Bool (Ho, Wo, h, w): which input cells each output position depends on, found by running
+    tconv's operations on one-hot images (all-ones kernels, so nothing cancels)."""
+    x = np.eye(h * w).reshape(h * w, 1, h, w)  # one image per input cell
+    for layer in layers:
+        if isinstance(layer, arch.Conv2d):
+            kh, kw = np.broadcast_to(layer.kernel_size, 2)
+            x = tconv.conv2d(x, np.ones((1, 1, kh, kw)), stride=layer.stride,
+                             padding=layer.padding)
+        else:
+            x = tconv.max_pool2d(x, layer.kernel_size, layer.stride, layer.padding)
+    ho, wo = x.shape[2:]
+    return (x[:, 0] > 0).reshape(h, w, ho, wo).transpose(2, 3, 0, 1)
+
+
+LAYER = st.one_of(
+    st.builds(lambda k, s, p: arch.Conv2d(1, k, s, min(p, k // 2)),
+              st.integers(1, 4), st.integers(1, 3), st.integers(0, 2)),
+    st.builds(lambda k, s: arch.MaxPool2d(k, s), st.integers(1, 3), st.integers(1, 3)),
+)
+
+
+def _span(field, r, c):
+    """Input rows and columns of output (r, c)'s receptive field."""
+    return tuple(range(field.start[a] + q * field.stride[a],
+                       field.start[a] + q * field.stride[a] + field.size[a])
+                 for a, q in ((0, r), (1, c)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(layers=st.lists(LAYER, min_size=1, max_size=4), h=st.integers(12, 20),
+       w=st.integers(12, 20))
+@example(layers=[arch.MaxPool2d(2), arch.Conv2d(1, 3, padding=1)], h=12, w=12)
+@example(layers=[arch.MaxPool2d(1, 2), arch.MaxPool2d(2, 1)], h=12, w=12)
+def test_receptive_field_is_the_span_of_input_cells_an_output_depends_on(layers, h, w):
+    try:
+        arch.trace(layers, (1, h, w))
+    except ValueError:
+        return  # the input is too small for these layers
+    field = arch.receptive_field(layers)
+    depends = _depends_on(layers, h, w)
+    no_gaps = all(np.all(np.broadcast_to(lay.stride or lay.kernel_size, 2)
+                         <= np.broadcast_to(lay.kernel_size, 2)) for lay in layers)
+    for r, c in np.ndindex(depends.shape[:2]):
+        rows, cols = _span(field, r, c)
+        inside = ([u for u in rows if 0 <= u < h], [v for v in cols if 0 <= v < w])
+        want = np.zeros((h, w), bool)
+        want[np.ix_(*inside)] = True
+        assert not np.any(depends[r, c] & ~want), (r, c)  # nothing outside the field
+        if not (rows[0] >= 0 and cols[0] >= 0 and rows[-1] < h and cols[-1] < w):
+            continue  # at the border some cells are reached only through padding
+        if no_gaps:  # every cell of the field counts
+            assert np.array_equal(depends[r, c], want), (r, c)
+        else:
+            # a stride larger than its kernel skips cells, but the field's ends count
+            u, v = np.nonzero(depends[r, c])
+            assert (u.min(), u.max(), v.min(), v.max()) == (rows[0], rows[-1], cols[0],
+                                                            cols[-1]), (r, c)
+
+
+def test_receptive_field_of_the_chapter_classifier():
+    # four 3×3 convolutions, each followed by a 2×2 pool: positions 16 apart, seeing 46 cells
+    layers = [arch.Conv2d(8, 3, padding=1), arch.MaxPool2d(2)] * 4
+    assert arch.receptive_field(layers) == arch.ReceptiveField((46, 46), (16, 16), (-15, -15))
+    assert arch.receptive_field([arch.Conv2d(1, (3, 5), stride=(1, 2))]) == \
+        arch.ReceptiveField((3, 5), (1, 2), (0, 0))
+
+
+def test_receptive_field_rejects_layers_it_does_not_follow():
+    with pytest.raises(TypeError, match="follows convolutions and max pooling only"):
+        arch.receptive_field([arch.Conv2d(4, 3), arch.Upsample(2)])
+    with pytest.raises(TypeError, match="layers must be a list"):
+        arch.receptive_field(arch.Conv2d(4, 3))
+    with pytest.raises(ValueError, match="layers must hold at least one"):
+        arch.receptive_field([])

@@ -100,15 +100,20 @@ def test_page_footer_states_the_licences(book_html, docname):
     assert "©" not in html and "&copy;" not in html, "a copyright line nobody wrote"
 
 
-def test_math_uses_the_bundled_mathjax(book_html):
+def test_math_is_written_as_mathml_when_the_book_is_built(book_html):
+    """Every formula is MathML in the page (_ext/mathml.py), with its TeX for screen readers,
+    and no page loads a math script: math needs no network and no JavaScript."""
     math_pages = [d for d in DOCNAMES if 'class="math' in read(book_html, d)]
-    assert math_pages, "no page has math, so nothing shows that MathJax works offline"
+    assert math_pages, "no page has math, so nothing shows that math renders offline"
     for docname in math_pages:
-        scripts = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', read(book_html, docname))
-        assert scripts, f"{docname}: math but no MathJax script"
-        for src in scripts:
-            assert not external(src), src
-            assert (book_html / docname).parent.joinpath(src.split("?")[0]).resolve().is_file()
+        html = read(book_html, docname)
+        formulas = re.findall(r'<(?:span|div) class="math notranslate nohighlight"', html)
+        written = re.findall(r'<math display="(?:inline|block)" alttext="[^"]+"><semantics>', html)
+        assert len(written) == len(formulas) > 0, docname
+        assert html.count('<annotation encoding="application/x-tex">') == len(formulas)
+        assert not re.search(r"<script[^>]*(mathjax|katex)", html, re.I), docname
+        assert "\\(" not in re.sub(r"<annotation.*?</annotation>|alttext=\"[^\"]*\"", "",
+                                   html, flags=re.S), f"{docname}: TeX left for a script"
 
 
 def test_favicon_is_shipped_and_linked(book_html):

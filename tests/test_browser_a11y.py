@@ -32,15 +32,27 @@ def axe_script() -> str:
 
 
 def set_theme(page, theme: str) -> None:
-    """Switch the pydata theme the way its own button does, and let the styles settle."""
+    """Switch the pydata theme the way its own button does, with its fade turned off.
+
+    The theme fades colours in over a few hundred milliseconds; on a loaded machine a fixed
+    wait could let axe read a colour halfway through the fade. Transitions are switched off
+    first, so the new colours apply at once, and two animation frames let styles settle.
+    """
     page.evaluate(
-        """theme => {
+        """theme => new Promise(done => {
+            if (!document.getElementById('tcd-no-fade')) {
+                const style = document.createElement('style');
+                style.id = 'tcd-no-fade';
+                style.textContent = '*, *::before, *::after {transition: none !important;' +
+                                    ' animation: none !important}';
+                document.head.append(style);
+            }
             document.documentElement.dataset.mode = theme;
             document.documentElement.dataset.theme = theme;
-        }""",
+            requestAnimationFrame(() => requestAnimationFrame(done));
+        })""",
         theme,
     )
-    page.wait_for_timeout(400)  # the theme fades its colours in
 
 
 def axe_violations(page, rules: list[str] | None = None, within: list[str] | None = None

@@ -84,13 +84,15 @@ def test_the_script_collapses_moves_and_tags(tmp_path):
     assert check_cells.problems(nb) == []
     sources = [check_cells.source(c) for c in nb.cells]
     assert not any("sqrt(16)" in s for s in sources), report  # moved out
-    assert "assert x.max() == 3" in sources and "assert x.sum() == 6" in sources  # kept
+    assert check_cells.ANSWER_HEADER + "\nassert x.max() == 3" in sources  # kept, headed
+    assert "assert x.sum() == 6" in sources  # a claim check: kept as it was
     meta = {check_cells.source(c): c.metadata for c in nb.cells}
     assert meta["x = np.arange(4)"]["jupyter"] == {"source_hidden": True}
     assert meta["assert x.sum() == 6"]["jupyter"] == {"outputs_hidden": True,
                                                       "source_hidden": True}
     assert meta["assert x.sum() == 6"]["tags"] == ["remove-cell"]
-    assert meta["assert x.max() == 3"]["tags"] == ["remove-cell", "answer-check"]
+    header = check_cells.ANSWER_HEADER + "\n"
+    assert meta[header + "assert x.max() == 3"]["tags"] == ["remove-cell", "answer-check"]
     assert meta["y = 1"]["jupyter"] == {"other": 1}  # untagged: no collapse flag left
     assert all("user_expressions" not in c.metadata for c in nb.cells)
 
@@ -123,7 +125,8 @@ def test_a_later_answer_check_joins_the_module_and_a_failing_one_stays(tmp_path)
     assert module.count("def check_") == 2 and "np.ones(2).sum() == 2" in module
     assert "== 3" not in module
     kept = [check_cells.source(c) for c in nbformat.read(path, as_version=4).cells]
-    assert "assert np.ones(2).sum() == 3" in kept and "assert np.ones(2).sum() == 2" not in kept
+    assert check_cells.ANSWER_HEADER + "\nassert np.ones(2).sum() == 3" in kept
+    assert not [k for k in kept if "np.ones(2).sum() == 2" in k]
 
 
 def test_check_mode_changes_nothing_and_fails(tmp_path, capsys):

@@ -116,7 +116,10 @@ def test_rule_borders_are_short_unless_padding_crops_them(k, s):
 
 
 def test_rule_check_reports_a_mismatch():
-    bad = A.RuleCheck(3, 2, 0, (2,), (1, 2), (1, 1), 1)
+    bad = A.RuleCheck(3, 2, 0, (2,), (1, 2), (1, 1), 1, 2)
+    assert not bad.holds
+    # the ends right, but a short cell inside as well
+    bad = A.RuleCheck(3, 2, 0, (1, 2), (1, 2), (1, 1), 1, 3)
     assert not bad.holds
 
 
@@ -306,3 +309,143 @@ def test_icnr_from_tconv_nn_is_the_one_used():
     layer = A.upsampling_layer("subpixel_icnr", 1, 2, 3, 2, rng=0)
     w = layer.parameters()[0].data
     np.testing.assert_array_equal(w, nn.icnr(w, 2))
+
+
+# the chapter's rule table and phase sums ---------------------------------------------------
+
+def test_rule_checks_cover_the_range_and_all_hold():
+    checks = A.rule_checks(max_kernel=6, max_stride=3, max_padding=2)
+    assert len(checks) == 6 * 3 * 3
+    assert {(c.kernel_size, c.stride, c.padding) for c in checks} == {
+        (k, s, p) for k in range(1, 7) for s in range(1, 4) for p in range(3)}
+    assert all(c.holds for c in checks)
+    # exactly max(0, k - s - p) short cells at each end, divisible or not
+    assert all(c.border_cells == 2 * max(0, c.kernel_size - c.stride - c.padding)
+               for c in checks)
+
+
+def test_rule_table_has_a_row_per_setting_with_the_measured_values():
+    table = A.rule_table([(4, 2), (3, 2)], paddings=(0, 1)).splitlines()
+    assert len(table) == 4 and table[0].count("short cells per end") == 2
+    assert table[2] == "| 4 | 2 | 2 | yes | 2 | 1 |"
+    assert table[3] == "| 3 | 2 | 1, 2 | no | 1 | 0 |"
+
+
+@EXAMPLES
+@given(k=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       s=st.tuples(st.integers(1, 4), st.integers(1, 4)), seed=st.integers(0, 100))
+def test_phase_sums_are_what_a_constant_input_gives_inside(k, s, seed):
+    w = np.random.default_rng(seed).standard_normal(k)
+    y = tconv.conv_transpose2d(np.ones((12, 12)), w, stride=s)
+    sums = A.phase_sums(w, s)
+    assert sums.shape == s
+    # interior cells (canvas index >= k - 1 and not past the last input's start)
+    for r in range(k[0] - 1, 11 * s[0] + 1):
+        for c in range(k[1] - 1, 11 * s[1] + 1):
+            assert np.isclose(y[r, c], sums[r % s[0], c % s[1]])
+
+
+def test_equal_phase_sums_keep_a_flat_input_flat_even_when_the_stride_does_not_divide():
+    w = np.outer([0.5, 1, 0.5], [0.5, 1, 0.5])  # k=3, s=2: the tent
+    assert np.allclose(A.phase_sums(w, 2), 1.0)
+    inner = tconv.conv_transpose2d(np.ones((8, 8)), w, stride=2)[2:-2, 2:-2]
+    assert np.allclose(inner, 1.0)
+
+
+# the chapter's experiments -----------------------------------------------------------------
+
+def test_stack_inputs_are_a_constant_and_a_centred_bump():
+    inputs = A.stack_inputs(16)
+    assert set(inputs) == {"constant", "bump"}
+    assert np.all(inputs["constant"] == 1)
+    bump = inputs["bump"]
+    assert bump.shape == (16, 16) and np.allclose(bump, bump.T) and np.allclose(bump, bump[::-1])
+    assert bump.max() == bump[7, 7] and bump[0, 0] < 0.1
+
+
+def test_centre_cuts_the_middle():
+    x = np.arange(36).reshape(6, 6)
+    np.testing.assert_array_equal(A.centre(x, 2), [[14, 15], [20, 21]])
+
+
+def test_random_stack_rows_are_normalised_crops_one_row_per_input_and_init():
+    inputs = A.stack_inputs(16)
+    rows, names = A.random_stack_rows(inputs, [(3, 2), (4, 2)], seed=1)
+    assert names == ["constant, default", "constant, positive", "bump, default", "bump, positive"]
+    for row in rows:
+        assert [c.shape for c in row] == [(20, 20), (20, 20)]
+        assert all(np.isclose(np.sqrt(np.mean(c ** 2)), 1) for c in row)
+    # the crop is the centre of the stack's output, rescaled
+    y = A.random_stack_outputs(inputs["constant"], [(3, 2)], init="default", seed=1)[0]
+    crop = A.centre(y, 20)
+    np.testing.assert_allclose(rows[0][0], crop / np.sqrt(np.mean(crop ** 2)))
+
+
+def test_photo_input_and_outputs():
+    x = A.photo_input()
+    assert x.shape == (64, 64) and 0 <= x.min() and x.max() <= 1
+    outputs = A.photo_outputs(x[:16, :16], seed=0)
+    assert len(outputs) == len(A.PHOTO_METHODS)
+    assert all(y.shape == (64, 64) for y in outputs)
+
+
+def test_gradient_patterns_mean_kernel_is_the_overlap_count_over_nine():
+    mean, g3, g4 = A.gradient_patterns(seed=0)
+    count = A.overlap_count((17, 17), 3, 2, 1).count
+    np.testing.assert_allclose(mean, count / 9)
+    # the others are the transposed convolution of the constant gradient with their kernel
+    w = np.random.default_rng(0).uniform(-1, 1, (3, 3))
+    np.testing.assert_allclose(g3, tconv.conv_transpose2d(np.ones((16, 16)), w, stride=2,
+                                                          padding=1, output_padding=1))
+    assert g4.shape == (32, 32)
+
+
+def test_compare_methods_summarises_each_method_and_init_and_counts_costs():
+    x = A.photo_input()[:16, :16]
+    comparison = A.compare_methods(x, range(2), channels=8)
+    assert comparison.labels == tuple(label for *_, label in A.PHOTO_METHODS)
+    for init in A.INITS:
+        assert len(comparison.scores[init]) == len(A.PHOTO_METHODS)
+        means = comparison.mean(init)
+        first = A.mean_artifact_score(x, "conv_transpose", range(2), 3, init=init)
+        assert means["transposed k=3"] == first.mean
+    assert comparison.costs[0] == A.upsampling_cost("conv_transpose", 8, 3)
+    table = A.comparison_table(comparison).splitlines()
+    assert len(table) == 2 + len(A.PHOTO_METHODS) and all(" ± " in row for row in table[2:])
+
+
+def test_score_summary_std_is_the_sample_standard_deviation():
+    x = A.photo_input()[:16, :16]
+    s = A.mean_artifact_score(x, "conv_transpose", range(3))
+    assert np.isclose(s.std, np.std(s.scores, ddof=1))
+    assert A.mean_artifact_score(x, "conv_transpose", [0]).std == 0
+
+
+@pytest.mark.parametrize("value, text", [(0.65, "65 %"), (0.0075, "0.75 %"),
+                                         (0.00041, "0.04 %"), (4e-7, "< 0.001 %")])
+def test_percent(value, text):
+    assert A.percent(value) == text
+
+
+def test_the_chapter_figures_draw_what_they_are_given():
+    fig = A.random_stacks_figure([(3, 2), (4, 2)], seed=1)
+    assert len([ax for ax in fig.axes if ax.images]) == 8
+    x = A.photo_input()
+    outputs = [np.zeros((256, 256))] * 6
+    fig = A.photo_figure(x, outputs)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 7 and shown[0].images[0].get_array().shape == (20, 20)
+    fig = A.gradient_figure(A.gradient_patterns(seed=0))
+    assert [ax.get_title() for ax in fig.axes] == ["3×3 mean kernel", "random 3×3", "random 4×4"]
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: A.centre(np.ones((4, 4)), 5), ValueError, "must fit"),
+    (lambda: A.stack_inputs(1), ValueError, "side must be"),
+    (lambda: A.phase_sums(np.ones((2, 2, 2)), 2), ValueError, r"\(kH, kW\)"),
+    (lambda: A.phase_sums(np.ones((2, 2)), 0), ValueError, "stride must be positive"),
+    (lambda: A.rule_checks(0), ValueError, "max_kernel must be positive"),
+])
+def test_bad_arguments_of_the_chapter_helpers_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

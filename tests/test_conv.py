@@ -19,6 +19,7 @@ from tconv.conv import (
     _conv_transpose_args,
     _correlate,
     _pad,
+    _scatter_direct,
     _scatter_matmul,
     _shifted_products,
     _subpixel,
@@ -126,6 +127,9 @@ def test_both_fast_conv2d_paths_equal_loop(case, few_channels):
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(
         _correlate(_pad(a.x, a.padding), a.w, a.stride, a.dilation, a.groups, a.out_size), want)
+    np.testing.assert_array_equal(  # the input read through index arrays, never padded
+        _correlate(a.x, a.w, a.stride, a.dilation, a.groups, a.out_size, a.padding, gather=True),
+        want)
 
 
 @pytest.mark.parametrize("stride", [1, 2])
@@ -153,6 +157,7 @@ def test_both_fast_conv_transpose2d_paths_equal_loop(case):
     want = conv_transpose2d_loop(case.x, case.w, **kw)
     np.testing.assert_array_equal(_scatter_matmul(a), want)
     np.testing.assert_array_equal(_subpixel(a), want)
+    np.testing.assert_array_equal(_scatter_direct(a), want)
 
 
 @EXAMPLES
@@ -258,10 +263,12 @@ def test_integers_give_int64_without_overflow(fn, dtype):
 @pytest.mark.parametrize("fn", [tconv.conv2d, tconv.conv_transpose2d, conv2d_loop,
                                 conv_transpose2d_loop])
 def test_float32_in_float32_out_and_mixed_promotes(fn):
+    # the rule of tconv._checks: the widest float given; integers take the float's type
     x, w = np.ones((1, 2, 4, 4), np.float32), np.ones((2, 2, 3, 3), np.float32)
     assert fn(x, w).dtype == np.float32
-    assert fn(x, w, np.zeros(2)).dtype == np.float64  # a float64 bias promotes, as numpy does
-    assert fn(x.astype(int), w).dtype == np.float64
+    assert fn(x, w, np.zeros(2)).dtype == np.float64  # a float64 bias: the widest float
+    assert fn(x.astype(int), w).dtype == np.float32  # int64 + float32 -> float32, as PyTorch
+    assert fn(x.astype(np.uint64), w.astype(np.int8)).dtype == np.int64  # integers: int64
 
 
 def test_ints_and_pairs_are_the_same_setting():
@@ -385,3 +392,211 @@ def test_batch_split_over_threads_matches_one_pass(monkeypatch, n):
             np.testing.assert_array_equal(got, want)
     if conv_module._BLAS_LIBS:  # with a BLAS to limit, the calls above really were split
         assert calls and all(c == 2 for c in calls)
+
+
+# Cost follows the work: huge stride, dilation or padding ------------------------------------
+#
+# The phases of the fast paths cost stride² (a 1×1 input, 3×3 kernel and stride 10,000 took
+# 95 s and gigabytes for a 3×3 result); each call now picks the computation whose work fits.
+# The oracles below add each product where the definition puts it, by brute force, which costs
+# the input times the kernel: small here, whatever the settings.
+
+
+def scatter_oracle(x, w, stride, padding, dilation, out_size):
+    """conv_transpose2d of (N, C_in, H, W) by the definition, product by product.
+
+    output_padding only makes the output larger: ``out_size`` says by how much.
+    """
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    y = np.zeros((x.shape[0], w.shape[1], *out_size), np.result_type(x, w))
+    for i, j, a, b in np.ndindex(*x.shape[2:], *w.shape[2:]):
+        r, c = i * sh + a * dh - ph, j * sw + b * dw - pw
+        if 0 <= r < out_size[0] and 0 <= c < out_size[1]:
+            y[:, :, r, c] += np.einsum("nc,co->no", x[:, :, i, j], w[:, :, a, b])
+    return y
+
+
+def correlate_oracle(x, w, stride, padding, dilation, out_size):
+    """conv2d of (N, C_in, H, W) by the definition, window by window (padding reads zeros)."""
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    H, W = x.shape[2:]
+    y = np.zeros((x.shape[0], w.shape[0], *out_size), np.result_type(x, w))
+    for o, q, a, b in np.ndindex(*out_size, *w.shape[2:]):
+        r, c = o * sh + a * dh - ph, q * sw + b * dw - pw
+        if 0 <= r < H and 0 <= c < W:
+            y[:, :, o, q] += np.einsum("nc,oc->no", x[:, :, r, c], w[:, :, a, b])
+    return y
+
+
+@st.composite
+def sparse_transposed(draw):
+    """A transposed convolution whose stride, dilation or padding may be huge (output small)."""
+    size = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    big = st.one_of(st.integers(1, 4), st.integers(10, 10**6))
+    stride, dilation = (draw(big), draw(big)), (draw(big), draw(big))
+    full = [(i - 1) * s + d * (k - 1) + 1 for i, s, d, k in
+            zip(size, stride, dilation, kernel, strict=True)]
+    # crop to at most ~300 cells per side, so the output (the work's other half) stays small
+    padding = tuple(draw(st.integers(max(0, (f - 300) // 2), (f - 1) // 2)) for f in full)
+    output_padding = tuple(draw(st.integers(0, min(max(s, d) - 1, 2)))
+                           for s, d in zip(stride, dilation, strict=True))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.integers(-5, 6, (draw(st.integers(0, 2)), 2, *size)).astype(np.float64)
+    w = rng.integers(-5, 6, (2, 3, *kernel)).astype(np.float64)
+    return x, w, dict(stride=stride, padding=padding, output_padding=output_padding,
+                      dilation=dilation)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sparse_transposed())
+def test_huge_stride_dilation_or_padding_cost_what_the_output_costs(case):
+    import time
+
+    x, w, kw = case
+    start = time.perf_counter()
+    y = tconv.conv_transpose2d(x, w, **kw)
+    elapsed = time.perf_counter() - start
+    out_size = y.shape[2:]
+    assert elapsed < 2.0  # a few ms of work; phases would take minutes and gigabytes
+    np.testing.assert_array_equal(y, scatter_oracle(x, w, kw["stride"], kw["padding"],
+                                                    kw["dilation"], out_size))
+    # the 1-D version and the input gradient of the convolution run the same code
+    y1 = tconv.conv_transpose1d(x[:, :, 0], w[:, :, 0], stride=kw["stride"][1],
+                                padding=kw["padding"][1], dilation=kw["dilation"][1],
+                                output_padding=kw["output_padding"][1])
+    np.testing.assert_array_equal(y1, scatter_oracle(
+        x[:, :, :1], w[:, :, :1], (1, kw["stride"][1]), (0, kw["padding"][1]),
+        (1, kw["dilation"][1]), (1, y1.shape[-1]))[:, :, 0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(sparse_transposed())
+def test_huge_settings_in_conv2d_and_its_gradient_cost_what_the_output_costs(case):
+    import time
+
+    z, w, kw = case  # the transposed case's output shape is a valid conv2d input shape
+    settings_ = {k: kw[k] for k in ("stride", "padding", "dilation")}
+    out = tconv.conv_transpose_output_size(z.shape[2:], w.shape[2:], **kw)
+    x = np.random.default_rng(0).integers(-5, 6, (z.shape[0], 3, *out)).astype(np.float64)
+    wc = w  # as a convolution's weight: (C_out=2, C_in=3, kH, kW), the adjoint of the case
+    start = time.perf_counter()
+    y = tconv.conv2d(x, wc, **settings_)
+    dx, dw, db = tconv.conv2d_backward(y, x, wc, **settings_)
+    assert time.perf_counter() - start < 4.0
+    assert y.shape[2:] == tconv.conv_output_size(out, w.shape[2:], **settings_)
+    np.testing.assert_array_equal(y, correlate_oracle(x, wc, out_size=y.shape[2:], **settings_))
+    np.testing.assert_array_equal(dx, scatter_oracle(y, wc, kw["stride"], kw["padding"],
+                                                     kw["dilation"], out))
+    assert dw.shape == wc.shape and db.shape == (2,)
+
+
+def test_the_issue_case_takes_milliseconds_not_minutes():
+    import time
+
+    start = time.perf_counter()
+    y = tconv.conv_transpose2d(np.ones((1, 1)), np.arange(9.0).reshape(3, 3), stride=10_000)
+    assert time.perf_counter() - start < 1.0  # was ~95 s and 6.7 GB of phases
+    np.testing.assert_array_equal(y, np.arange(9.0).reshape(3, 3))
+    y = tconv.conv_transpose2d(np.ones((2, 2)), np.ones((3, 3)), dilation=10**5, padding=10**5)
+    np.testing.assert_array_equal(y, np.ones((2, 2)))  # only the kernel centres land inside
+
+
+# inf and NaN land where the definition puts them -----------------------------------------------
+#
+# The phase layouts multiply cells by zeros the definition does not have (empty phase cells,
+# padding of the transposed convolution): inf times zero would be a NaN the definition lacks.
+# With a non-finite value anywhere, the exact paths run; the loops are the definition.
+
+def _with_specials(arr, rng):
+    arr = arr.astype(np.float64)
+    flat = arr.reshape(-1)
+    picks = rng.choice(flat.size, size=min(2, flat.size), replace=False)
+    flat[picks] = rng.choice([np.inf, -np.inf, np.nan], size=len(picks))
+    return arr
+
+
+@EXAMPLES
+@given(EITHER, st.integers(0, 2**32 - 1), st.sampled_from(["x", "w", "both"]))
+def test_inf_and_nan_give_what_the_loop_gives(fn_case, seed, where):
+    fn, case = fn_case
+    rng = np.random.default_rng(seed)
+    x = _with_specials(case.x, rng) if where in ("x", "both") else case.x.astype(float)
+    w = _with_specials(case.w, rng) if where in ("w", "both") else case.w.astype(float)
+    loop = conv2d_loop if fn is tconv.conv2d else conv_transpose2d_loop
+    np.testing.assert_array_equal(fn(x, w, **case.kwargs), loop(x, w, **case.kwargs))
+
+
+def test_inf_outside_every_window_stays_out():
+    # stride 2 never reads the last row and column: the phase layout would multiply them by
+    # zeros and make NaN; PyTorch gives zeros, as the definition does
+    x = np.zeros((1, 1, 6, 6))
+    x[0, 0, 5, 5] = np.inf
+    np.testing.assert_array_equal(tconv.conv2d(x, np.ones((1, 1, 3, 3)), stride=2),
+                                  np.zeros((1, 1, 2, 2)))
+    w = np.zeros((1, 1, 3, 3))
+    w[0, 0, 0, 0] = np.inf  # lands on the corners of each 3×3 block only
+    y = tconv.conv_transpose2d(np.ones((1, 1, 2, 2)), w, stride=2)
+    assert np.isinf(y).sum() == 4 and not np.isnan(y).any()
+
+
+# A batch of no images --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn, w, shape", [
+    (tconv.conv2d, np.ones((3, 2, 3, 3)), (0, 3, 3, 3)),
+    (conv2d_loop, np.ones((3, 2, 3, 3)), (0, 3, 3, 3)),
+    (tconv.conv_transpose2d, np.ones((2, 3, 3, 3)), (0, 3, 7, 7)),
+    (conv_transpose2d_loop, np.ones((2, 3, 3, 3)), (0, 3, 7, 7)),
+])
+def test_an_empty_batch_gives_an_empty_result_of_the_right_shape(fn, w, shape):
+    # PyTorch: conv2d (0, 3, 3, 3); conv_transpose2d (0, 3, 7, 7) for this input
+    y = fn(np.ones((0, 2, 5, 5), np.float32), w.astype(np.float32), np.ones(3))
+    assert y.shape == shape and y.dtype == np.float64  # the float64 bias: the widest float
+    y1 = (tconv.conv1d if fn in (tconv.conv2d, conv2d_loop) else tconv.conv_transpose1d)(
+        np.ones((0, 2, 5)), w[:, :, 0])
+    assert y1.shape == (0, 3, shape[-1])
+
+
+def test_the_gradients_of_an_empty_batch():
+    dx, dw, db = tconv.conv2d_backward(np.ones((0, 3, 2, 2)), np.ones((0, 2, 5, 5)),
+                                       np.ones((3, 2, 3, 3)), stride=2)
+    assert dx.shape == (0, 2, 5, 5) and not dw.any() and dw.shape == (3, 2, 3, 3)
+    assert db.shape == (3,) and not db.any()
+
+
+# padding="valid" and "same" ------------------------------------------------------------------
+
+@EXAMPLES
+@given(conv_cases(dtype=np.float64), st.data())
+def test_padding_same_keeps_the_size_with_the_extra_cell_at_the_end(case, data):
+    kw = dict(case.kwargs, stride=1, padding="same")
+    y = tconv.conv2d(case.x, case.w, case.b, **kw)
+    assert y.shape[2:] == case.x.shape[2:]
+    # the definition: pad d(k-1) in all, half before (rounded down), the rest after
+    totals = [d * (k - 1) for d, k in zip(pair(kw["dilation"]), case.w.shape[2:], strict=True)]
+    x = np.pad(case.x, ((0, 0), (0, 0), *[(t // 2, t - t // 2) for t in totals]))
+    explicit = {k: v for k, v in kw.items() if k != "padding"}
+    np.testing.assert_array_equal(y, conv2d_loop(x, case.w, case.b, **explicit))
+    np.testing.assert_array_equal(conv2d_loop(case.x, case.w, case.b, **kw), y)
+    try:
+        valid = tconv.conv2d(case.x, case.w, case.b, **dict(kw, padding=0))
+    except ValueError:  # the kernel is larger than the input: "valid" refuses it too
+        with pytest.raises(ValueError, match="kernel_size"):
+            tconv.conv2d(case.x, case.w, case.b, **dict(kw, padding="valid"))
+    else:
+        np.testing.assert_array_equal(
+            tconv.conv2d(case.x, case.w, case.b, **dict(kw, padding="valid")), valid)
+    dx, dw, _ = tconv.conv2d_backward(np.ones_like(y), case.x, case.w, **kw)
+    assert dx.shape == case.x.shape and dw.shape == case.w.shape
+
+
+def test_padding_same_needs_stride_1_and_other_strings_are_refused():
+    x, w = np.ones((1, 1, 5, 5)), np.ones((1, 1, 4, 4))
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        tconv.conv2d(x, w, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        tconv.conv1d(np.ones((1, 1, 5)), np.ones((1, 1, 4)), stride=(2,), padding="same")
+    with pytest.raises(ValueError, match="'valid' or 'same', got 'full'"):
+        tconv.conv2d(x, w, padding="full")
+    with pytest.raises(TypeError, match="padding must be an integer"):
+        tconv.conv_transpose2d(x, w, padding="same")  # as in PyTorch: no string modes there

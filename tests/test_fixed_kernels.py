@@ -115,8 +115,17 @@ def test_fixed_upsampler_rejects_unknown_modes(mode, error):
         fixed_upsampler(mode, 2)
 
 
-@pytest.mark.parametrize("bad, error", [(0, ValueError), (1.5, TypeError), ((1, 2, 3), ValueError)])
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (1.5, ValueError), ((1, 2, 3), ValueError),
+                                        ("2", TypeError), (10**6, ValueError)])
 def test_scale_factor_is_checked(bad, error):
-    for fn in (nearest_kernel, bed_of_nails_kernel, bilinear_kernel):
+    # whole numbers only (a kernel has whole cells); 10**6 makes a kernel too large to allocate
+    for fn in (nearest_kernel, bed_of_nails_kernel, bilinear_kernel,
+               lambda s: fixed_upsampler("bilinear", s)):
         with pytest.raises(error, match="scale_factor"):
             fn(bad)
+
+
+def test_whole_float_and_numpy_scale_factors_are_integers():
+    assert np.array_equal(nearest_kernel(2.0), nearest_kernel(2))
+    assert np.array_equal(bilinear_kernel(np.array(3)), bilinear_kernel(3))
+    assert fixed_upsampler("nearest", (np.int64(2), 3.0)).stride == (2, 3)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from tconv.book import data, fixed_upsampling
 from tconv.metrics import psnr
+from tconv.upsample import bed_of_nails, upsample_bilinear, upsample_nearest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -269,3 +270,55 @@ def test_live_widgets_show_the_same_frames_as_the_static_players(crop):
     assert f"max-unpooling ×4: 24×24 → 96×96; PSNR against the original {want:.1f} dB" in (
         unescape(picker.caption_view.value))
     assert picker.frame_view.value == picker.frame_and_caption(method="max_unpool", factor=4)[0]
+
+
+# The fixed upsamplers as transposed convolutions ---------------------------------------------
+
+def test_border_distance_counts_cells_to_the_nearest_edge():
+    got = fixed_upsampling.border_distance((4, 7))
+    want = [[min(r, 3 - r, c, 6 - c) for c in range(7)] for r in range(4)]
+    np.testing.assert_array_equal(got, want)
+    assert fixed_upsampling.border_distance(1).tolist() == [[0]]
+
+
+@EXAMPLES
+@given(x=arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
+                elements=st.floats(0.1, 1)), s=st.integers(1, 6))
+def test_nearest_and_bed_of_nails_are_transposed_convolutions_and_bilinear_is_one_inside(x, s):
+    # the library's upsamplers are the oracle; the transposed convolution must match them
+    near = fixed_upsampling.as_transposed_conv(x, "nearest", s)
+    nails = fixed_upsampling.as_transposed_conv(x, "bed_of_nails", s)
+    tent = fixed_upsampling.as_transposed_conv(x, "bilinear", s)
+    np.testing.assert_allclose(near, upsample_nearest(x, s), atol=1e-12)
+    np.testing.assert_allclose(nails, bed_of_nails(x, s), atol=1e-12)
+    bilinear = upsample_bilinear(x, s)
+    assert tent.shape == bilinear.shape
+    inside = fixed_upsampling.border_distance(bilinear.shape) >= s // 2
+    np.testing.assert_allclose(tent[inside], bilinear[inside], atol=1e-12)
+    # on a positive image the band differs everywhere: the tent blends with zeros beyond it
+    if min(x.shape) > 1:
+        assert np.all(tent[~inside] < bilinear[~inside] - 1e-9)
+
+
+def test_as_transposed_conv_checks_its_arguments():
+    assert fixed_upsampling.as_transposed_conv([[1, 2]], "nearest", 2).dtype == np.int64
+    assert fixed_upsampling.as_transposed_conv([[1, 2]], "bilinear", 2).dtype == np.float64
+    with pytest.raises(ValueError, match="mode must be one of"):
+        fixed_upsampling.as_transposed_conv(np.ones((2, 2)), "max_unpool", 2)
+    with pytest.raises(ValueError, match=r"image must have shape \(H, W\)"):
+        fixed_upsampling.as_transposed_conv(np.ones((1, 2, 2)), "nearest", 2)
+
+
+def test_tent_border_figure_draws_both_rows_and_the_band():
+    x = np.linspace(0.2, 1, 36).reshape(6, 6)
+    fig = fixed_upsampling.tent_border_figure(x, 4)
+    corner, profile = fig.axes[0], fig.axes[1]
+    shown = corner.images[0].get_array()
+    assert shown.shape == (16, 16)
+    # inside the band of 2 cells the difference is 0, in it it is not
+    assert np.allclose(shown[2:, 2:], 0) and np.all(shown[:2, :] > 0)
+    lines = {line.get_label(): line.get_ydata() for line in profile.get_lines()}
+    np.testing.assert_allclose(lines["upsample_bilinear"], upsample_bilinear(x, 4)[12])
+    plt.close(fig)
+    with pytest.raises(ValueError, match="factor must be at least 2"):
+        fixed_upsampling.tent_border_figure(x, 1)

@@ -13,7 +13,7 @@ import tconv
 from conftest import conv_cases, pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tconv.conv import _conv_args
+from tconv.conv import _conv_args, conv_transpose2d_loop
 from tconv.grad import _weight_grad_im2col, _weight_grad_shifted
 
 EXAMPLES = settings(max_examples=40, deadline=None)
@@ -126,3 +126,40 @@ def test_grad_output_of_the_wrong_shape_is_refused(bad_shape):
     x, w = np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3))
     with pytest.raises(ValueError, match=r"grad_output must have the shape .*\(2, 4, 2, 2\)"):
         tconv.conv2d_backward(np.ones(bad_shape), x, w, stride=2)
+
+
+def weight_grad_by_definition(gy, x, w_shape, stride, padding, dilation, groups):
+    """dL/dw[o, c, a, b] = sum over n, i, j of gy[n, o, i, j] * padded x at the window cell."""
+    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # the padding's zeros are products too
+    C_out, C_in_g = w_shape[:2]
+    Ho, Wo = gy.shape[2:]
+    grad = np.zeros(w_shape)
+    for o, c, a, b in np.ndindex(*w_shape):
+        ci = o // (C_out // groups) * C_in_g + c
+        r, q = a * dh, b * dw
+        cells = xp[:, ci, r:r + sh * (Ho - 1) + 1:sh, q:q + sw * (Wo - 1) + 1:sw]
+        with np.errstate(all="ignore"):  # inf times the padding's zeros: NaN, as intended
+            grad[o, c, a, b] = np.sum(gy[:, o] * cells)
+    return grad
+
+
+@EXAMPLES
+@given(conv_cases(dtype=np.float64), st.integers(0, 2**32 - 1), st.sampled_from(["x", "w", "gy"]))
+def test_inf_and_nan_gradients_are_the_definitions(case, seed, where):
+    # the shifted layouts multiply zeros the definition lacks; inf there would make NaN, so a
+    # non-finite value sends both gradients down the exact paths
+    rng = np.random.default_rng(seed)
+    x, w, kw = case.x.copy(), case.w.copy(), case.kwargs
+    gy = rng.integers(-5, 6, tconv.conv2d(x, w, **kw).shape).astype(np.float64)
+    target = {"x": x, "w": w, "gy": gy}[where]
+    target.reshape(-1)[rng.integers(target.size)] = rng.choice([np.inf, -np.inf, np.nan])
+    gx, gw, gb = tconv.conv2d_backward(gy, x, w, **kw)
+    output_padding = tuple(
+        i - ((o - 1) * s - 2 * p + d * (k - 1) + 1)
+        for i, o, k, s, p, d in zip(x.shape[2:], gy.shape[2:], w.shape[2:], pair(kw["stride"]),
+                                    pair(kw["padding"]), pair(kw["dilation"]), strict=True))
+    np.testing.assert_array_equal(
+        gx, conv_transpose2d_loop(gy, w, output_padding=output_padding, **kw))
+    np.testing.assert_array_equal(gw, weight_grad_by_definition(gy, x, w.shape, **kw))
+    np.testing.assert_array_equal(gb, gy.sum(axis=(0, 2, 3)))

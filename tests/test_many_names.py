@@ -1,7 +1,9 @@
-"""The Cᵀ-row stepper (tconv.book.many_names): both renderings, their numbers, errors.
+"""The many-names companion (tconv.book.many_names): the Cᵀ-row stepper in both renderings,
+and the noise study of undoing a blur.
 
 Oracles: ``tconv.conv_transpose2d`` and ``tconv.gather`` / ``conv_matrix`` (tested in their
-own files). The numbers each frame shows are read back out of its HTML.
+own files); for the noise study numpy's pseudo-inverse and SVD of that matrix. The numbers
+each frame shows are read back out of its HTML.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tconv
-from tconv.book.many_names import MatrixRowStepper
+from tconv.book.many_names import MatrixRowStepper, noise_study, noise_table, rms
+from tconv.views import conv_matrix
 from test_player import assert_self_contained, find, parse_html
 from test_widgets import count_pair_checks, tables
 
@@ -134,3 +137,79 @@ def test_row_stepper_checks_its_arguments_once_not_once_per_frame(monkeypatch):
     assert names.count("stride") == 3  # check_scatter, conv_matrix, conv_output_size
     # the frames gather from the checked arguments: only each frame's own cell is checked
     assert set(names[built:]) == {"out_index"}
+
+
+
+# Undoing a blur, with noise -------------------------------------------------------------------
+
+BLUR = np.outer([1, 2, 1], [1, 2, 1]) / 16
+
+
+@pytest.fixture(scope="module")
+def study():
+    image = np.random.default_rng(7).uniform(0, 1, (9, 10))
+    return image, noise_study(image, BLUR, 0.01, (1e-3, 1e-2, 1e-1), seeds=(0, 1, 2))
+
+
+def test_noise_study_measures_the_blurs_matrix(study):
+    image, st = study
+    s = np.linalg.svd(conv_matrix(image.shape, BLUR, padding=2), compute_uv=False)
+    assert st.condition == pytest.approx(np.linalg.cond(conv_matrix(image.shape, BLUR,
+                                                                    padding=2)))
+    assert st.worst_gain == pytest.approx(1 / s.min())
+    assert st.typical_gain == pytest.approx(np.sqrt(np.mean(1 / s**2)))
+    assert st.condition > 100  # this blur is ill-conditioned: the study has a point
+
+
+def test_noise_study_least_squares_is_exact_without_noise_and_c_pinv_times_noise_with(study):
+    image, st = study
+    assert st.clean_error < 1e-10
+    pinv = np.linalg.pinv(conv_matrix(image.shape, BLUR, padding=2))
+    for seed, error in zip((0, 1, 2), st.least_squares_error, strict=True):
+        noise = np.random.default_rng(seed).normal(0.0, 0.01, (11, 12))
+        assert error == pytest.approx(rms(pinv @ noise.ravel()), rel=1e-6)
+        assert error > 10 * 0.01  # the noise comes back magnified
+
+
+def test_noise_study_ridge_errors_follow_the_svd_and_beat_least_squares(study):
+    image, st = study
+    U, s, Vt = np.linalg.svd(conv_matrix(image.shape, BLUR, padding=2), full_matrices=False)
+    y = tconv.conv2d(image, BLUR, padding=2)
+    for alpha, errors in st.ridge_error.items():
+        for seed, error in zip((0, 1, 2), errors, strict=True):
+            noisy = y + np.random.default_rng(seed).normal(0.0, 0.01, y.shape)
+            fit = Vt.T @ ((s / (s**2 + alpha)) * (U.T @ noisy.ravel()))
+            assert error == pytest.approx(rms(fit - image.ravel()), rel=1e-6)
+    assert st.best_alpha == min(st.ridge_error, key=lambda a: sum(st.ridge_error[a]))
+    assert max(st.ridge_error[st.best_alpha]) < min(st.least_squares_error)
+    noisy = st.examples["noisy"]
+    assert st.blurred_error[0] == pytest.approx(rms(noisy[1:-1, 1:-1] - image))
+    assert rms(st.examples["ridge"] - image) == pytest.approx(st.ridge_error[st.best_alpha][0])
+    assert rms(st.examples["least squares"] - image) == pytest.approx(
+        st.least_squares_error[0])
+
+
+def test_noise_table_has_a_line_per_estimate_with_mean_and_spread(study):
+    _, st = study
+    lines = noise_table(st).text().splitlines()
+    assert len(lines) == 2 + 2 + 3 and "over 3 noise draws" in lines[0]
+    assert lines[3].startswith("| least squares | ")
+    mean, spread = (float(v) for v in lines[3].strip(" |").split(" | ")[1].split(" ± "))
+    assert mean == pytest.approx(np.mean(st.least_squares_error), abs=5e-4)
+    assert spread == pytest.approx(np.std(st.least_squares_error), abs=5e-4)
+    assert lines[5].startswith("| Tikhonov, α = 0.01 | ")
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    (dict(kernel=np.ones((2, 3))), ValueError, r"kernel must have odd sides, got shape \(2, 3\)"),
+    (dict(sigma=0), ValueError, "sigma must be a positive number, got 0"),
+    (dict(sigma="0.1"), ValueError, "sigma must be a positive number"),
+    (dict(alphas=()), ValueError, "alphas and seeds must each hold at least one value"),
+    (dict(image=np.ones(5)), ValueError, r"image must have shape \(H, W\)"),
+    (dict(image=[["a"]]), TypeError, "image must be a numeric array"),
+    (dict(alphas=(0,)), ValueError, "alpha must be a positive finite number"),
+])
+def test_noise_study_refuses_bad_arguments(kwargs, error, message):
+    args = dict(image=np.ones((5, 5)), kernel=BLUR, sigma=0.1, alphas=(0.1,)) | kwargs
+    with pytest.raises(error, match=message):
+        noise_study(**args)

@@ -83,6 +83,8 @@ TRANSPOSE_SETTINGS = [  # (kernel_size, stride, padding, output_padding, groups,
     ((2, 3), (3, 2), (0, 1), (2, 1), 1, 1),
     (3, 1, 1, 1, 1, 2),  # output_padding >= stride, allowed because dilation > stride
     (6, 2, 2, 0, 2, 1),
+    (3, 1000, (1499, 1999), 0, 1, 1),  # a huge stride, the output cropped to 5×5
+    (3, 1, 1000, 0, 2, 1000),  # a huge dilation, likewise
 ]
 
 
@@ -120,8 +122,31 @@ def test_relu_passes_gradient_only_where_input_was_positive():
     np.testing.assert_array_equal(relu.backward(np.ones((1, 1, 1, 3))), [[[[0, 0, 1]]]])
 
 
+def test_relu_keeps_nan_and_passes_its_gradient_as_pytorch_does():
+    # torch.relu(nan) is nan and its gradient there is 1 (it masks where the output is <= 0)
+    relu = nn.ReLU()
+    y = relu.forward(np.array([np.nan, -np.inf, np.inf, -1.0, 2.0]))
+    np.testing.assert_array_equal(y, [np.nan, 0.0, np.inf, 0.0, 2.0])
+    np.testing.assert_array_equal(relu.backward(np.ones(5)), [1, 0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("decoder", nn.SegmentationNet.DECODERS)
+def test_a_nan_in_the_batch_makes_the_loss_nan_at_once(decoder):
+    # before: ReLU turned NaN into 0, so the loss stayed finite (and fell) while the NaN
+    # reached the weights through the gradients
+    net = nn.SegmentationNet(decoder, width=4, rng=0, dtype=np.float64)
+    x = randn(2, 1, 8, 8)
+    t = np.random.default_rng(0).integers(0, 4, (2, 8, 8))
+    x[1, 0, 3, 5] = np.nan
+    loss = nn.CrossEntropyLoss()
+    assert np.isnan(loss.forward(net.forward(x), t))
+    assert np.isnan(nn.MSELoss().forward(net.forward(x), np.zeros((2, 4, 8, 8))))
+    net.backward(loss.backward())
+    assert any(np.isnan(p.grad).any() for p in net.parameters())  # not silently clean
+
+
 @pytest.mark.parametrize("mode", ["nearest", "bilinear"])
-@pytest.mark.parametrize("scale", [2, 3, (2, 3)])
+@pytest.mark.parametrize("scale", [2, 3, (2, 3), 2.0, 1.5, (2.5, 0.75)])
 def test_upsample_backward_matches_central_differences(mode, scale):
     check_layer_gradients(nn.Upsample(scale, mode), randn(2, 2, 3, 4))
 
@@ -160,9 +185,9 @@ def test_concat_backward_splits_the_gradient():
     np.testing.assert_allclose(gb, numerical_grad(loss, b), atol=1e-7)
 
 
-@pytest.mark.parametrize("decoder", nn.SegNet.DECODERS)
-def test_segnet_backward_matches_central_differences(decoder):
-    net = nn.SegNet(decoder, width=2, num_classes=3, rng=7, dtype=F64)
+@pytest.mark.parametrize("decoder", nn.SegmentationNet.DECODERS)
+def test_segmentation_net_backward_matches_central_differences(decoder):
+    net = nn.SegmentationNet(decoder, width=2, num_classes=3, rng=7, dtype=F64)
     x = randn(1, 1, 8, 8)
     rng = np.random.default_rng(0)
     y = net.forward(x)
@@ -257,9 +282,9 @@ def test_training_steps_lower_the_loss_of_a_tiny_upsampler():
     assert losses[-1] < 0.5 * losses[0]
 
 
-def test_training_steps_lower_the_loss_of_a_segnet():
+def test_training_steps_lower_the_loss_of_a_segmentation_net():
     images, labels = data.shapes_dataset(4, size=16, rng=0)
-    net = nn.SegNet("skip", width=4, rng=0)
+    net = nn.SegmentationNet("skip", width=4, rng=0)
     loss_fn, opt = nn.CrossEntropyLoss(), nn.Adam(net.parameters(), lr=1e-2)
     losses = []
     for _ in range(20):
@@ -327,13 +352,13 @@ def test_kaiming_normal_has_variance_two_over_fan_in():
         nn.kaiming_normal(nn.ReLU())
 
 
-def test_segnet_learned_decoders_start_as_bilinear_upsampling():
+def test_segmentation_net_learned_decoders_start_as_bilinear_upsampling():
     x = np.random.default_rng(0).random((2, 1, 16, 16)).astype(np.float32)
-    bilinear = nn.SegNet("bilinear", rng=0).forward(x)
+    bilinear = nn.SegmentationNet("bilinear", rng=0).forward(x)
     inner = (..., slice(4, -4), slice(4, -4))  # away from the border, where bilinear clamps
-    np.testing.assert_allclose(nn.SegNet("transposed", rng=0).forward(x)[inner],
+    np.testing.assert_allclose(nn.SegmentationNet("transposed", rng=0).forward(x)[inner],
                                bilinear[inner], atol=1e-5)
-    skip = nn.SegNet("skip", rng=0)
+    skip = nn.SegmentationNet("skip", rng=0)
     y = skip.forward(x)
     scores = skip.score.forward(skip.enc3.forward(skip.enc2.forward(skip.enc1.forward(x))))
     twice = tconv.upsample_bilinear(tconv.upsample_bilinear(scores, 2), 2)
@@ -420,6 +445,12 @@ def test_grad_output_of_the_wrong_shape_is_named():
      "output_padding"),
     (lambda: nn.Upsample(2, mode="bicubic"), ValueError, "mode must be one of"),
     (lambda: nn.Upsample(0), ValueError, "scale_factor must be positive"),
+    (lambda: nn.Upsample(-1.5), ValueError, "scale_factor must be positive"),
+    (lambda: nn.Conv2d(1, 1, 3, stride=2, padding="same"), ValueError,
+     "padding='same' needs stride 1"),
+    (lambda: nn.Conv2d(1, 1, 3, padding="full"), ValueError, "'valid' or 'same'"),
+    (lambda: nn.SGD([nn.Parameter(np.zeros(1))], lr=np.inf), ValueError,
+     "lr must be positive and finite"),
     (lambda: nn.Sequential(nn.ReLU(), np.zeros(3)), TypeError, "layer 1 must be"),
     (lambda: nn.SGD([], lr=0.1), ValueError, "at least one Parameter"),
     (lambda: nn.SGD([nn.Parameter(1.0)], lr=0), ValueError, "lr must be positive"),
@@ -427,7 +458,7 @@ def test_grad_output_of_the_wrong_shape_is_named():
     (lambda: nn.Adam([np.zeros(3)]), TypeError, r"params\[0\] must be"),
     (lambda: nn.Adam([nn.Parameter(1.0)], betas=(0.9,)), ValueError, "betas"),
     (lambda: nn.icnr(np.zeros((6, 1, 3, 3)), 2), ValueError, "divisible by upscale_factor"),
-    (lambda: nn.SegNet("deconv"), ValueError, "decoder must be one of"),
+    (lambda: nn.SegmentationNet("deconv"), ValueError, "decoder must be one of"),
     (lambda: nn.Concat().forward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 2))), ValueError,
      "share batch size and image size"),
 ])
@@ -495,12 +526,13 @@ def test_conv2d_layer_matches_torch(k, s, p, d, groups):
 
 @needs_torch
 @pytest.mark.parametrize("mode", ["nearest", "bilinear"])
-def test_upsample_layer_gradient_matches_torch(mode):
+@pytest.mark.parametrize("scale", [(2, 3), (1.5, 2.5), 0.7])
+def test_upsample_layer_gradient_matches_torch(mode, scale):
     x = randn(2, 3, 4, 5)
-    ours = nn.Upsample((2, 3), mode)
+    ours = nn.Upsample(scale, mode)
     y = ours.forward(x)
     g = randn(*y.shape, seed=1)
-    theirs = torch.nn.Upsample(scale_factor=(2, 3), mode=mode)
+    theirs = torch.nn.Upsample(scale_factor=scale, mode=mode)
     y_t, grad_x_t = _torch_layer_grads(theirs, x, g)
     np.testing.assert_allclose(y, y_t, atol=1e-12)
     np.testing.assert_allclose(ours.backward(g), grad_x_t, atol=1e-12)
@@ -532,3 +564,54 @@ def test_adam_matches_torch_over_several_steps():
         pt.grad = torch.tensor(g)
         theirs.step()
     np.testing.assert_allclose(p.data, pt.detach().numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_conv2d_layer_takes_padding_modes(padding):
+    layer = nn.Conv2d(2, 3, (4, 3), padding=padding, rng=0, dtype=np.float64)
+    x = randn(2, 2, 6, 5)
+    y = layer.forward(x)
+    assert y.shape == ((2, 3, 6, 5) if padding == "same" else (2, 3, 3, 3))
+    check_layer_gradients(layer, x)
+
+
+@needs_torch
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")  # torch's own note
+def test_conv2d_layer_with_padding_same_matches_torch():
+    layer = nn.Conv2d(2, 3, (4, 3), padding="same", dilation=(1, 2), rng=0, dtype=np.float64)
+    theirs = torch.nn.Conv2d(2, 3, (4, 3), padding="same", dilation=(1, 2)).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(layer.weight.data))
+        theirs.bias.copy_(torch.from_numpy(layer.bias.data))
+    x = randn(2, 2, 6, 5)
+    y_t, grad_x_t = _torch_layer_grads(theirs, x, randn(2, 3, 6, 5, seed=1))
+    np.testing.assert_allclose(layer.forward(x), y_t, atol=1e-12)
+    np.testing.assert_allclose(layer.backward(randn(2, 3, 6, 5, seed=1)), grad_x_t, atol=1e-12)
+
+
+@needs_torch
+def test_nan_travels_through_the_layers_as_in_torch():
+    x = randn(1, 2, 5, 5)
+    x[0, 1, 2, 2] = np.nan
+    conv = nn.Conv2d(2, 2, 3, padding=1, rng=0, dtype=np.float64)
+    ours = nn.ReLU().forward(conv.forward(x))
+    t_conv = torch.nn.Conv2d(2, 2, 3, padding=1).double()
+    with torch.no_grad():
+        t_conv.weight.copy_(torch.from_numpy(conv.weight.data))
+        t_conv.bias.copy_(torch.from_numpy(conv.bias.data))
+        theirs = torch.relu(t_conv(torch.from_numpy(x))).numpy()
+    np.testing.assert_allclose(ours, theirs, atol=1e-12)  # NaN where torch has NaN
+    assert np.isnan(ours).sum() == 2 * 9
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda: nn.Conv2d(10**5, 10**5, 100), "the layer's weight"),
+    (lambda: nn.ConvTranspose2d(1, 1, 10**6), "the layer's weight"),
+    (lambda: nn.bilinear_weight(10**5, 64), "the weight"),
+    (lambda: nn.bilinear_kernel(10**6), "the kernel"),
+    (lambda: nn.interpolation_matrix(10**3, 10**7), "the interpolation matrix"),
+    (lambda: nn.iou_per_class([0], [0], 10**9), "num_classes must be at most"),
+])
+def test_sizes_too_large_are_refused_before_allocating(make, what):
+    with pytest.raises(ValueError, match=what):
+        make()

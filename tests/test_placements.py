@@ -271,3 +271,83 @@ def test_gather_checks_the_output_cell(out_index, error, message):
 
 def test_gather_accepts_one_int_for_both_coordinates():
     assert [t.input_index for t in gather(X, K, 1)] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+# A step stores its block, not a canvas -----------------------------------------------------
+#
+# The running sums are made when asked for, with the loop's additions in the loop's order, so
+# float sums are the loop's to the bit; 100×100 placements of a 1×1 kernel took 1.5 GiB when
+# every step kept a canvas.
+
+def running_sums_by_the_loop(x, kernel, stride, dilation, canvas_shape):
+    """Every step's canvas, by the plain loop: canvas[window] += x[i, j] * kernel."""
+    canvas, sums = np.zeros(canvas_shape), []
+    kH, kW = kernel.shape
+    for i, j in np.ndindex(x.shape):
+        canvas[i * stride[0]:i * stride[0] + dilation[0] * (kH - 1) + 1:dilation[0],
+               j * stride[1]:j * stride[1] + dilation[1] * (kW - 1) + 1:dilation[1]] += \
+            x[i, j] * kernel
+        sums.append(canvas.copy())
+    return sums
+
+
+@EXAMPLES
+@given(cases(), st.integers(0, 2**32 - 1), st.booleans())
+def test_running_sums_of_floats_are_the_loops_to_the_bit(case, seed, big_kernel):
+    x, kernel, kw = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x.shape) * 10.0 ** rng.integers(-3, 4, x.shape)
+    kernel = rng.standard_normal((4, 3) if big_kernel else kernel.shape)  # more cells than steps
+    try:
+        p = placements(x, kernel, **kw)
+    except ValueError:
+        return  # the bigger kernel's output may be cropped away by the padding
+    want = running_sums_by_the_loop(x, kernel, _pair(kw["stride"]), _pair(kw["dilation"]),
+                                    p.crop.canvas_shape)
+    for q, canvas in zip(p, want, strict=True):
+        np.testing.assert_array_equal(q.canvas, canvas)  # exact, not close
+    np.testing.assert_array_equal(p.canvas, want[-1])
+    assert p[-1].canvas is p.canvas  # the last step is the result
+
+
+def test_memory_follows_the_canvas_not_the_steps():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        p = placements(np.ones((100, 100)), np.ones((1, 1)))
+        middle = p[5000]
+        assert middle.canvas.sum() == 5001 and len(p) == 10_000
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 2**20  # a few canvases of 80 KB; it was 1.5 GiB
+
+
+def test_steps_are_made_on_demand_and_index_like_a_tuple():
+    p = placements(X, K)
+    assert [q.step for q in p] == [0, 1, 2, 3] == [q.step for q in p.steps]
+    assert p[-1].index == (1, 1) and p[-4].index == (0, 0)
+    assert [q.index for q in p[1:3]] == [(0, 1), (1, 0)]
+    assert p[np.int64(2)].value == 2
+    for bad in (4, -5):
+        with pytest.raises(IndexError, match="out of range for 4 placements"):
+            p[bad]
+    assert "index=(0, 1)" in repr(p[1])
+    with pytest.raises(ValueError):
+        p[1].contribution[0, 0] = 5
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 300), st.integers(1, 5), st.integers(1, 5),
+       st.integers(1, 4))
+def test_large_inputs_are_recorded_in_time_proportional_to_their_size(H, W, k, s, d):
+    import time
+
+    start = time.perf_counter()
+    p = placements(np.ones((H, W)), np.ones((k, k)), stride=s, dilation=d)
+    q = p[len(p) // 2]
+    assert q.canvas_count.max() >= 1
+    assert time.perf_counter() - start < 2.0  # up to 90,000 steps: milliseconds
+    np.testing.assert_array_equal(p.output, conv_transpose2d(np.ones((H, W)), np.ones((k, k)),
+                                                             stride=s, dilation=d))

@@ -337,3 +337,103 @@ def test_output_size_may_be_hw_or_the_whole_shape(unpool):
     for size in [(4, 4), (1, 1, 4, 4), (5, 5), [1, 1, 5, 5], np.array([3, 3])]:
         u = unpool(Y, np.zeros_like(I), 2, output_size=size)
         assert u.shape == (1, 1) + tuple(int(v) for v in size[-2:])
+
+
+# dilation and ceil_mode, PyTorch's signature -------------------------------------------------
+
+@st.composite
+def dilated_pooling(draw, dtype=np.float64):
+    """NCHW values with ties, NaN and -inf, and settings with dilation and ceil_mode."""
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    p = (draw(st.integers(0, k[0] // 2)), draw(st.integers(0, k[1] // 2)))
+    d = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    ceil_mode = draw(st.booleans())
+    shape = (draw(st.integers(0, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 8)),
+             draw(st.integers(1, 8)))
+    values = st.sampled_from([-1.0, 0.0, 1.0, 2.0, -np.inf] + ([np.nan] if dtype == np.float64
+                                                                else []))
+    x = draw(arrays(dtype, shape, elements=values if dtype == np.float64 else
+                    st.integers(-3, 3)))
+    return x, dict(kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode)
+
+
+def _pool_or_error(pool, x, kw):
+    try:
+        return pool(x, return_indices=True, **kw)
+    except ValueError as err:
+        return str(err)
+
+
+@settings(max_examples=150, deadline=None)
+@given(dilated_pooling(), st.booleans())
+def test_dilation_and_ceil_mode_fast_equals_loop(case, ints):
+    x, kw = case
+    x = np.nan_to_num(x, nan=5.0, neginf=-9.0).astype(np.int64) if ints else x
+    want = _pool_or_error(tconv.max_pool2d_loop, x, kw)
+    got = _pool_or_error(tconv.max_pool2d, x, kw)
+    if isinstance(want, str):
+        assert got == want and "spans more than the padded input" in want
+        return
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
+@settings(max_examples=60, deadline=None)
+@given(dilated_pooling())
+def test_both_pooling_paths_agree(case):
+    # one strided view per kernel cell, or one window per output cell: the same numbers
+    from tconv.pool import _pool_args, _pool_by_kernel_cell, _pool_by_window
+
+    x, kw = case
+    try:
+        x4, _, k, s, p, d, out = _pool_args(x, **kw, return_indices=True)
+    except ValueError:
+        return
+    by_cell = _pool_by_kernel_cell(x4, k, s, p, d, out, True)
+    by_window = _pool_by_window(x4, k, s, p, d, out)
+    np.testing.assert_array_equal(by_cell[0], by_window[0])
+    np.testing.assert_array_equal(np.broadcast_to(by_cell[1], by_cell[0].shape), by_window[1])
+
+
+def test_the_fifth_argument_is_dilation_as_in_pytorch():
+    x = np.arange(49.0).reshape(7, 7)
+    np.testing.assert_array_equal(tconv.max_pool2d(x, 3, 1, 1, 2),
+                                  tconv.max_pool2d(x, 3, stride=1, padding=1, dilation=2))
+    assert tconv.max_pool2d(x, 3, 1, 1, 2).shape == (5, 5)  # PyTorch: 5×5, [24, 25, 26, ...]
+    np.testing.assert_array_equal(tconv.max_pool2d(x, 3, 1, 1, 2)[0, :3], [24, 25, 26])
+    y, i = tconv.max_pool2d(x, 2, 2, 0, 1, True, True)  # ceil_mode, return_indices
+    np.testing.assert_array_equal(i[-1], [43, 45, 47, 48])  # the last, partial windows
+
+
+def test_a_kernel_larger_than_the_output_costs_its_windows():
+    import time
+
+    x = np.random.default_rng(0).standard_normal((1, 1, 600, 600))
+    start = time.perf_counter()
+    y, i = tconv.max_pool2d(x, 500, stride=100, return_indices=True)  # 2×2 windows of 250,000
+    assert time.perf_counter() - start < 2.0  # 250,000 kernel cells, 4 windows: one pass each
+    assert y.shape == (1, 1, 2, 2)
+    assert y[0, 0, 0, 0] == x[0, 0, :500, :500].max()
+    r, c = divmod(int(np.argmax(x[0, 0, 100:, 100:])), 500)  # the last window's largest
+    assert i[0, 0, 1, 1] == (r + 100) * 600 + c + 100
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"kernel_size": 2, "dilation": 0}, ValueError, "dilation must be positive"),
+    ({"kernel_size": 2, "dilation": 1.5}, TypeError, "dilation must be an integer"),
+    ({"kernel_size": 2, "ceil_mode": 1}, TypeError, "ceil_mode must be True or False"),
+    ({"kernel_size": 2, "dilation": 4}, ValueError, "spans more than the padded input"),
+])
+def test_bad_dilation_and_ceil_mode_are_named(kwargs, error, match):
+    for pool in POOLS:
+        with pytest.raises(error, match=match):
+            pool(np.ones((1, 1, 4, 4)), **kwargs)
+
+
+def test_an_empty_batch_gives_empty_results():
+    for pool in POOLS:
+        y, i = pool(np.ones((0, 2, 4, 4)), 2, return_indices=True)
+        assert y.shape == i.shape == (0, 2, 2, 2)
+        for unpool in UNPOOLS:
+            assert unpool(y, i, 2).shape == (0, 2, 4, 4)

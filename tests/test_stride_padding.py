@@ -1,7 +1,9 @@
-"""The output-size calculator (tconv.book.stride_padding): both renderings, numbers, errors.
+"""The stride-padding companion (tconv.book.stride_padding): the output-size calculator in both
+renderings, the round-trip table and the output_padding figure.
 
 Oracles: ``tconv.conv_transpose_output_size`` (its messages and values, themselves checked
-against PyTorch's formula). The numbers each frame shows are read back out of its HTML.
+against PyTorch's formula), ``tconv.roundtrip`` and ``tconv.conv_transpose2d``. The numbers
+each frame shows are read back out of its HTML.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ from itertools import product
 import numpy as np
 import pytest
 import tconv
-from tconv.book.stride_padding import GRID, SETTINGS, OutputSizeCalculator
+from tconv.book.stride_padding import (
+    FORMULA,
+    GRID,
+    SETTINGS,
+    OutputSizeCalculator,
+    output_padding_figure,
+    round_trip_table,
+)
+from tconv.roundtrip import round_trip
+from test_draw import dashed, hatched
 from test_player import assert_self_contained, find, parse_html
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -129,3 +140,49 @@ def test_calculator_static_mode_has_no_widget(monkeypatch):
     monkeypatch.setenv("TCONV_STATIC", "1")
     calc = OutputSizeCalculator()
     assert WIDGET_VIEW not in calc._repr_mimebundle_() and calc._widget is None
+
+
+def test_calculator_uses_the_books_letters():
+    assert FORMULA == "o = (i − 1)·s − 2·p + d·(k − 1) + a + 1"
+    calc = OutputSizeCalculator(size=4, kernel_size=3, stride=2, padding=1, output_padding=1)
+    assert calc.formula == "o = (4 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 8"
+    assert "output_padding a" in calc.to_html() and "p_out" not in calc.to_html()
+
+
+# The round-trip table -------------------------------------------------------------------------
+
+def test_round_trip_table_has_one_line_per_round_trip_with_its_numbers():
+    rows = [round_trip(8, 3, 2, 1), round_trip(11, 3, 3, 0), round_trip(8, 3, 2, 2, 2)]
+    lines = round_trip_table(rows).text().splitlines()
+    assert "output padding $a$" in lines[0] and lines[1] == "|" + "---:|" * 8
+    for line, r in zip(lines[2:], rows, strict=True):
+        cells = [int(v) for v in line.strip("| ").split(" | ")]
+        assert cells == [r.size, r.kernel_size, r.stride, r.padding, r.dilation, r.conv_size,
+                         r.output_padding, r.restored]
+        assert tconv.conv_output_size(cells[0], *cells[1:4], dilation=cells[4]) == cells[5]
+        assert tconv.conv_transpose_output_size(cells[5], *cells[1:4], cells[6],
+                                                cells[4]) == cells[7] == cells[0]
+
+
+def test_round_trip_table_refuses_rows_that_are_not_round_trips():
+    with pytest.raises(TypeError, match=r"rows\[0\] must be a RoundTrip"):
+        round_trip_table([(8, 3, 2, 1)])
+
+
+# The output_padding figure --------------------------------------------------------------------
+
+def test_output_padding_figure_hatches_the_crop_and_dashes_what_output_padding_keeps():
+    x, ones = np.array([[1, 2], [3, 4]]), np.ones((3, 3), int)
+    fig = output_padding_figure(x, ones, stride=2, padding=1, output_padding=1)
+    canvas_ax, out_ax = fig.axes
+    assert canvas_ax.get_title() == "canvas (6×6)" and out_ax.get_title() == "output (4×4)"
+    # the canvas is 5 rows of copies plus the row output_padding asks for; padding 1 crops
+    # row and column 0 and the last row and column, output_padding keeps row and column 4
+    ring = {(r, c) for r in range(6) for c in range(6) if r in (0, 5) or c in (0, 5)}
+    assert hatched(canvas_ax) == ring
+    kept = {(r, c) for r in range(1, 5) for c in range(1, 5) if r == 4 or c == 4}
+    assert dashed(canvas_ax) == kept
+    assert dashed(out_ax) == {(r - 1, c - 1) for r, c in kept}
+    out = tconv.conv_transpose2d(x, ones, stride=2, padding=1, output_padding=1)
+    shown = [t.get_text() for t in out_ax.texts if t.get_fontsize() == 10]
+    assert [int(v) for v in shown] == out.ravel().tolist()

@@ -293,11 +293,25 @@ def test_bare_image_nearest_equals_conv_transpose_with_a_bare_kernel():
 @pytest.mark.parametrize("f", SCALED)
 @pytest.mark.parametrize("scale, error", [
     (0, ValueError), (-1, ValueError), ((2, 0), ValueError), ((2, 2, 2), ValueError),
-    (1.5, TypeError), (2.0, TypeError), ("2", TypeError), (True, TypeError), (None, TypeError),
+    (0.0, ValueError), (-1.5, ValueError), (float("nan"), ValueError), (float("inf"), ValueError),
+    (0.4, ValueError),  # 2 x 0.4 rounds down to no pixel
+    ("2", TypeError), (True, TypeError), (None, TypeError), (np.array([2.0]), ValueError),
 ])
 def test_bad_scale_factor_is_named(f, scale, error):
     with pytest.raises(error, match="scale_factor"):
         f(np.ones((2, 2)), scale)
+
+
+@pytest.mark.parametrize("f", SCALED)
+def test_whole_float_scale_factors_are_the_integers(f):
+    x = np.arange(6.0).reshape(1, 2, 3)
+    np.testing.assert_array_equal(f(x, 2.0), f(x, 2))
+    np.testing.assert_array_equal(f(x, (np.float32(3.0), np.array(2))), f(x, (3, 2)))
+
+
+def test_bed_of_nails_needs_whole_scale_factors():
+    with pytest.raises(ValueError, match="scale_factor must be a whole number"):
+        tconv.bed_of_nails(np.ones((2, 2)), 1.5)
 
 
 @pytest.mark.parametrize("f", SCALED + [tconv.pixel_shuffle, tconv.pixel_unshuffle])
@@ -307,10 +321,13 @@ def test_bad_scale_factor_is_named(f, scale, error):
     (np.array([[1, None], [2, 3]], dtype=object), TypeError),
     ([[1, 2], [3]], TypeError),
     (np.ones(4), ValueError),
-    (np.ones((1, 1, 1, 2, 2)), ValueError),
-    (np.ones((1, 1, 0, 2)), ValueError),
+    (np.ones((1, 1, 1, 2, 2)), ValueError),  # fine for the shuffles: leading batch dimensions
+    (np.ones((1, 1, 0, 2)), ValueError),  # fine for the shuffles, as in PyTorch
 ])
 def test_bad_input_is_named(f, bad, error):
+    if f in (tconv.pixel_shuffle, tconv.pixel_unshuffle) and getattr(bad, "ndim", 0) >= 4:
+        assert f(bad, 1).shape == np.shape(bad)
+        return
     with pytest.raises(error, match="input"):
         f(bad, 1)
 
@@ -363,3 +380,67 @@ def test_size_must_be_divisible_by_downscale_factor():
 def test_bad_source_coords_arguments_are_named(kwargs, error, name):
     with pytest.raises(error, match=name):
         tconv.bilinear_source_coords(**kwargs)
+
+
+# Fractional scale factors (interpolate's rule), leading batch dimensions, empty batches ------
+
+fractions = st.floats(0.3, 6.0).filter(lambda f: not float(f).is_integer())
+
+
+@EXAMPLES
+@given(x=floats_nchw(max_side=9), f=st.one_of(fractions, st.tuples(fractions, fractions)))
+def test_fractional_nearest_copies_rows_by_interpolates_rule(x, f):
+    fh, fw = _pair(f) if isinstance(f, tuple) else (f, f)
+    h, w = x.shape[2:]
+    out = int(np.floor(h * fh)), int(np.floor(w * fw))
+    if min(out) < 1:
+        with pytest.raises(ValueError, match="scale_factor .* rounds down to 0"):
+            tconv.upsample_nearest(x, f)
+        return
+    y = tconv.upsample_nearest(x, f)
+    assert y.shape[2:] == out
+
+    def rows(n_in, n_out, scale):  # floor(i * float32(1/f)), capped; 1x and 2x exact
+        if n_out in (n_in, 2 * n_in):
+            return np.arange(n_out) * n_in // n_out
+        step = np.float32(1 / scale)
+        return np.minimum([int(np.floor(np.float32(i) * step)) for i in range(n_out)], n_in - 1)
+
+    np.testing.assert_array_equal(y, x[:, :, rows(h, out[0], fh)][..., rows(w, out[1], fw)])
+
+
+@EXAMPLES
+@given(h=st.integers(1, 6), w=st.integers(1, 6), f=fractions, a=st.integers(-5, 5),
+       b=st.integers(-5, 5))
+def test_fractional_bilinear_reproduces_an_affine_image(h, w, f, a, b):
+    i, j = np.mgrid[0:h, 0:w]
+    x = (a * i + b * j).astype(np.float64)
+    oh, ow = int(np.floor(h * f)), int(np.floor(w * f))
+    if min(oh, ow) < 1:
+        return
+    rows = np.clip(tconv.bilinear_source_coords(h, oh, False, f), 0, h - 1)
+    cols = np.clip(tconv.bilinear_source_coords(w, ow, False, f), 0, w - 1)
+    if oh != h:  # spacing 1/f, from (0.5/f - 0.5) clamped at 0
+        np.testing.assert_allclose(rows, np.clip((np.arange(oh) + 0.5) / f - 0.5, 0, h - 1))
+    np.testing.assert_allclose(tconv.upsample_bilinear(x, f),
+                               a * rows[:, None] + b * cols[None, :], atol=1e-10)
+
+
+@EXAMPLES
+@given(lead=st.lists(st.integers(0, 3), max_size=3), c=st.integers(1, 2), h=st.integers(0, 3),
+       w=st.integers(1, 3), r=st.integers(1, 3))
+def test_pixel_shuffle_takes_any_leading_batch_dimensions(lead, c, h, w, r):
+    shape = (*lead, c * r * r, h, w)
+    x = np.arange(int(np.prod(shape))).reshape(shape)
+    y = tconv.pixel_shuffle(x, r)
+    assert y.shape == (*lead, c, h * r, w * r)
+    np.testing.assert_array_equal(tconv.pixel_shuffle_loop(x, r), y)
+    np.testing.assert_array_equal(tconv.pixel_unshuffle(y, r), x)
+    for index in np.ndindex(*lead):  # each leading index is a (C, H, W) image of its own
+        np.testing.assert_array_equal(y[index], tconv.pixel_shuffle(x[index], r))
+
+
+@pytest.mark.parametrize("f", SCALED)
+def test_an_empty_batch_gives_an_empty_result(f):
+    assert f(np.ones((0, 3, 2, 5)), 2).shape == (0, 3, 4, 10)
+    assert tconv.upsample_nearest(np.ones((0, 3, 2, 5)), 1.5).shape == (0, 3, 3, 7)

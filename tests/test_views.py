@@ -20,6 +20,7 @@ from tconv.views import (
     conv_transpose2d_scatter,
     conv_transpose2d_zero_insertion,
     deconvolve_least_squares,
+    deconvolve_tikhonov,
     insert_zeros,
     rotate180,
     zero_insertion_input,
@@ -362,6 +363,91 @@ def test_least_squares_cannot_recover_skipped_pixels():
     np.testing.assert_allclose(x_hat[::3, ::3], x[::3, ::3])
     assert x_hat[1, 1] == 0 and x[1, 1] != 0
 
+
+
+def _ridge_by_svd(C, y, alpha):
+    """(C.T C + alpha I)^-1 C.T y from the SVD of C: singular value s becomes s/(s²+alpha)."""
+    U, s, Vt = np.linalg.svd(C, full_matrices=False)
+    return Vt.T @ ((s / (s**2 + alpha)) * (U.T @ y))
+
+
+TIKHONOV_CASES = [
+    ((5, 6), (3, 3), dict(padding=2)),                       # "full": tall C
+    ((6, 5), (3, 2), dict(stride=2, padding=1)),             # strided: wide C
+    ((7, 7), (2, 3), dict(stride=(2, 1), dilation=2)),
+]
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 0.1, 10.0])
+@pytest.mark.parametrize(("shape", "kshape", "kw"), TIKHONOV_CASES)
+def test_tikhonov_is_the_ridge_solution_of_the_svd(shape, kshape, kw, alpha):
+    rng = np.random.default_rng(3)
+    kernel = rng.standard_normal(kshape)
+    y = tconv.conv2d(rng.standard_normal(shape), kernel, **kw) + rng.standard_normal(
+        tconv.conv_output_size(shape, kshape, **kw))
+    C = conv_matrix(shape, kernel, **kw)
+    x = deconvolve_tikhonov(y, kernel, shape, alpha=alpha, **kw)
+    assert x.shape == shape
+    np.testing.assert_allclose(x.ravel(), _ridge_by_svd(C, y.ravel(), alpha), atol=1e-9)
+
+
+@pytest.mark.parametrize(("shape", "kshape", "kw"), TIKHONOV_CASES)
+def test_tikhonov_makes_the_gradient_of_its_objective_zero(shape, kshape, kw):
+    # d/dx (|conv2d(x) - y|² + alpha |x|²) / 2 = conv2d's adjoint of the residual + alpha x,
+    # computed here with the library's own conv2d_backward rather than the matrix
+    rng = np.random.default_rng(4)
+    kernel = rng.standard_normal(kshape)
+    y = rng.standard_normal(tconv.conv_output_size(shape, kshape, **kw))
+    x = deconvolve_tikhonov(y, kernel, shape, alpha=0.5, **kw)
+    residual = tconv.conv2d(x, kernel, **kw) - y
+    grad_x, _, _ = tconv.conv2d_backward(residual, x, kernel, **kw)
+    np.testing.assert_allclose(grad_x + 0.5 * x, 0, atol=1e-9)
+
+
+def test_tikhonov_tends_to_least_squares_as_alpha_vanishes():
+    rng = np.random.default_rng(5)
+    x, kernel = rng.standard_normal((6, 6)), rng.standard_normal((3, 3))
+    y = tconv.conv2d(x, kernel, padding=2)
+    np.testing.assert_allclose(deconvolve_tikhonov(y, kernel, x.shape, padding=2, alpha=1e-12),
+                               deconvolve_least_squares(y, kernel, x.shape, padding=2),
+                               atol=1e-6)
+
+
+def test_tikhonov_caps_the_noise_gain_where_least_squares_does_not():
+    # an ill-conditioned blur: least squares magnifies pure noise by 1/smallest singular
+    # value; ridge by at most 1/(2 sqrt(alpha))
+    blur = np.outer([1, 2, 1], [1, 2, 1]) / 16
+    shape, kw, alpha = (12, 12), dict(padding=2), 1e-2
+    noise = np.random.default_rng(6).standard_normal(tconv.conv_output_size(shape, 3, **kw))
+    s = np.linalg.svd(conv_matrix(shape, blur, **kw), compute_uv=False)
+    assert s.max() / s.min() > 1e3
+    ls = deconvolve_least_squares(noise, blur, shape, **kw)
+    ridge = deconvolve_tikhonov(noise, blur, shape, alpha=alpha, **kw)
+    assert np.linalg.norm(ls) > 10 * np.linalg.norm(noise)
+    assert np.linalg.norm(ridge) <= np.linalg.norm(noise) / (2 * np.sqrt(alpha)) + 1e-9
+    assert np.linalg.norm(ridge) < np.linalg.norm(ls) / 10
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    (dict(alpha=0), ValueError, "alpha must be a positive finite number, got 0"),
+    (dict(alpha=-1.0), ValueError, "alpha must be a positive finite number"),
+    (dict(alpha=float("nan")), ValueError, "alpha must be a positive finite number"),
+    (dict(alpha="0.1"), TypeError, "alpha must be a number"),
+    (dict(alpha=True), TypeError, "alpha must be a number"),
+    (dict(alpha=0.1, y=np.ones((3, 3))), ValueError,
+     r"y must have the shape conv2d gives .* \(2, 2\), got \(3, 3\)"),
+    (dict(alpha=0.1, y=[["a"]]), TypeError, "y must be a numeric array"),
+    (dict(alpha=0.1, input_shape=(3,)), ValueError,
+     "input_shape must be an integer or 2 integers"),
+    (dict(alpha=0.1, input_shape=(65, 64), y=np.ones((64, 63))), ValueError,
+     "input_shape 65×64 has 4160 cells, more than the 4096"),
+    (dict(alpha=0.1, dilation=0), ValueError, "dilation must be positive"),
+], ids=lambda v: None)
+def test_tikhonov_rejects_bad_arguments(kwargs, error, message):
+    kwargs = dict(kwargs)
+    y, shape = kwargs.pop("y", np.ones((2, 2))), kwargs.pop("input_shape", (3, 3))
+    with pytest.raises(error, match=message):
+        deconvolve_tikhonov(y, np.ones((2, 2)), shape, **kwargs)
 
 # Bad arguments -------------------------------------------------------------------------------
 

@@ -14,7 +14,16 @@ import tconv
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tconv import arch
-from tconv.book.why_upsample import encoder_decoder, label_figure, same_padding_net, trace_figure
+from tconv.book import data
+from tconv.book.why_upsample import (
+    SCENE_NAMES,
+    encoder_decoder,
+    label_figure,
+    receptive_field_figure,
+    same_padding_net,
+    shapes_scene,
+    trace_figure,
+)
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -135,3 +144,39 @@ def test_label_figure_names_every_class_on_the_colour_bar():
         label_figure(np.zeros((2, 3)), labels, ["bg"])
     with pytest.raises(ValueError, match="at most 6 classes"):
         label_figure(np.zeros((2, 2)), labels, list("abcdefg"))
+
+
+# The scene and the receptive-field figure ----------------------------------------------------
+
+def test_shapes_scene_labels_every_pixel_of_each_shape():
+    image, labels = shapes_scene()
+    assert image.shape == labels.shape == (64, 64)
+    assert set(np.unique(labels)) == {0, 1, 2, 3}
+    for label, kind in enumerate(SCENE_NAMES[1:], start=1):
+        mask = labels == label
+        # each shape has the area tconv.book.data gives it (a disc of radius 9) and its own
+        # grey level
+        area = data.shape_mask(kind, 64, (32, 32), 9.0, 0.3).sum()
+        assert abs(mask.sum() - area) <= 0.05 * area
+        assert abs(image[mask].mean() - (0.9, 0.6, 0.75)[label - 1]) < 0.03
+    assert abs(image[labels == 0].mean() - 0.2) < 0.01
+    again, _ = shapes_scene()
+    assert np.array_equal(image, again)  # seeded
+    big, big_labels = shapes_scene(size=128, noise=0)
+    assert big.shape == (128, 128) and set(np.unique(big_labels)) == {0, 1, 2, 3}
+    with pytest.raises(ValueError, match="noise must be a number"):
+        shapes_scene(noise=-1)
+
+
+def test_receptive_field_figure_draws_the_cell_and_the_field_of_the_position():
+    layers = [arch.Conv2d(4, 3, padding=1), arch.MaxPool2d(2)] * 4
+    fig = receptive_field_figure(layers, 128, (2, 3))
+    boxes = [p for p in fig.axes[0].patches if isinstance(p, matplotlib.patches.Rectangle)]
+    cell = next(b for b in boxes if b.get_label().startswith("its cell"))
+    field = next(b for b in boxes if b.get_label().startswith("its receptive field"))
+    assert (cell.get_x(), cell.get_y(), cell.get_width()) == (48, 32, 16)
+    # the field: 15 more pixels on each side of the cell, 46 in all
+    assert (field.get_x(), field.get_y(), field.get_width()) == (33, 17, 46)
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"position \(8, 0\) is outside the 8×8 output"):
+        receptive_field_figure(layers, 128, (8, 0))

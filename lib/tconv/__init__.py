@@ -11,7 +11,16 @@ loads where matplotlib and ipywidgets are absent. Beside the operations:
 - :mod:`tconv.book`: one companion module per chapter, which may import both.
 """
 
+from . import frameworks
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .frameworks import (
+    Cut,
+    Kept,
+    Translation,
+    conv_transpose2d_translated,
+    crop_full_output,
+    kept_cells,
+)
 from .grad import conv2d_backward
 from .placements import Crop, Placement, Placements, Term, gather, placements
 from .pool import max_pool2d, max_pool2d_loop, max_unpool2d, max_unpool2d_loop
@@ -58,4 +67,7 @@ __all__ = [
     "max_pool2d", "max_pool2d_loop", "max_unpool2d", "max_unpool2d_loop",
     # the scatter as data
     "placements", "gather", "Placements", "Placement", "Crop", "Term",
+    # the same layer in PyTorch, Keras, JAX, Flax and ONNX (the rest as tconv.frameworks.*)
+    "frameworks", "Cut", "Kept", "Translation", "conv_transpose2d_translated",
+    "crop_full_output", "kept_cells",
 ]

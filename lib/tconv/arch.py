@@ -13,6 +13,9 @@ with the output-size formulas of :mod:`tconv.shapes` and counts, per layer,
 - parameters: the kernel weights and one bias per output channel;
 - activations: the values of the layer's output, which training keeps for the backward pass.
 
+:func:`receptive_field` gives, for a stack of convolutions and max pooling, which input cells
+one output position depends on.
+
 An operation of the library: it follows the sizes a network's layers give, as
 ``torchinfo`` or ``fvcore`` count them, and imports only :mod:`tconv.shapes` and the checks (no
 numpy, no drawing). The two designs the chapter "Why upsample?" compares are built from these
@@ -212,3 +215,44 @@ def total_params(steps) -> int:
 def total_activations(steps) -> int:
     """Values of every layer's output in a trace (what training stores for the backward pass)."""
     return sum(s.activations for s in steps)
+
+
+# --- what one output position sees ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """What one position of a stack's output sees of its input, per axis ``(H, W)``.
+
+    Output position ``(r, c)`` sees input rows ``start + r·stride`` to
+    ``start + r·stride + size - 1`` (and columns alike). Where they all lie inside the input,
+    it depends on every one of them when no layer's stride exceeds its kernel size, else on
+    the first, the last and some between. Near the border, rows outside the input are
+    padding, and some inside may be reached only through padding.
+    """
+
+    size: tuple[int, int]
+    stride: tuple[int, int]
+    start: tuple[int, int]
+
+
+def receptive_field(layers) -> ReceptiveField:
+    """Receptive field of the last layer of a stack of :class:`Conv2d` and :class:`MaxPool2d`."""
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError(f"layers must be a list of layers, got {type(layers).__name__}")
+    if not layers:
+        raise ValueError("layers must hold at least one layer")
+    size, stride, start = [1, 1], [1, 1], [0, 0]
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, (Conv2d, MaxPool2d)):
+            raise TypeError(f"layer {i} ({layer!r}): receptive_field follows convolutions "
+                            "and max pooling only")
+        k = as_tuple(layer.kernel_size, "kernel_size", 2)
+        s = k if layer.stride is None else as_tuple(layer.stride, "stride", 2)
+        p = as_tuple(layer.padding, "padding", 2)
+        for axis in (0, 1):
+            # k - 1 more positions of this layer's input, each `stride` input cells apart
+            size[axis] += (k[axis] - 1) * stride[axis]
+            start[axis] -= p[axis] * stride[axis]
+            stride[axis] *= s[axis]
+    return ReceptiveField(tuple(size), tuple(stride), tuple(start))

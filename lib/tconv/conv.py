@@ -8,12 +8,21 @@ has threads, see :func:`_over_batch`). The tests check that the two agree. The 1
 operations at the end run the 2-D ones on images one pixel high.
 
 Layouts: batched ``(N, C, H, W)``, unbatched ``(C, H, W)``, or a bare ``(H, W)`` image with a
-bare ``(kH, kW)`` kernel, which gives a bare 2-D result. Integer arrays give int64 results.
-The helpers that check the arguments come last.
+bare ``(kH, kW)`` kernel, which gives a bare 2-D result. A batch of no images gives an empty
+result of the right shape, as in PyTorch. Dtypes follow :mod:`tconv._checks`: integers (signed
+or unsigned, mixed) compute in int64, any float makes the result the widest float given.
+
+Cost follows the work: each call picks the computation whose work fits its settings, so a huge
+stride, dilation or padding costs what the input times the kernel and the output cost, never
+stride² or dilation². Arrays that would not fit in memory are refused before they are
+allocated, with a ValueError naming the settings. inf and NaN land where the definition (the
+loop) puts them, as in PyTorch, without numpy's warnings. The helpers that check the arguments
+come last.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -22,7 +31,20 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from threadpoolctl import ThreadpoolController
 
-from ._checks import as_array, as_int, as_tuple, check_ndim, check_nonempty, result_dtype
+from ._checks import (
+    all_finite,
+    as_array,
+    as_dtype,
+    as_int,
+    as_tuple,
+    check_ndim,
+    check_nonempty,
+    check_size,
+    describe,
+    memory_budget,
+    quiet,
+    result_dtype,
+)
 from .shapes import check_output_padding, conv_lengths, conv_transpose_lengths
 
 # ---------------------------------------------------------------------------------------
@@ -30,10 +52,12 @@ from .shapes import check_output_padding, conv_lengths, conv_transpose_lengths
 # ---------------------------------------------------------------------------------------
 
 
+@quiet
 def conv2d_loop(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution, one output cell at a time: (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
     a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
     (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    _check_padded_input(a)
     x = np.pad(a.x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # zeros around every image
     N = x.shape[0]
     C_out, C_in_g, kH, kW = a.w.shape
@@ -53,6 +77,7 @@ def conv2d_loop(input, weight, bias=None, stride=1, padding=0, dilation=1, group
     return a.finish(y)
 
 
+@quiet
 def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
                           output_padding=0, groups=1, dilation=1):
     """Transposed conv, scatter: (N, C_in, H, W) -> (N, C_out, H_out, W_out).
@@ -73,6 +98,7 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
     # at the bottom and right
     H_full = (H - 1) * sh + dh * (kH - 1) + 1 + oph
     W_full = (W - 1) * sw + dw * (kW - 1) + 1 + opw
+    a.check_size((N, C_out_g * a.groups, H_full, W_full), "uncropped output")
     full = np.zeros((N, C_out_g * a.groups, H_full, W_full), a.dtype)
     for n in range(N):
         for c in range(C_in):
@@ -99,27 +125,83 @@ def conv_transpose2d_loop(input, weight, bias=None, stride=1, padding=0,
 # ---------------------------------------------------------------------------------------
 
 
+@quiet
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """Convolution: x (N, C_in, H, W), w (C_out, C_in/g, kH, kW) -> y (N, C_out, Ho, Wo)."""
-    a = _conv_args(input, weight, bias, stride, padding, dilation, groups)
+    """Convolution: x (N, C_in, H, W), w (C_out, C_in/g, kH, kW) -> y (N, C_out, Ho, Wo).
+
+    ``padding`` may also be ``"valid"`` (none) or ``"same"`` (stride 1 only: the output keeps
+    the input's size; an odd total puts the extra row/column at the bottom/right, as PyTorch).
+    """
+    return _conv2d(_conv_args(input, weight, bias, stride, padding, dilation, groups))
+
+
+def _conv2d(a: _Args) -> np.ndarray:
+    """conv2d of checked arguments."""
     y = np.empty((a.x.shape[0], a.w.shape[0], *a.out_size), a.dtype)
-    _over_batch(lambda batch: _conv2d_fast(replace(a, x=a.x[batch]), y[batch]), a)
+    if len(y):  # a batch of no images: nothing to compute
+        plan = _conv_plan(a, finite=all_finite(a.w))  # each chunk checks its own images
+        _over_batch(lambda batch: _conv2d_fast(replace(a, x=a.x[batch]), y[batch], plan), a)
     return a.finish(y)
 
 
-def _conv2d_fast(a: _Args, out: np.ndarray) -> None:
-    """The fast convolution of a.x, without bias, written into out (N, C_out, H_out, W_out)."""
-    if _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
+def _conv2d_fast(a: _Args, out: np.ndarray, plan: str) -> None:
+    """The fast convolution of a.x by ``plan``, without bias, written into out (N, C_out, ...).
+
+    The shifted plan falls back to im2col if a.x holds inf or NaN (see _conv_plan).
+    """
+    if plan == "shifted" and not all_finite(a.x):
+        plan = _conv_plan(a, finite=False)
+    if plan == "shifted":
         _shifted_products(a, out)
     else:
-        out[...] = _correlate(_pad(a.x, a.padding), a.w, a.stride, a.dilation, a.groups,
-                              a.out_size)
+        out[...] = _correlate(a.x, a.w, a.stride, a.dilation, a.groups, a.out_size, a.padding,
+                              gather=plan == "gather")
 
 
-def _correlate(x, w, stride, dilation, groups, out_size):
-    """Unpadded convolution, im2col + one matrix product per group: -> (N, C_out, Ho, Wo)."""
+def _conv_plan(a: _Args, finite: bool | None = None) -> str:
+    """How to compute a convolution: ``"shifted"``, ``"im2col"`` or ``"gather"``.
+
+    Shifted products over phases when the phase kernels are dense, the values finite and its
+    arrays fit. (Its layout multiplies some input cells by zeros that no kernel window holds,
+    and the definition has no such product: an inf there would make a NaN the definition does
+    not have.) Otherwise im2col, whose products are exactly the definition's: on the padded
+    input, or reading the input through index arrays when padding would make the padded input
+    much larger than the windows (a huge padding with a huge stride or dilation). ``finite``:
+    whether the values involved are all finite (default: check a.x and a.w).
+    """
+    N, C_in, H, W = a.x.shape
+    kH, kW = a.w.shape[2:]
+    if (_phases_pay_off((kH, kW), a.stride, a.dilation) and _fits(_shifted_sizes(a), a.dtype)
+            and (all_finite(a.x, a.w) if finite is None else finite)):
+        return "shifted"
+    cols = (N, C_in * kH * kW, a.out_size[0] * a.out_size[1])
+    check_size(cols, a.dtype, f"{a.name}'s columns (one per kernel window)", a.cause)
+    (ph, pw) = a.padding
+    padded = N * C_in * (H + 2 * ph) * (W + 2 * pw)
+    return "im2col" if padded <= 2 * (a.x.size + math.prod(cols)) else "gather"
+
+
+def _shifted_sizes(a: _Args) -> list[tuple[int, ...]]:
+    """The shapes of _shifted_products' temporaries: phases, products, sums."""
+    s = _Shifts.of(a)
+    (sh, sw), N, G = a.stride, a.x.shape[0], a.groups
+    C_in_g, C_out_g = a.x.shape[1] // G, a.w.shape[0] // G
+    return [(G, s.copies * C_in_g * sh * sw, N * s.width),
+            (G, s.Qh * s.adds * C_out_g, N * s.width),
+            (G, C_out_g, N, a.out_size[0] * s.Wx)]
+
+
+def _correlate(x, w, stride, dilation, groups, out_size, padding=(0, 0), gather=False):
+    """Convolution, im2col + one matrix product per group: -> (N, C_out, Ho, Wo).
+
+    x is padded by ``padding`` first, or, with ``gather``, read through index arrays that send
+    the padding to zeros (no padded copy of x).
+    """
     C_out = w.shape[0]
-    cols = _im2col(x, w.shape[2:], stride, dilation, out_size, groups)  # (N, G, K, Ho*Wo)
+    if gather:
+        cols = _im2col_gather(x, w.shape[2:], stride, padding, dilation, out_size, groups)
+    else:
+        cols = _im2col(_pad(x, padding), w.shape[2:], stride, dilation, out_size, groups)
     y = np.matmul(w.reshape(groups, C_out // groups, -1), cols)  # (N, G, C_out/G, Ho*Wo)
     return y.reshape(x.shape[0], C_out, *out_size)
 
@@ -132,6 +214,29 @@ def _im2col(x, kernel_size, stride, dilation, out_size, groups):
     windows = as_strided(x, shape=(N, C, kH, kW, H_out, W_out),
                          strides=(bN, bC, dh * bH, dw * bW, sh * bH, sw * bW), writeable=False)
     return windows.reshape(N, groups, C // groups * kH * kW, H_out * W_out)
+
+
+def _im2col_gather(x, kernel_size, stride, padding, dilation, out_size, groups):
+    """im2col of x padded by ``padding``, without padding x: -> (N, G, C/G*kH*kW, Ho*Wo).
+
+    Kernel cell kh of output row o reads row o*sh + kh*dh - ph; rows outside x read a zero row
+    appended to it. The cost follows the windows, not the padding.
+    """
+    N, C, H, W = x.shape
+    (kH, kW), (sh, sw), (ph, pw), (dh, dw), (H_out, W_out) = (kernel_size, stride, padding,
+                                                              dilation, out_size)
+    rows = _gather_index(kH, dh, H_out, sh, ph, H)
+    cols = _gather_index(kW, dw, W_out, sw, pw, W)
+    xz = np.zeros((N, C, H + 1, W + 1), x.dtype)  # row H and column W: the zeros
+    xz[:, :, :H, :W] = x
+    windows = xz[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # (N, C, kH, kW, Ho, Wo)
+    return windows.reshape(N, groups, C // groups * kH * kW, H_out * W_out)
+
+
+def _gather_index(k, d, n_out, s, p, n_in):
+    """(k, n_out) rows that kernel cell kk reads for output o: o*s + kk*d - p, or n_in outside."""
+    index = np.arange(n_out)[None, :] * s + np.arange(k)[:, None] * d - p
+    return np.where((index >= 0) & (index < n_in), index, n_in)
 
 
 _FEW_CHANNELS = 64  # phase images with fewer channels take the column shifts into the product
@@ -241,25 +346,155 @@ def _unstacked_kernels(a: _Args, s: _Shifts, stacked: np.ndarray) -> np.ndarray:
     return w.reshape(C_out, C_in_g, kH, kW)
 
 
+@quiet
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Transposed conv: x (N, C_in, H, W), w (C_in, C_out/g, kH, kW) -> y (N, C_out, Ho, Wo).
 
-    Two equal computations, whichever is faster here: the scatter as one matrix product plus
-    kH*kW adds, or (stride > 1) one ordinary convolution per output phase ("sub-pixel").
+    Three equal computations, chosen by the work each implies here: the scatter as one matrix
+    product plus kH*kW adds into stride phases, one ordinary convolution per output phase
+    ("sub-pixel", stride > 1), or, when the phases would cost more than the products and the
+    output (a stride larger than the kernel, a huge dilation or padding), the direct scatter of
+    every product where it lands in the output.
     """
-    a = _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
-                             groups)
-    y = _over_batch(lambda batch: _conv_transpose2d_fast(replace(a, x=a.x[batch])), a,
-                    shape=(a.x.shape[0], a.w.shape[1] * a.groups, *a.out_size))
+    return _conv_transpose2d(_conv_transpose_args(input, weight, bias, stride, padding,
+                                                  output_padding, dilation, groups))
+
+
+def _conv_transpose2d(a: _Args) -> np.ndarray:
+    """conv_transpose2d of checked arguments."""
+    shape = (a.x.shape[0], a.w.shape[1] * a.groups, *a.out_size)
+    if not shape[0]:  # a batch of no images
+        return a.finish(np.zeros(shape, a.dtype))
+    plan = _transpose_plan(a, finite=all_finite(a.w))  # each chunk checks its own images
+    y = _over_batch(lambda batch: _conv_transpose2d_fast(replace(a, x=a.x[batch]), plan), a,
+                    shape=shape)
     return a.finish(y)
 
 
-def _conv_transpose2d_fast(a: _Args) -> np.ndarray:
-    """The fast transposed convolution of a.x, without bias: -> (N, C_out, H_out, W_out)."""
-    if a.stride != (1, 1) and _phases_pay_off(a.w.shape[2:], a.stride, a.dilation):
-        return _subpixel(a)
-    return _scatter_matmul(a)
+def _conv_transpose2d_fast(a: _Args, plan: str) -> np.ndarray:
+    """The fast transposed convolution of a.x by ``plan``, without bias: -> (N, C_out, Ho, Wo).
+
+    The phase plans fall back to the direct scatter if a.x holds inf or NaN.
+    """
+    if plan != "direct" and not all_finite(a.x):
+        plan = "direct"
+    return {"subpixel": _subpixel, "scatter": _scatter_matmul, "direct": _scatter_direct}[plan](a)
+
+
+_CALL_CELLS = 4096  # a numpy call costs about as much time as touching this many cells
+_ADD_CELLS = 4  # an add into a strided view of the output costs ~4 cells of a contiguous pass
+
+
+def _transpose_plan(a: _Args, finite: bool | None = None) -> str:
+    """How to compute a transposed convolution: ``"subpixel"``, ``"scatter"`` or ``"direct"``.
+
+    The phase paths (subpixel, scatter) for finite values when their arrays fit and their work
+    is no more than the direct scatter's, both counted in cells touched: the output, the
+    temporaries, the strided adds, and the numpy calls. Their layouts multiply zeros that the
+    definition does not (padding, empty phase cells): with an inf or NaN among the values,
+    only the direct scatter puts inf and NaN where the definition does. ``finite``: whether
+    the values are all finite (default: check a.x and a.w).
+    """
+    if not (all_finite(a.x, a.w) if finite is None else finite):
+        return "direct"
+    subpixel = a.stride != (1, 1) and _phases_pay_off(a.w.shape[2:], a.stride, a.dilation)
+    sizes = _subpixel_sizes(a) if subpixel else _scatter_sizes(a)
+    calls = a.w.shape[2] * a.w.shape[3] + a.stride[0] * a.stride[1]
+    cost = _output_cells(a) + sum(math.prod(shape) for shape in sizes) + calls * _CALL_CELLS
+    if _fits(sizes, a.dtype) and cost <= _direct_cost(a):
+        return "subpixel" if subpixel else "scatter"
+    return "direct"
+
+
+def _output_cells(a: _Args) -> int:
+    """N * C_out * H_out * W_out."""
+    return a.x.shape[0] * a.w.shape[1] * a.groups * a.out_size[0] * a.out_size[1]
+
+
+def _direct_cost(a: _Args) -> int:
+    """The direct scatter's work in cells: the output, its strided adds, its numpy calls."""
+    N, _, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    adds = N * C_out_g * a.groups * kH * kW * H * W
+    return _output_cells(a) + _ADD_CELLS * adds + min(kH * kW, H * W) * _CALL_CELLS
+
+
+def _scatter_sizes(a: _Args) -> list[tuple[int, ...]]:
+    """The shapes of _scatter_matmul's temporaries: padded input, products, phases."""
+    N, C_in, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    (sh, sw), C_out = a.stride, C_out_g * a.groups
+    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
+    Hq, Wq = H + Qh - 1, W + Qw - 1
+    return [(N, C_in, H * Wq), (N, C_out * kH * kW, H * Wq), (N, C_out * sh * sw, Hq * Wq + Qw)]
+
+
+def _subpixel_sizes(a: _Args) -> list[tuple[int, ...]]:
+    """The shapes of _subpixel's temporaries: phase kernels, padded input, columns, phases."""
+    N, C_in, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    (sh, sw), C_out = a.stride, C_out_g * a.groups
+    Qh, Qw = _shifts((kH, kW), a.stride, a.dilation)
+    Hq, Wq = H + Qh - 1, W + Qw - 1
+    return [(sh * sw * C_out, C_in // a.groups, Qh * Qw),
+            (N, C_in, (H + 2 * Qh - 2) * (W + 2 * Qw - 2)), (N, C_in * Qh * Qw, Hq * Wq),
+            (N, C_out * sh * sw, Hq * Wq)]
+
+
+def _fits(shapes, dtype) -> bool:
+    """Whether arrays of these shapes each fit in the memory budget."""
+    budget = memory_budget() // np.dtype(dtype).itemsize
+    return all(math.prod(shape) <= budget for shape in shapes)
+
+
+def _scatter_direct(a: _Args) -> np.ndarray:
+    """The scatter as the definition says it, fast: each product added where it lands.
+
+    Input row i times kernel row kh lands on output row i*sh + kh*dh - ph; only the rows and
+    columns inside the output are computed. Loops over kernel cells (one matrix product of
+    every input cell landing inside with that cell's weights, one strided add) or, if fewer,
+    over input cells (every kernel cell landing inside times that input cell). No phases, no
+    padding: the work is the products and the output, whatever the stride, dilation or padding.
+    """
+    (sh, sw), (dh, dw), (ph, pw) = a.stride, a.dilation, a.padding
+    N, C_in, H, W = a.x.shape
+    _, C_out_g, kH, kW = a.w.shape
+    G, C_in_g = a.groups, C_in // a.groups
+    H_out, W_out = a.out_size
+    y = np.zeros((N, G, C_out_g, H_out, W_out), a.dtype)
+    x = a.x.reshape(N, G, C_in_g, H, W)
+    w = a.w.reshape(G, C_in_g, C_out_g, kH, kW)
+    if kH * kW <= H * W:
+        for kh in range(kH):
+            i, ni, oh = _landing(kh * dh - ph, sh, H, H_out)  # first input row, rows, out row
+            for kw in range(kW if ni else 0):
+                j, nj, ow = _landing(kw * dw - pw, sw, W, W_out)
+                if nj:
+                    cells = x[..., i:i + ni, j:j + nj].reshape(N, G, C_in_g, ni * nj)
+                    products = np.matmul(w[..., kh, kw].swapaxes(1, 2), cells)
+                    y[..., oh:oh + sh * (ni - 1) + 1:sh, ow:ow + sw * (nj - 1) + 1:sw] += \
+                        products.reshape(N, G, C_out_g, ni, nj)
+    else:
+        for i in range(H):
+            kh, nh, oh = _landing(i * sh - ph, dh, kH, H_out)  # first kernel row, rows, out row
+            for j in range(W if nh else 0):
+                kw, nw, ow = _landing(j * sw - pw, dw, kW, W_out)
+                if nw:
+                    cells = w[..., kh:kh + nh, kw:kw + nw].reshape(G, C_in_g, -1)
+                    products = np.matmul(x[:, :, None, :, i, j], cells)  # (N, G, 1, C_out_g*..)
+                    y[..., oh:oh + dh * (nh - 1) + 1:dh, ow:ow + dw * (nw - 1) + 1:dw] += \
+                        products.reshape(N, G, C_out_g, nh, nw)
+    return y.reshape(N, G * C_out_g, H_out, W_out)
+
+
+def _landing(offset: int, step: int, count: int, n_out: int) -> tuple[int, int, int]:
+    """Of the positions offset + t*step, t in [0, count), those in [0, n_out): first t, how
+    many, and the first position."""
+    first = max(0, -(offset // step)) if offset < 0 else 0  # ceil(-offset / step)
+    last = min(count - 1, (n_out - 1 - offset) // step)
+    n = max(0, last - first + 1)
+    return first, n, offset + first * step
 
 
 def _scatter_matmul(a: _Args) -> np.ndarray:
@@ -426,12 +661,13 @@ def _over_batch(fn, a: _Args, shape=None):
     y = None if shape is None else np.empty(shape, a.dtype)
 
     def chunk(batch):
-        if y is None:
-            return fn(batch)
-        y[batch] = fn(batch)
+        with np.errstate(all="ignore"):  # each thread has its own floating-point settings
+            if y is None:
+                return fn(batch)
+            y[batch] = fn(batch)
 
     with _BLAS.limit(limits=1, user_api="blas"):  # also keeps the chunks from splitting again
-        parts = list(_POOL.map(fn if y is None else chunk, chunks))
+        parts = list(_POOL.map(chunk, chunks))
     return parts if y is None else y
 
 
@@ -463,22 +699,28 @@ def _scratch(slot: str, shape, dtype) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 
+@quiet
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D convolution: (N, C_in, L), weight (C_out, C_in/groups, k) -> (N, C_out, L_out)."""
+    """1-D convolution: (N, C_in, L), weight (C_out, C_in/groups, k) -> (N, C_out, L_out).
+
+    ``padding`` may also be ``"valid"`` or ``"same"``, as for :func:`conv2d`.
+    """
     x, w = _as_height_one(input, weight)
-    s, p, d = _one(stride, "stride", 1), _one(padding, "padding", 0), _one(dilation, "dilation", 1)
-    y = conv2d(x, w, bias, stride=(1, s), padding=(0, p), dilation=(1, d), groups=groups)
+    s, d = _one(stride, "stride", 1), _one(dilation, "dilation", 1)
+    p = padding if isinstance(padding, str) else (0, _one(padding, "padding", 0))
+    y = _conv2d(_conv_args(x, w, bias, (1, s), p, (1, d), groups, one_d=True))
     return y[..., 0, :]
 
 
+@quiet
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """1-D transposed convolution: (N, C_in, L) -> (N, C_out, L_out), weight (C_in, C_out/g, k)."""
     x, w = _as_height_one(input, weight)
     s, p, d = _one(stride, "stride", 1), _one(padding, "padding", 0), _one(dilation, "dilation", 1)
     (op,) = check_output_padding(output_padding, (s,), (d,), n=1)
-    y = conv_transpose2d(x, w, bias, stride=(1, s), padding=(0, p), output_padding=(0, op),
-                         groups=groups, dilation=(1, d))
+    y = _conv_transpose2d(_conv_transpose_args(x, w, bias, (1, s), (0, p), (0, op), (1, d),
+                                               groups, one_d=True))
     return y[..., 0, :]
 
 
@@ -523,13 +765,41 @@ class _Args:
     dtype: np.dtype
     input_ndim: int
     output_padding: tuple[int, int] = (0, 0)
+    transposed: bool = False
+    extra: tuple[int, int] = (0, 0)  # rows/columns padding="same" added at the bottom/right
+    one_d: bool = False  # a 1-D call, run on images one pixel high
+
+    @property
+    def name(self) -> str:
+        """The operation's public name: conv2d, conv_transpose1d, ..."""
+        return f"conv{'_transpose' if self.transposed else ''}{1 if self.one_d else 2}d"
+
+    def check_size(self, shape, what: str) -> None:
+        """Refuse an array of ``shape`` (N, C, H, W) that would not fit; ``what`` names it."""
+        shape = (*shape[:2], shape[3]) if self.one_d else shape  # a 1-D call: (N, C, L)
+        check_size(shape, self.dtype, f"{self.name}'s {what}", self.cause)
+
+    def cause(self) -> str:
+        """The settings this call's sizes follow from, for an error that says what to change."""
+        N, _, H, W = self.x.shape
+        settings = dict(kernel_size=self.w.shape[2:], stride=self.stride, padding=self.padding,
+                        dilation=self.dilation, output_padding=self.output_padding)
+        defaults = dict(padding=(0, 0), dilation=(1, 1), output_padding=(0, 0))
+        settings = {k: v[-1:] if self.one_d else v for k, v in settings.items()
+                    if defaults.get(k) != tuple(v)}
+        images = f"{N} image{'s' if N != 1 else ''} of " + (f"length {W}" if self.one_d
+                                                          else f"{H}×{W}")
+        return (f"its size follows from the input ({images}) and {describe(**settings)}: use "
+                f"smaller settings or fewer images")
 
     def finish(self, y: np.ndarray) -> np.ndarray:
         """Add the bias and give ``y`` (N, C_out, H_out, W_out) the layout of the input."""
         y = np.ascontiguousarray(y)  # a new array of ours, so the bias may be added in place
         if self.b is not None:
             y += self.b[:, None, None]
-        return {4: y, 3: y[0], 2: y[0, 0]}[self.input_ndim]
+        if self.input_ndim == 4:
+            return y
+        return y[0] if self.input_ndim == 3 else y[0, 0]
 
 
 def _arrays(input, weight, bias, groups, transposed: bool):
@@ -550,7 +820,7 @@ def _arrays(input, weight, bias, groups, transposed: bool):
         layout = "(C_in, C_out/groups, kH, kW)" if transposed else "(C_out, C_in/groups, kH, kW)"
         check_ndim(w, "weight", (4,), layout)
         x = x[None] if x.ndim == 3 else x
-    check_nonempty(x, "input")
+    check_nonempty(x, "input", skip=1)  # a batch of no images is fine, as in PyTorch
     check_nonempty(w, "weight")
     groups = as_int(groups, "groups", minimum=1)
     C_in = x.shape[1]
@@ -576,23 +846,53 @@ def _arrays(input, weight, bias, groups, transposed: bool):
             raise ValueError(f"bias must have shape ({C_out},), one value per output channel, "
                              f"got shape {b.shape}")
     dtype = result_dtype(x, w) if b is None else result_dtype(x, w, b)
-    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
-    b = None if b is None else b.astype(dtype, copy=False)
+    x, w = as_dtype(x, dtype, "input"), as_dtype(w, dtype, "weight")
+    b = None if b is None else as_dtype(b, dtype, "bias")
     return x, w, b, groups, dtype, input_ndim
 
 
-def _conv_args(input, weight, bias, stride, padding, dilation, groups) -> _Args:
+def _conv_args(input, weight, bias, stride, padding, dilation, groups, one_d=False) -> _Args:
     """Check a convolution's arguments (torch.nn.functional.conv2d rules)."""
     stride = as_tuple(stride, "stride", 2, minimum=1)
-    padding = as_tuple(padding, "padding", 2, minimum=0)
+    if not isinstance(padding, str):
+        padding = as_tuple(padding, "padding", 2, minimum=0)
+    elif padding not in PADDING_MODES:
+        raise ValueError(f"padding must be an integer, a pair of integers, 'valid' or 'same', "
+                         f"got {padding!r}")
     dilation = as_tuple(dilation, "dilation", 2, minimum=1)
     x, w, b, groups, dtype, input_ndim = _arrays(input, weight, bias, groups, transposed=False)
+    padding, extra = _padding_mode(padding, stride, dilation, w.shape[2:])
+    if extra != (0, 0):  # "same" with an odd total: one more row/column at the bottom/right
+        x = np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
     out_size = conv_lengths(x.shape[2:], w.shape[2:], stride, padding, dilation)
-    return _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim)
+    a = _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim,
+              extra=extra, one_d=one_d)
+    a.check_size((x.shape[0], w.shape[0], *out_size), "output")
+    return a
+
+
+PADDING_MODES = ("valid", "same")
+
+
+def _padding_mode(padding, stride, dilation, kernel_size):
+    """Padding as a pair, and the extra bottom/right rows/columns of padding="same": two pairs.
+
+    ``"valid"`` is no padding. ``"same"`` (stride 1 only) pads d*(k-1) in all, half on each
+    side; an odd total puts the extra one at the bottom/right, as PyTorch does.
+    """
+    if not isinstance(padding, str):
+        return padding, (0, 0)
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if stride != (1, 1):
+        raise ValueError(f"padding='same' needs stride 1 (only then can the output keep the "
+                         f"input's size), got stride {stride}")
+    totals = [d * (k - 1) for d, k in zip(dilation, kernel_size, strict=True)]
+    return tuple(t // 2 for t in totals), tuple(t % 2 for t in totals)
 
 
 def _conv_transpose_args(input, weight, bias, stride, padding, output_padding, dilation,
-                         groups) -> _Args:
+                         groups, one_d=False) -> _Args:
     """Check a transposed convolution's arguments (conv_transpose2d rules)."""
     stride = as_tuple(stride, "stride", 2, minimum=1)
     padding = as_tuple(padding, "padding", 2, minimum=0)
@@ -601,5 +901,13 @@ def _conv_transpose_args(input, weight, bias, stride, padding, output_padding, d
     x, w, b, groups, dtype, input_ndim = _arrays(input, weight, bias, groups, transposed=True)
     out_size = conv_transpose_lengths(x.shape[2:], w.shape[2:], stride, padding,
                                       output_padding, dilation)
-    return _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim,
-                 output_padding)
+    a = _Args(x, w, b, stride, padding, dilation, groups, out_size, dtype, input_ndim,
+              output_padding, transposed=True, one_d=one_d)
+    a.check_size((x.shape[0], w.shape[1] * groups, *out_size), "output")
+    return a
+
+
+def _check_padded_input(a: _Args) -> None:
+    """Refuse a padded input that would not fit (the loop and im2col pad the input)."""
+    (N, C, H, W), (ph, pw) = a.x.shape, a.padding
+    a.check_size((N, C, H + 2 * ph, W + 2 * pw), "padded input")

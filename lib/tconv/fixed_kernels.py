@@ -22,35 +22,52 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_tuple
+from ._checks import as_int, check_size, describe
+from .upsample import _scale_pair
 
 MODES = ("nearest", "bed_of_nails", "bilinear")
 
 
+def _scales(scale_factor, size=lambda s: s) -> tuple[int, int]:
+    """Whole-number scale factors (2 or 2.0, or a pair) whose kernels, ``size(s)`` a side, fit."""
+    sh, sw = _scale_pair(scale_factor, whole=True)
+    check_size((size(sh), size(sw)), np.float64, "the kernel",
+               lambda: f"its size follows from {describe(scale_factor=(sh, sw))}: use a "
+                       f"smaller factor")
+    return sh, sw
+
+
 def nearest_kernel(scale_factor) -> np.ndarray:
     """All ones, int64: shape (sH, sW)."""
-    sh, sw = as_tuple(scale_factor, "scale_factor", 2, minimum=1)
+    sh, sw = _scales(scale_factor)
     return np.ones((sh, sw), dtype=np.int64)
 
 
 def bed_of_nails_kernel(scale_factor) -> np.ndarray:
     """A single 1 at the top-left, zeros elsewhere, int64: shape (sH, sW)."""
-    sh, sw = as_tuple(scale_factor, "scale_factor", 2, minimum=1)
+    sh, sw = _scales(scale_factor)
     kernel = np.zeros((sh, sw), dtype=np.int64)
     kernel[0, 0] = 1
     return kernel
 
 
+def _tent_size(scale: int) -> int:
+    """Length of the 1-D tent for one scale: 2s - s mod 2."""
+    return 2 * scale - scale % 2
+
+
 def tent(scale: int) -> np.ndarray:
     """The 1-D bilinear weights for one scale: ``1 - |t - centre| / scale``, length 2s - s mod 2."""
-    size = 2 * scale - scale % 2
+    scale = as_int(scale, "scale", minimum=1)
+    size = _tent_size(scale)
+    check_size((size,), np.float64, "the tent", "its length is 2*scale: use a smaller scale")
     t = np.arange(size, dtype=np.float64)
     return 1 - np.abs(t - (size - 1) / 2) / scale
 
 
 def bilinear_kernel(scale_factor) -> np.ndarray:
     """The tent kernel, outer product of the 1-D tents, float64: (2sH - sH%2, 2sW - sW%2)."""
-    sh, sw = as_tuple(scale_factor, "scale_factor", 2, minimum=1)
+    sh, sw = _scales(scale_factor, _tent_size)
     return np.outer(tent(sh), tent(sw))
 
 
@@ -73,7 +90,7 @@ def fixed_upsampler(mode: str, scale_factor) -> FixedUpsampler:
         raise TypeError(f"mode must be a string, one of {MODES}, got {mode!r}")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
-    stride = as_tuple(scale_factor, "scale_factor", 2, minimum=1)
+    stride = _scales(scale_factor, _tent_size if mode == "bilinear" else lambda s: s)
     if mode == "nearest":
         return FixedUpsampler(nearest_kernel(stride), stride, (0, 0))
     if mode == "bed_of_nails":

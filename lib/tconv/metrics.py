@@ -10,11 +10,9 @@ in ``[0, 1]``, 255 for 8-bit pixels).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._checks import as_array
+from ._checks import as_array, as_real, quiet
 
 
 def _pair(input, target) -> tuple[np.ndarray, np.ndarray]:
@@ -28,18 +26,18 @@ def _pair(input, target) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float64), t.astype(np.float64)
 
 
+@quiet
 def mse(input, target) -> float:
     """Mean squared difference, ``F.mse_loss(input, target)``: (…), (…) -> float."""
     x, t = _pair(input, target)
     return float(np.mean((x - t) ** 2))
 
 
+@quiet
 def psnr(input, target, data_range=1.0) -> float:
     """PSNR in dB, ``10·log10(data_range² / mse)``: (…), (…) -> float."""
     x, t = _pair(input, target)
-    is_number = isinstance(data_range, numbers.Real)
-    if isinstance(data_range, bool) or not is_number:
-        raise TypeError(f"data_range must be a number, got {data_range!r}")
+    data_range = as_real(data_range, "data_range")
     if not (np.isfinite(data_range) and data_range > 0):
         raise ValueError(
             f"data_range must be positive and finite, got {data_range!r}"

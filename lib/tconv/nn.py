@@ -11,17 +11,27 @@ each per training step. The convolutions call :func:`tconv.conv2d`,
 :func:`tconv.conv_transpose2d` and :func:`tconv.conv2d_backward`, so training a network here
 exercises the same code the book explains. Layers take batched ``(N, C, H, W)`` arrays and use
 PyTorch's names, argument order and initialisation, so the code transfers to ``torch.nn``.
+NaN travels as it does there: a NaN input gives NaN outputs (ReLU keeps it) and a NaN loss at
+once, rather than weights quietly spoilt while the loss still falls.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_int, as_tuple, check_ndim
-from .conv import conv2d, conv_transpose2d
+from ._checks import as_array, as_int, as_real, as_tuple, check_ndim, check_size, quiet
+from .conv import _landing, conv2d, conv_transpose2d
 from .grad import conv2d_backward
 from .shapes import check_output_padding
-from .upsample import pixel_shuffle, pixel_unshuffle, upsample_bilinear, upsample_nearest
+from .upsample import (
+    _out_size,
+    _scale,
+    _scale_pair,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample_bilinear,
+    upsample_nearest,
+)
 
 BATCH = "(N, C, H, W)"
 
@@ -97,6 +107,9 @@ def _check_grad(grad_output, shape: tuple, layer: str) -> np.ndarray:
 
 def _uniform(shape, fan_in: int, rng, dtype) -> np.ndarray:
     """PyTorch's default initialisation: uniform in ±1/sqrt(fan_in)."""
+    check_size(np.atleast_1d(shape), np.float64, "the layer's weight", lambda: (
+        f"its shape {shape} follows from in_channels, out_channels and kernel_size: use "
+        f"smaller ones"))
     bound = 1 / np.sqrt(fan_in)
     return rng.uniform(-bound, bound, shape).astype(dtype)
 
@@ -110,7 +123,7 @@ class Conv2d(Module):
         self.out_channels = as_int(out_channels, "out_channels", minimum=1)
         kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
         self.stride = as_tuple(stride, "stride", 2, minimum=1)
-        self.padding = as_tuple(padding, "padding", 2, minimum=0)
+        self.padding = _conv_padding(padding, self.stride)
         self.dilation = as_tuple(dilation, "dilation", 2, minimum=1)
         self.groups = _check_groups(groups, self.in_channels, self.out_channels)
         rng = np.random.default_rng(rng)
@@ -119,6 +132,7 @@ class Conv2d(Module):
         self.weight = Parameter(_uniform(shape, fan_in, rng, dtype))
         self.bias = Parameter(_uniform(self.out_channels, fan_in, rng, dtype)) if bias else None
 
+    @quiet
     def forward(self, x):
         self._x = _check_input(x, self.in_channels, "Conv2d")
         y = conv2d(self._x, self.weight.data, _data(self.bias), self.stride, self.padding,
@@ -126,6 +140,7 @@ class Conv2d(Module):
         self._y_shape = y.shape
         return y
 
+    @quiet
     def backward(self, grad_output):
         x = self._saved("_x")
         g = _check_grad(grad_output, self._y_shape, "Conv2d")
@@ -135,6 +150,18 @@ class Conv2d(Module):
         if self.bias is not None:
             self.bias.grad += grad_b
         return grad_x
+
+
+def _conv_padding(padding, stride):
+    """Conv2d's padding: a pair, or "valid"/"same" ("same" with stride 1 only, as in PyTorch)."""
+    if not isinstance(padding, str):
+        return as_tuple(padding, "padding", 2, minimum=0)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be an integer, a pair of integers, 'valid' or 'same', "
+                         f"got {padding!r}")
+    if padding == "same" and stride != (1, 1):
+        raise ValueError(f"padding='same' needs stride 1, got stride {stride}")
+    return padding
 
 
 class ConvTranspose2d(Module):
@@ -164,6 +191,7 @@ class ConvTranspose2d(Module):
         self.weight = Parameter(_uniform(shape, fan_in, rng, dtype))
         self.bias = Parameter(_uniform(self.out_channels, fan_in, rng, dtype)) if bias else None
 
+    @quiet
     def forward(self, x):
         self._x = _check_input(x, self.in_channels, "ConvTranspose2d")
         y = conv_transpose2d(self._x, self.weight.data, _data(self.bias), self.stride,
@@ -171,6 +199,7 @@ class ConvTranspose2d(Module):
         self._y_shape = y.shape
         return y
 
+    @quiet
     def backward(self, grad_output):
         x = self._saved("_x")
         g = _check_grad(grad_output, self._y_shape, "ConvTranspose2d")
@@ -206,47 +235,47 @@ def conv_transpose2d_weight_grad(input, grad_output, weight_shape, stride,
     x, g = input, grad_output
     N, C_in, H, W = x.shape
     _, C_out_g, kH, kW = weight_shape
-    G = groups
+    G, (Ho, Wo) = groups, g.shape[2:]
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    # the uncropped output, where input cell (i, j) times kernel cell
-    # (kh, kw) landed, on (i*sh + kh*dh, j*sw + kw*dw); grad_output is what
-    # is left of it after cropping padding
-    H_full = (H - 1) * sh + dh * (kH - 1) + 1 + output_padding[0]
-    W_full = (W - 1) * sw + dw * (kW - 1) + 1 + output_padding[1]
-    full = np.zeros((N, G * C_out_g, H_full, W_full), g.dtype)
-    full[:, :, ph:ph + g.shape[2], pw:pw + g.shape[3]] = g
-    xg = x.reshape(N, G, C_in // G, H * W).transpose(1, 2, 0, 3)
-    xg = xg.reshape(G, C_in // G, N * H * W)
-    grad_w = np.empty((C_in, C_out_g, kH, kW), np.result_type(x, g))
+    grad_w = np.zeros((C_in, C_out_g, kH, kW), np.result_type(x, g))
     for kh in range(kH):
         for kw in range(kW):
-            # the output cells that kernel cell (kh, kw) of every input
-            # cell landed on
-            rows = slice(kh * dh, kh * dh + (H - 1) * sh + 1, sh)
-            cols = slice(kw * dw, kw * dw + (W - 1) * sw + 1, sw)
-            landed = full[:, :, rows, cols]
-            landed = landed.reshape(N, G, C_out_g, H * W)
-            landed = landed.transpose(1, 2, 0, 3)
-            landed = landed.reshape(G, C_out_g, N * H * W)
+            # input cell (i, j) times kernel cell (kh, kw) landed on output
+            # cell (i*sh + kh*dh - ph, j*sw + kw*dw - pw): the rows i, n_i
+            # of them from i, whose cell is inside the output (not cropped)
+            i, n_i, r = _landing(kh * dh - ph, sh, H, Ho)
+            j, n_j, c = _landing(kw * dw - pw, sw, W, Wo)
+            if not (n_i and n_j):
+                continue  # every such product was cropped away
+            cells = x[:, :, i:i + n_i, j:j + n_j]
+            landed = g[:, :, r:r + sh * (n_i - 1) + 1:sh,
+                       c:c + sw * (n_j - 1) + 1:sw]
             # one matrix product per group sums x * grad over the batch
             # and the input cells
-            grad = np.matmul(xg, landed.swapaxes(1, 2))
+            xg = cells.reshape(N, G, C_in // G, n_i * n_j)
+            xg = xg.transpose(1, 2, 0, 3).reshape(G, C_in // G, N * n_i * n_j)
+            gg = landed.reshape(N, G, C_out_g, n_i * n_j)
+            gg = gg.transpose(1, 2, 0, 3).reshape(G, C_out_g, N * n_i * n_j)
+            grad = np.matmul(xg, gg.swapaxes(1, 2))
             grad_w[:, :, kh, kw] = grad.reshape(C_in, C_out_g)
     return grad_w
 
 
 class ReLU(Module):
-    """``max(x, 0)`` elementwise; its gradient passes where the input was positive."""
+    """``max(x, 0)`` elementwise, NaN kept (as in PyTorch); its gradient passes where the input
+    was not ≤ 0: the positive cells, and NaN's."""
 
+    @quiet
     def forward(self, x):
         x = as_array(x, "input")
-        self._positive = x > 0
-        return np.where(self._positive, x, 0).astype(x.dtype, copy=False)
+        self._passes = ~(x <= 0)  # NaN compares False, so it passes, as in PyTorch
+        return np.where(self._passes, x, 0).astype(x.dtype, copy=False)
 
+    @quiet
     def backward(self, grad_output):
-        positive = self._saved("_positive")
-        g = _check_grad(grad_output, positive.shape, "ReLU")
-        return np.where(positive, g, 0).astype(g.dtype, copy=False)
+        passes = self._saved("_passes")
+        g = _check_grad(grad_output, passes.shape, "ReLU")
+        return np.where(passes, g, 0).astype(g.dtype, copy=False)
 
 
 class Upsample(Module):
@@ -255,11 +284,12 @@ class Upsample(Module):
     MODES = ("nearest", "bilinear")
 
     def __init__(self, scale_factor, mode="nearest"):
-        self.scale = as_tuple(scale_factor, "scale_factor", 2, minimum=1)
+        self.scale = _scale_pair(scale_factor)  # ints for whole numbers (2 or 2.0), or floats
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
         self.mode = mode
 
+    @quiet
     def forward(self, x):
         x = _check_input(x, None, "Upsample")
         self._in_shape = x.shape
@@ -267,28 +297,43 @@ class Upsample(Module):
             return upsample_nearest(x, self.scale)
         return upsample_bilinear(x, self.scale)
 
+    @quiet
     def backward(self, grad_output):
         N, C, H, W = self._saved("_in_shape")
         sh, sw = self.scale
-        g = _check_grad(grad_output, (N, C, H * sh, W * sw), "Upsample")
-        if self.mode == "nearest":
+        g = _check_grad(grad_output, (N, C, _out_size(H, sh), _out_size(W, sw)), "Upsample")
+        if self.mode == "nearest" and isinstance(sh, int) and isinstance(sw, int):
             # each input pixel was copied into an sh×sw block: its gradient is the block's sum
             return g.reshape(N, C, H, sh, W, sw).sum(axis=(3, 5))
-        # bilinear is y = A_h x A_w^T with fixed interpolation matrices, so dx = A_h^T g A_w
-        A_h, A_w = bilinear_matrix(H, sh).astype(g.dtype), bilinear_matrix(W, sw).astype(g.dtype)
+        # y = A_h x A_w^T with fixed interpolation matrices, so dx = A_h^T g A_w
+        A_h = interpolation_matrix(H, sh, self.mode).astype(g.dtype)
+        A_w = interpolation_matrix(W, sw, self.mode).astype(g.dtype)
         return A_h.T @ g @ A_w
 
 
-def bilinear_matrix(size, scale_factor) -> np.ndarray:
-    """The matrix of 1-D bilinear upsampling (align_corners=False): (size·scale, size).
+def interpolation_matrix(size, scale_factor, mode="bilinear") -> np.ndarray:
+    """The matrix of 1-D upsampling (bilinear with align_corners=False, or nearest): (out, size).
 
-    Built by upsampling the unit vectors with :func:`tconv.upsample_bilinear`: column ``j``
-    is what the ``j``-th unit vector becomes, as for any linear map.
+    Built by upsampling the unit vectors with :func:`tconv.upsample_bilinear` or
+    :func:`tconv.upsample_nearest`: column ``j`` is what the ``j``-th unit vector becomes, as
+    for any linear map. ``out`` is size·scale, or floor(size·scale) for a fractional factor.
     """
     size = as_int(size, "size", minimum=1)
-    scale = as_int(scale_factor, "scale_factor", minimum=1)
+    scale = _scale(scale_factor, "scale_factor")
+    if mode not in Upsample.MODES:
+        raise ValueError(f"mode must be one of {Upsample.MODES}, got {mode!r}")
+    check_size((size, max(size, _out_size(size, scale))), np.float64,
+               "the interpolation matrix", lambda: (
+                   f"it has size × size·scale_factor entries, size {size} and scale_factor "
+                   f"{scale}: use smaller ones"))
     units = np.eye(size)[:, None, :, None]  # size images of shape (1, size, 1), one per column
-    return upsample_bilinear(units, (scale, 1))[:, 0, :, 0].T
+    upsample = upsample_nearest if mode == "nearest" else upsample_bilinear
+    return upsample(units, (scale, 1))[:, 0, :, 0].T
+
+
+def bilinear_matrix(size, scale_factor) -> np.ndarray:
+    """The matrix of 1-D bilinear upsampling (align_corners=False): (size·scale, size)."""
+    return interpolation_matrix(size, scale_factor, "bilinear")
 
 
 class PixelShuffle(Module):
@@ -297,12 +342,14 @@ class PixelShuffle(Module):
     def __init__(self, upscale_factor):
         self.r = as_int(upscale_factor, "upscale_factor", minimum=1)
 
+    @quiet
     def forward(self, x):
         x = _check_input(x, None, "PixelShuffle")
         y = pixel_shuffle(x, self.r)
         self._y_shape = y.shape
         return y
 
+    @quiet
     def backward(self, grad_output):
         shape = self._saved("_y_shape")
         # a permutation of the values: its gradient is the inverse permutation
@@ -318,11 +365,13 @@ class Sequential(Module):
                 raise TypeError(f"layer {i} must be a tconv.nn Module, got {type(layer).__name__}")
         self.layers = list(layers)
 
+    @quiet
     def forward(self, x):
         for layer in self.layers:
             x = layer.forward(x)
         return x
 
+    @quiet
     def backward(self, grad_output):
         for layer in reversed(self.layers):
             grad_output = layer.backward(grad_output)
@@ -338,6 +387,7 @@ class Sequential(Module):
 class Concat(Module):
     """Stack two batches along the channels, the skip connection of U-Net: -> (N, C1+C2, H, W)."""
 
+    @quiet
     def forward(self, a, b):
         a = _check_input(a, None, "Concat")
         b = _check_input(b, None, "Concat")
@@ -348,6 +398,7 @@ class Concat(Module):
         self._y_shape = (a.shape[0], a.shape[1] + b.shape[1], *a.shape[2:])
         return np.concatenate([a, b], axis=1)
 
+    @quiet
     def backward(self, grad_output):
         """The gradient splits back along the channels: returns (grad_a, grad_b)."""
         split = self._saved("_split")
@@ -377,6 +428,7 @@ def _check_groups(groups, in_channels: int, out_channels: int) -> int:
 class MSELoss(Module):
     """Mean squared error over every element, ``torch.nn.MSELoss``."""
 
+    @quiet
     def forward(self, prediction, target):
         p, t = as_array(prediction, "prediction"), as_array(target, "target")
         if p.shape != t.shape:
@@ -385,6 +437,7 @@ class MSELoss(Module):
         self._diff = p - t
         return float(np.mean(self._diff**2))
 
+    @quiet
     def backward(self):
         diff = self._saved("_diff")
         return 2 * diff / diff.size
@@ -398,6 +451,7 @@ class CrossEntropyLoss(Module):
     ``-log softmax(logits)[target]``.
     """
 
+    @quiet
     def forward(self, logits, target):
         z = as_array(logits, "logits")
         t = as_array(target, "target")
@@ -428,6 +482,7 @@ class CrossEntropyLoss(Module):
         self._shape = logits.shape
         return float(-log_p[rows, t.ravel()].mean())
 
+    @quiet
     def backward(self):
         p = self._saved("_p")
         g = p.copy()
@@ -456,21 +511,19 @@ def _check_params(params) -> list[Parameter]:
 
 
 def _check_positive(value, name: str) -> float:
-    """A positive real number."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return float(value)
+    """A positive, finite real number."""
+    value = as_real(value, name)
+    if not 0 < value < np.inf:
+        raise ValueError(f"{name} must be positive and finite, got {value}")
+    return value
 
 
 def _check_fraction(value, name: str) -> float:
     """A number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = as_real(value, name)
     if not 0 <= value < 1:
         raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return float(value)
+    return value
 
 
 class SGD:
@@ -486,6 +539,7 @@ class SGD:
         for p in self.params:
             p.grad[...] = 0
 
+    @quiet
     def step(self):
         for p, v in zip(self.params, self.velocity, strict=True):
             v *= self.momentum
@@ -511,6 +565,7 @@ class Adam:
         for p in self.params:
             p.grad[...] = 0
 
+    @quiet
     def step(self):
         self.t += 1
         b1, b2 = self.betas
@@ -552,6 +607,14 @@ def kaiming_normal(layer, rng=None):
     return layer
 
 
+def _square_kernel_size(kernel_size) -> int:
+    """A positive int whose k×k kernel fits in memory."""
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    check_size((k, k), np.float64, "the kernel", "it is kernel_size × kernel_size: use a "
+               "smaller kernel_size")
+    return k
+
+
 def bilinear_kernel(kernel_size) -> np.ndarray:
     """The kernel that makes a transposed conv upsample bilinearly: (k, k).
 
@@ -560,7 +623,7 @@ def bilinear_kernel(kernel_size) -> np.ndarray:
     upsampling by ``s`` away from the border: a tent ``1 - |distance| / s``
     in each direction (the FCN initialisation).
     """
-    k = as_int(kernel_size, "kernel_size", minimum=1)
+    k = _square_kernel_size(kernel_size)
     factor = (k + 1) // 2
     centre = factor - 1 if k % 2 == 1 else factor - 0.5
     tent = 1 - np.abs(np.arange(k) - centre) / factor
@@ -571,6 +634,8 @@ def bilinear_weight(channels, kernel_size) -> np.ndarray:
     """ConvTranspose2d weight that upsamples each channel bilinearly on its own: (C, C, k, k)."""
     c = as_int(channels, "channels", minimum=1)
     k = as_int(kernel_size, "kernel_size", minimum=1)
+    check_size((c, c, k, k), np.float64, "the weight", lambda: (
+        f"it has channels² × kernel_size² entries ({c}² × {k}²): use smaller ones"))
     w = np.zeros((c, c, k, k))
     w[np.arange(c), np.arange(c)] = bilinear_kernel(k)  # channel i feeds channel i only
     return w
@@ -626,7 +691,7 @@ def subpixel_as_transposed(weight, upscale_factor) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 
-class SegNet(Module):
+class SegmentationNet(Module):
     """Encoder–decoder for per-pixel classes: (N, C_in, H, W) -> (N, K, H, W).
 
     The encoder halves the resolution twice with strided convolutions
@@ -696,8 +761,9 @@ class SegNet(Module):
                 # ... until training finds them useful
                 mix.bias.data[...] = 0
 
+    @quiet
     def forward(self, x):
-        x = _check_input(x, self.enc1[0].in_channels, "SegNet")
+        x = _check_input(x, self.enc1[0].in_channels, "SegmentationNet")
         if x.shape[2] % 4 or x.shape[3] % 4:
             raise ValueError(
                 "input height and width must be divisible by 4, "
@@ -714,6 +780,7 @@ class SegNet(Module):
         up1 = self.up1.forward(s2)  # H
         return self.mix1.forward(self.cat1.forward(up1, e1))
 
+    @quiet
     def backward(self, grad_output):
         if self.decoder != "skip":
             g = self.score.backward(self.up.backward(grad_output))
@@ -744,6 +811,8 @@ def iou_per_class(prediction, target, num_classes) -> np.ndarray:
             "prediction and target must have the same shape, "
             f"got {p.shape} and {t.shape}"
         )
+    if k > 2**16:  # one pass over the maps per class
+        raise ValueError(f"num_classes must be at most 65536, got {k}")
     iou = np.full(k, np.nan)
     for c in range(k):
         union = np.sum((p == c) | (t == c))

@@ -22,12 +22,24 @@ Coordinates: ``canvas`` cells are numbered from the top-left of the uncropped ou
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_array, as_tuple, check_ndim, check_nonempty, result_dtype
+from ._checks import (
+    as_array,
+    as_dtype,
+    as_tuple,
+    check_ndim,
+    check_nonempty,
+    check_size,
+    describe,
+    quiet,
+    result_dtype,
+)
 from .shapes import check_output_padding, conv_transpose_lengths
 
 
@@ -79,27 +91,69 @@ class Crop:
         return self.rows.start <= r < self.rows.stop and self.cols.start <= c < self.cols.stop
 
 
-@dataclass(frozen=True, eq=False)
 class Placement:
     """One step of the scatter: ``canvas[rows, cols] += value * kernel``.
 
     ``rows``/``cols`` are canvas slices whose step is the dilation (None when it is 1 or the
     kernel has one row/column).
     ``canvas``/``canvas_count`` are the running sum and the number of placements that touched
-    each canvas cell *after* this step; ``output``/``overlap`` are the same, cropped.
+    each canvas cell *after* this step; ``output``/``overlap`` are the same, cropped. They are
+    computed when first asked for (a step stores only its own block, not a canvas), with the
+    same additions in the same order as the loop, so the numbers are the loop's to the bit.
     All arrays are read-only.
     """
 
-    step: int
-    index: tuple[int, int]
-    value: int | float
-    rows: slice
-    cols: slice
-    contribution: np.ndarray
-    canvas: np.ndarray
-    canvas_count: np.ndarray
-    output: np.ndarray
-    overlap: np.ndarray
+    def __init__(self, owner: Placements, step: int):
+        self._owner = owner
+        H, W = owner.x.shape
+        i, j = divmod(step, W)
+        (sh, sw), (dh, dw), (kH, kW) = owner.stride, owner.dilation, owner.kernel.shape
+        self.step = step
+        self.index = (i, j)
+        self.value = owner.x[i, j].item()
+        self.rows = _window(i * sh, kH, dh)
+        self.cols = _window(j * sw, kW, dw)
+
+    def __repr__(self) -> str:
+        return (f"Placement(step={self.step}, index={self.index}, value={self.value!r}, "
+                f"rows={self.rows}, cols={self.cols})")
+
+    @cached_property
+    def contribution(self) -> np.ndarray:
+        """value * kernel, in the result's dtype: shape (kH, kW)."""
+        dtype = self._owner.canvas.dtype
+        w = self._owner.kernel.astype(dtype)
+        return _read_only(dtype.type(self._owner.x[self.index]) * w)
+
+    @cached_property
+    def _sums(self) -> tuple[np.ndarray, np.ndarray]:
+        owner = self._owner
+        if self.step == len(owner) - 1:
+            return owner.canvas, owner.canvas_count
+        return _scatter_sums(owner.x, owner.kernel, owner.stride, owner.dilation,
+                             owner.crop.canvas_shape, self.step + 1)
+
+    @property
+    def canvas(self) -> np.ndarray:
+        """The running sum after this step: shape crop.canvas_shape."""
+        return self._sums[0]
+
+    @property
+    def canvas_count(self) -> np.ndarray:
+        """How many placements have touched each canvas cell after this step."""
+        return self._sums[1]
+
+    @property
+    def output(self) -> np.ndarray:
+        """The running sum, cropped: shape crop.out_shape."""
+        crop = self._owner.crop
+        return self.canvas[crop.rows, crop.cols]
+
+    @property
+    def overlap(self) -> np.ndarray:
+        """The running count, cropped: shape crop.out_shape."""
+        crop = self._owner.crop
+        return self.canvas_count[crop.rows, crop.cols]
 
     @property
     def footprint(self) -> tuple[tuple[int, int], ...]:
@@ -113,9 +167,11 @@ class Placement:
 class Placements:
     """All placements of ``x`` (H, W) with ``kernel`` (kH, kW), in row-major input order.
 
-    Behaves like a tuple of :class:`Placement` (``len``, indexing, iteration). ``output`` and
-    ``overlap`` are the final cropped output and overlap count, shape ``crop.out_shape``;
-    ``canvas``/``canvas_count`` the same before cropping, shape ``crop.canvas_shape``.
+    Behaves like a tuple of :class:`Placement` (``len``, indexing, iteration); each step is
+    made when it is asked for, so a large input costs its canvas, not a canvas per step.
+    ``output`` and ``overlap`` are the final cropped output and overlap count, shape
+    ``crop.out_shape``; ``canvas``/``canvas_count`` the same before cropping, shape
+    ``crop.canvas_shape``.
     """
 
     x: np.ndarray
@@ -125,9 +181,13 @@ class Placements:
     output_padding: tuple[int, int]
     dilation: tuple[int, int]
     crop: Crop
-    steps: tuple[Placement, ...]
     canvas: np.ndarray
     canvas_count: np.ndarray
+
+    @property
+    def steps(self) -> tuple[Placement, ...]:
+        """Every step, as a tuple (made on each call: prefer indexing or iterating)."""
+        return tuple(self)
 
     @property
     def output(self) -> np.ndarray:
@@ -140,13 +200,18 @@ class Placements:
         return self.canvas_count[self.crop.rows, self.crop.cols]
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return self.x.size
 
     def __getitem__(self, k):
-        return self.steps[k]
+        if isinstance(k, slice):
+            return tuple(Placement(self, step) for step in range(*k.indices(len(self))))
+        step = operator.index(k)
+        if not -len(self) <= step < len(self):
+            raise IndexError(f"step {k} is out of range for {len(self)} placements")
+        return Placement(self, step % len(self))
 
     def __iter__(self):
-        return iter(self.steps)
+        return (Placement(self, step) for step in range(len(self)))
 
 
 class Term(NamedTuple):
@@ -188,7 +253,11 @@ def check_scatter(x, kernel, stride=1, padding=0, output_padding=0, dilation=1) 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
     """A read-only copy of ``arr``."""
-    arr = arr.copy()
+    return _read_only(arr.copy())
+
+
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself, made read-only."""
     arr.flags.writeable = False
     return arr
 
@@ -198,6 +267,7 @@ def _window(start: int, k: int, d: int) -> slice:
     return slice(start, start + d * (k - 1) + 1, d if d > 1 and k > 1 else None)
 
 
+@quiet
 def placements(x, kernel, stride=1, padding=0, output_padding=0, dilation=1) -> Placements:
     """Every step of the scatter of x (H, W) with kernel (kH, kW), in row-major order of x."""
     return placements_of(check_scatter(x, kernel, stride, padding, output_padding, dilation))
@@ -207,27 +277,54 @@ def placements_of(scatter: tuple) -> Placements:
     """:func:`placements` of arguments :func:`check_scatter` has checked (not checked again)."""
     x, kernel, stride, padding, output_padding, dilation, crop = scatter
     dtype = result_dtype(x, kernel)
-    w = kernel.astype(dtype)
-    canvas = np.zeros(crop.canvas_shape, dtype)
-    count = np.zeros(crop.canvas_shape, np.int64)
-    steps = []
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            rows = _window(i * stride[0], kernel.shape[0], dilation[0])
-            cols = _window(j * stride[1], kernel.shape[1], dilation[1])
-            contribution = dtype.type(x[i, j]) * w
-            canvas[rows, cols] += contribution
-            count[rows, cols] += 1
-            canvas_now, count_now = _frozen(canvas), _frozen(count)
-            steps.append(Placement(
-                step=len(steps), index=(i, j), value=x[i, j].item(), rows=rows, cols=cols,
-                contribution=_frozen(contribution), canvas=canvas_now, canvas_count=count_now,
-                output=canvas_now[crop.rows, crop.cols], overlap=count_now[crop.rows, crop.cols]))
-    return Placements(x=_frozen(x), kernel=_frozen(kernel), stride=stride, padding=padding,
+    as_dtype(x, dtype, "x"), as_dtype(kernel, dtype, "kernel")  # refuse what int64 can't hold
+    (H, W), (kH, kW) = x.shape, kernel.shape
+    check_size(crop.canvas_shape, dtype, "the placements' canvas", lambda: (
+        f"its size follows from the {H}×{W} input, the {kH}×{kW} kernel and "
+        f"{describe(stride=stride, dilation=dilation, output_padding=output_padding)}: "
+        f"use smaller settings or a smaller input"))
+    x, kernel = _frozen(x), _frozen(kernel)
+    canvas, count = _scatter_sums(x, kernel, stride, dilation, crop.canvas_shape, x.size)
+    return Placements(x=x, kernel=kernel, stride=stride, padding=padding,
                       output_padding=output_padding, dilation=dilation, crop=crop,
-                      steps=tuple(steps), canvas=_frozen(canvas), canvas_count=_frozen(count))
+                      canvas=canvas, canvas_count=count)
 
 
+def _scatter_sums(x, kernel, stride, dilation, canvas_shape, upto: int):
+    """The canvas and the count after the first ``upto`` placements (row-major): read-only.
+
+    The sums are those of the loop, bit for bit: each cell receives the same products in the
+    same order. The loop runs over the placements, or, when the kernel has fewer cells, over
+    the kernel cells in reverse order, each adding its products from a block of whole input
+    rows and then from the last, partial row: for one canvas cell, a later kernel cell
+    (a, b) belongs to an earlier placement (i, j), since i*s + a*d is fixed.
+    """
+    dtype = result_dtype(x, kernel)
+    x, w = x.astype(dtype), kernel.astype(dtype)
+    canvas, count = np.zeros(canvas_shape, dtype), np.zeros(canvas_shape, np.int64)
+    (H, W), (kH, kW), (sh, sw), (dh, dw) = x.shape, w.shape, stride, dilation
+    if upto <= kH * kW:
+        for step in range(upto):
+            i, j = divmod(step, W)
+            rows, cols = _window(i * sh, kH, dh), _window(j * sw, kW, dw)
+            canvas[rows, cols] += x[i, j] * w
+            count[rows, cols] += 1
+        return _read_only(canvas), _read_only(count)
+    full, rest = divmod(upto, W)
+    for r0, r1, c1 in ((0, full, W), (full, full + 1, rest)):  # whole rows, then the rest
+        if r1 <= r0 or c1 == 0 or r0 >= H:
+            continue
+        block = x[r0:r1, :c1]
+        for a in reversed(range(kH)):
+            rows = slice(r0 * sh + a * dh, (r1 - 1) * sh + a * dh + 1, sh)
+            for b in reversed(range(kW)):
+                cols = slice(b * dw, (c1 - 1) * sw + b * dw + 1, sw)
+                canvas[rows, cols] += block * w[a, b]
+                count[rows, cols] += 1
+    return _read_only(canvas), _read_only(count)
+
+
+@quiet
 def gather(x, kernel, out_index, stride=1, padding=0, output_padding=0, dilation=1) -> list[Term]:
     """The products x[i, j] * kernel[a, b] that sum into output cell ``out_index`` = (r, c).
 

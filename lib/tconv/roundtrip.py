@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ._checks import as_int, as_tuple
+from ._checks import as_int, as_tuple, is_sequence
 from .shapes import (
     as_answer,
     conv_lengths,
@@ -38,7 +38,15 @@ def conv_input_sizes(output_size, kernel_size, stride=1, padding=0, dilation=1) 
     span = d * (k - 1) + 1
     # floor((i + 2p - span) / s) = o - 1  <=>  (o-1)s <= i + 2p - span <= (o-1)s + s - 1
     lowest = (o - 1) * s + span - 2 * p
-    return tuple(i for i in range(lowest, lowest + s) if i >= 1)
+    sizes = range(max(lowest, 1), lowest + s)
+    if len(sizes) > MAX_LISTED:
+        raise ValueError(f"stride {s} makes {len(sizes)} input lengths share the output "
+                         f"{o}: more than the {MAX_LISTED} conv_input_sizes lists; use a "
+                         f"smaller stride")
+    return tuple(sizes)
+
+
+MAX_LISTED = 10**6  # input lengths conv_input_sizes lists at most (one per stride step)
 
 
 def output_padding_for(size, kernel_size, stride=1, padding=0, dilation=1):
@@ -94,7 +102,7 @@ def padding_for_same(kernel_size, stride=1, dilation=1):
     odd and output_padding must be 0 (stride = dilation = 1, e.g. an even kernel at stride 1).
     Ints give ints; if any setting is a pair, both answers are pairs.
     """
-    n = 2 if any(isinstance(v, (list, tuple)) for v in (kernel_size, stride, dilation)) else 1
+    n = 2 if any(is_sequence(v) for v in (kernel_size, stride, dilation)) else 1
     ks = as_tuple(kernel_size, "kernel_size", n, minimum=1)
     ss = as_tuple(stride, "stride", n, minimum=1)
     ds = as_tuple(dilation, "dilation", n, minimum=1)

@@ -7,12 +7,12 @@ an int or a pair, and the answer is a pair. The formulas are PyTorch's ``Conv2d`
 
 from __future__ import annotations
 
-from ._checks import as_tuple
+from ._checks import as_tuple, is_sequence
 
 
 def conv_settings(size, kernel_size, stride=1, padding=0, dilation=1):
     """Check a convolution's settings; each as an n-tuple (n = 1 for an int ``size``)."""
-    n = len(size) if isinstance(size, (list, tuple)) else 1
+    n = len(size) if is_sequence(size) else 1
     return (as_tuple(size, "size", n, minimum=1),
             as_tuple(kernel_size, "kernel_size", n, minimum=1),
             as_tuple(stride, "stride", n, minimum=1),
@@ -22,7 +22,7 @@ def conv_settings(size, kernel_size, stride=1, padding=0, dilation=1):
 
 def as_answer(values: list[int], size):
     """One value for an int ``size``, a tuple for a pair."""
-    return tuple(values) if isinstance(size, (list, tuple)) else values[0]
+    return tuple(values) if is_sequence(size) else values[0]
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):

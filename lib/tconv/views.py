@@ -17,14 +17,25 @@ padding=..., output_padding=..., dilation=...)`` returns (integers in, int64 out
    its input is the transposed convolution of the gradient with respect to its output.
 
 None of them is a *deconvolution*: ``C.T`` is not the inverse of ``C``. For comparison,
-:func:`deconvolve_least_squares` at the end really undoes a convolution, where it can.
+:func:`deconvolve_least_squares` at the end really undoes a convolution, where it can, and
+:func:`deconvolve_tikhonov` keeps that stable when the convolved image carries noise.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_tuple, check_ndim, check_nonempty, result_dtype
+from ._checks import (
+    as_array,
+    as_dtype,
+    as_tuple,
+    check_ndim,
+    check_nonempty,
+    check_size,
+    describe,
+    quiet,
+    result_dtype,
+)
 from .conv import conv2d, conv_transpose2d_loop
 from .grad import conv2d_backward
 from .shapes import (
@@ -53,7 +64,20 @@ def _check_transpose_args(x, kernel, stride, padding, output_padding, dilation):
     output_padding = check_output_padding(output_padding, stride, dilation)
     out_shape = conv_transpose_lengths(x.shape, kernel.shape, stride, padding,
                                        output_padding, dilation)
+    dtype = result_dtype(x, kernel)
+    x, kernel = as_dtype(x, dtype, "x"), as_dtype(kernel, dtype, "kernel")
+    check_size(out_shape, dtype, "the output", lambda: _cause(
+        x.shape, kernel.shape, stride=stride, padding=padding, dilation=dilation))
     return x, kernel, stride, padding, output_padding, dilation, out_shape
+
+
+def _cause(x_shape, kernel_shape, **settings) -> str:
+    """The sizes and settings an array's size follows from, for an error naming them."""
+    (H, W), (kH, kW) = x_shape, kernel_shape
+    settings = {k: v for k, v in settings.items()
+                if v != ((1, 1) if k in ("stride", "dilation") else (0, 0)) or k == "stride"}
+    return (f"its size follows from the {H}×{W} input, the {kH}×{kW} kernel and "
+            f"{describe(**settings)}: use smaller settings or a smaller input")
 
 
 def _pad_or_crop(x, top, bottom, left, right):
@@ -65,6 +89,7 @@ def _pad_or_crop(x, top, bottom, left, right):
 
 # 1. Scatter ----------------------------------------------------------------------------------
 
+@quiet
 def conv_transpose2d_scatter(x, kernel, stride=1, padding=0, output_padding=0, dilation=1):
     """Each x[i, j] * kernel added at (i*stride, j*stride), then cropped: (H, W) -> (oH, oW).
 
@@ -84,7 +109,11 @@ def insert_zeros(x, stride):
     x = _check_image(x, "x")
     sh, sw = as_tuple(stride, "stride", 2, minimum=1)
     H, W = x.shape
-    z = np.zeros(((H - 1) * sh + 1, (W - 1) * sw + 1), dtype=x.dtype)
+    shape = ((H - 1) * sh + 1, (W - 1) * sw + 1)
+    check_size(shape, x.dtype, "the zero-inserted input",
+               f"its size follows from the {H}×{W} input and {describe(stride=(sh, sw))}: use a "
+               f"smaller stride or input")
+    z = np.zeros(shape, dtype=x.dtype)
     z[::sh, ::sw] = x
     return z
 
@@ -103,9 +132,15 @@ def zero_insertion_input(x, kernel, stride=1, padding=0, output_padding=0, dilat
     # Enough zeros that the dilated kernel sticks out by all but one cell ("full" convolution),
     # less the padding; a negative amount (padding > dilation*(k-1)) crops instead.
     top, left = dh * (kH - 1) - ph, dw * (kW - 1) - pw
+    H, W = x.shape
+    shape = ((H - 1) * stride[0] + 1 + 2 * top + oph, (W - 1) * stride[1] + 1 + 2 * left + opw)
+    check_size(shape, x.dtype, "the zero-inserted, padded input",
+               _cause(x.shape, kernel.shape, stride=stride, padding=(ph, pw),
+                      dilation=(dh, dw)))
     return _pad_or_crop(insert_zeros(x, stride), top, top + oph, left, left + opw)
 
 
+@quiet
 def conv_transpose2d_zero_insertion(x, kernel, stride=1, padding=0, output_padding=0, dilation=1):
     """conv2d of the zero-inserted padded input with the rotated kernel: (H, W) -> (oH, oW)."""
     z = zero_insertion_input(x, kernel, stride, padding, output_padding, dilation)
@@ -122,6 +157,9 @@ def conv_matrix(input_shape, kernel, stride=1, padding=0, dilation=1):
     ph, pw = as_tuple(padding, "padding", 2, minimum=0)
     dh, dw = as_tuple(dilation, "dilation", 2, minimum=1)
     oH, oW = conv_lengths((H, W), kernel.shape, (sh, sw), (ph, pw), (dh, dw))
+    check_size((oH * oW, H * W), result_dtype(kernel), "the convolution matrix",
+               f"it has a row per output cell ({oH}×{oW}) and a column per input cell "
+               f"({H}×{W}): use a smaller input_shape")
     C = np.zeros((oH * oW, H * W), dtype=result_dtype(kernel))
     oh, ow = np.meshgrid(np.arange(oH), np.arange(oW), indexing="ij")  # every output cell
     row = oh * oW + ow  # its row in C
@@ -133,6 +171,7 @@ def conv_matrix(input_shape, kernel, stride=1, padding=0, dilation=1):
     return C
 
 
+@quiet
 def conv_transpose2d_matrix(x, kernel, stride=1, padding=0, output_padding=0, dilation=1):
     """C.T @ x.ravel(), C the conv matrix of an (oH, oW) input: (H, W) -> (oH, oW)."""
     x, kernel, stride, padding, _, dilation, out_shape = _check_transpose_args(
@@ -155,6 +194,7 @@ def _fit_to_conv_output(x, out_shape, kernel, stride, padding, dilation):
 
 # 4. The gradient: "backward strided" ---------------------------------------------------------
 
+@quiet
 def conv_transpose2d_gradient(x, kernel, stride=1, padding=0, output_padding=0, dilation=1):
     """d<conv2d(z, kernel), x>/dz for z of the output's shape: (H, W) -> (oH, oW).
 
@@ -173,20 +213,68 @@ def conv_transpose2d_gradient(x, kernel, stride=1, padding=0, output_padding=0, 
 
 # Undoing a convolution: a real deconvolution, for contrast -----------------------------------
 
+LSTSQ_WORK = 2**30  # rows x columns x min(rows, columns) of C: about a second of SVD here
+
+
+@quiet
 def deconvolve_least_squares(y, kernel, input_shape, stride=1, padding=0, dilation=1):
     """The x minimising |conv2d(x, kernel) - y| (shortest if many): (oH, oW) -> input_shape.
 
     Solves ``C @ x = y`` by least squares with ``numpy.linalg.lstsq``, C the matrix of
     :func:`conv_matrix`. This recovers x exactly when C has full column rank (e.g. stride 1
     with padding ``dilation*(k-1)``, the "full" convolution) and y came from a convolution;
-    the transposed convolution ``C.T @ y`` does not.
+    the transposed convolution ``C.T @ y`` does not. The solver's work grows as the cube of
+    the image's size, so C may have at most LSTSQ_WORK = rows x columns x min(rows, columns)
+    (a 24×24 input with a 3×3 kernel is about a fifth of it).
     """
     y = _check_image(y, "y", "(oH, oW)")
-    C = conv_matrix(input_shape, kernel, stride, padding, dilation)
+    kernel = _check_image(kernel, "kernel", "(kH, kW)")
     H, W = as_tuple(input_shape, "input_shape", 2, minimum=1)
-    out_shape = conv_output_size((H, W), np.shape(kernel), stride, padding, dilation)
+    out_shape = conv_output_size((H, W), kernel.shape, stride, padding, dilation)
     if y.shape != out_shape:
         raise ValueError(f"y must have the shape conv2d gives on an input of shape {(H, W)}, "
                          f"{out_shape}, got {y.shape}")
+    rows, cols = out_shape[0] * out_shape[1], H * W
+    if rows * cols * min(rows, cols) > LSTSQ_WORK:
+        raise ValueError(f"input_shape {H}×{W} is too large to solve by least squares here: "
+                         f"its {cols} unknowns and {rows} equations take "
+                         f"{rows * cols * min(rows, cols):.2g} steps, more than "
+                         f"{LSTSQ_WORK:.2g} (about a second); use an input of at most about "
+                         f"32×32")
+    C = conv_matrix((H, W), kernel, stride, padding, dilation)
     x, *_ = np.linalg.lstsq(C.astype(float), y.ravel().astype(float), rcond=None)
+    return x.reshape(H, W)
+
+
+TIKHONOV_MAX_UNKNOWNS = 4096
+"""Input cells deconvolve_tikhonov solves for at most (64×64): its solve grows as their cube."""
+
+
+def deconvolve_tikhonov(y, kernel, input_shape, stride=1, padding=0, dilation=1, *, alpha):
+    """The x minimising |conv2d(x, kernel) - y|² + alpha·|x|²: (oH, oW) -> input_shape.
+
+    Tikhonov (ridge) regularisation: solves ``(C.T @ C + alpha * I) x = C.T @ y``, C the matrix
+    of :func:`conv_matrix`. Where ``y`` holds noise, plain least squares divides it by C's
+    small singular values; ``alpha > 0`` caps that gain at ``1 / (2 sqrt(alpha))`` and makes
+    the system solvable for every C, at the price of shrinking x towards 0 (more blur).
+    """
+    y = _check_image(y, "y", "(oH, oW)")
+    kernel = _check_image(kernel, "kernel", "(kH, kW)")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+        raise TypeError(f"alpha must be a number, got {alpha!r}")
+    if not np.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"alpha must be a positive finite number, got {alpha!r}")
+    H, W = as_tuple(input_shape, "input_shape", 2, minimum=1)
+    if H * W > TIKHONOV_MAX_UNKNOWNS:
+        raise ValueError(f"input_shape {H}×{W} has {H * W} cells, more than the "
+                         f"{TIKHONOV_MAX_UNKNOWNS} deconvolve_tikhonov solves for (the work "
+                         f"grows as their cube); use a smaller input")
+    out_shape = conv_output_size((H, W), kernel.shape, stride, padding, dilation)
+    if y.shape != out_shape:
+        raise ValueError(f"y must have the shape conv2d gives on an input of shape {(H, W)}, "
+                         f"{out_shape}, got {y.shape}")
+    C = conv_matrix((H, W), kernel, stride, padding, dilation).astype(float)
+    normal = C.T @ C
+    normal[np.diag_indices_from(normal)] += float(alpha)
+    x = np.linalg.solve(normal, C.T @ y.ravel().astype(float))
     return x.reshape(H, W)

@@ -7,6 +7,16 @@ solutions stay true; tests/test_exercises.py runs every ``check_*`` function.
 import numpy as np
 import tconv
 from tconv import nn
+from tconv.book import checkerboard
+
+
+def check_ex_super_resolution_2():
+    """Worked solutions of ex-super-resolution-2."""
+    k = np.zeros((6, 6))
+    k[2:4, 2:4] = [[1.0, 0.5], [0.5, 0.25]]
+    out = tconv.conv_transpose2d(np.ones((10, 10)), k, stride=2, padding=2)
+    assert np.allclose(out[4:-4, 4:-4], np.tile([[1.0, 0.5], [0.5, 0.25]], (6, 6)))
+    assert np.allclose(checkerboard.phase_sums(k, 2), [[1.0, 0.5], [0.5, 0.25]])
 
 
 def check_ex_super_resolution_1():

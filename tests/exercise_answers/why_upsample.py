@@ -5,6 +5,7 @@ solutions stay true; tests/test_exercises.py runs every ``check_*`` function.
 """
 
 from tconv import arch
+from tconv.book.exercises import feedback
 from tconv.book.why_upsample import encoder_decoder, same_padding_net
 
 
@@ -12,6 +13,8 @@ def check_ex_why_upsample_1():
     """Worked solutions of ex-why-upsample-1."""
     macs = arch.step(arch.Conv2d(64, 3, padding=1), (64, 56, 56)).macs
     assert macs == 64 * 56 * 56 * 64 * 3 * 3 == 115_605_504
+    # the dropdown's answer is the one the checker accepts
+    assert feedback("ex-why-upsample-1", 115_605_504).startswith("Correct")
 
 
 def check_ex_why_upsample_2():
@@ -29,3 +32,4 @@ def check_ex_why_upsample_3():
     same = [h for h in range(100, 121)
             if arch.trace(encoder_decoder((8, 16, 32, 64), 2), (1, h, h))[-1].out_shape[1] == h]
     assert same == [104, 112, 120]
+    assert feedback("ex-why-upsample-3", [104, 112, 120]).startswith("Correct")

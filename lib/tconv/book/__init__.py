@@ -8,8 +8,12 @@ figures), named after the chapter's file:
 - :mod:`tconv.book.step_by_step`: sums written out, the result and strides figures;
 - :mod:`tconv.book.stride_padding`: the output-size calculator;
 - :mod:`tconv.book.many_names`: the scatter and the rows of ``C.T`` in step;
-- :mod:`tconv.book.checkerboard`: overlap counts, random upsamplers, spectra and costs, the
-  overlap explorer and the chapter's figures;
+- :mod:`tconv.book.checkerboard`: overlap counts, phase sums, random upsamplers, spectra and
+  costs, the overlap explorer and the chapter's experiments and figures;
+- :mod:`tconv.book.super_resolution`: the round trip and its scores, the three learned
+  layers, their training and seed study, the chapter's figures;
+- :mod:`tconv.book.segmentation`: the pixel rule, boundary pixels, the decoders' training and
+  seed study, the chapter's figures;
 - :mod:`tconv.book.in_practice`: a DCGAN generator and a U-Net up block in :mod:`tconv.nn`,
   a row per layer and its table, upsampler costs, the closing chapter's figures.
 

@@ -44,9 +44,11 @@ import numpy as np
 from .. import arch, nn
 from .._checks import as_array, as_int, as_tuple, check_ndim
 from ..conv import conv_transpose1d
+from ..grad import conv2d_backward
 from ..roundtrip import padding_for_same
 from ..show.draw import grid, new_figure
 from ..show.widgets import ChooserView
+from . import data
 
 # ---------------------------------------------------------------------------------------
 # 1. Overlap: how many kernel copies land on each output cell
@@ -163,9 +165,9 @@ def _check_layers(layers, ndim: int) -> list[tuple[tuple[int, ...], ...]]:
 def interior_levels(kernel_size, stride) -> tuple[int, ...]:
     """Interior counts of one layer: ``(k/s,)`` if s divides k, else two.
 
-    Output cell ``q`` gets one term per kernel cell ``a < k`` with
-    ``a ≡ q (mod s)``: that is ``floor(k/s)`` or ``ceil(k/s)`` cells,
-    depending on ``q mod s``. Both occur unless s | k.
+    Output cell ``r`` gets one term per kernel cell ``m < k`` with
+    ``m ≡ r (mod s)``: that is ``floor(k/s)`` or ``ceil(k/s)`` cells,
+    depending on ``r mod s``. Both occur unless s divides k.
     """
     k = as_int(kernel_size, "kernel_size", minimum=1)
     s = as_int(stride, "stride", minimum=1)
@@ -175,9 +177,9 @@ def interior_levels(kernel_size, stride) -> tuple[int, ...]:
 def short_border(kernel_size, stride, padding=0) -> int:
     """Cells at each end of one layer's output with fewer terms than inside.
 
-    Canvas cell ``q`` misses a term when some kernel cell ``a`` with
-    ``q < a < k`` has ``a ≡ q (mod s)``, i.e. when ``q < k - s``; padding
-    crops ``p`` of those cells away.
+    Canvas cell ``r`` misses a term exactly when a kernel cell ``m`` with
+    ``r < m < k`` has ``m ≡ r (mod s)``, i.e. when ``r < k - s``; padding
+    crops ``p`` of those cells away. Exact for any k and s.
     """
     k = as_int(kernel_size, "kernel_size", minimum=1)
     s = as_int(stride, "stride", minimum=1)
@@ -195,6 +197,7 @@ class RuleCheck(NamedTuple):
     predicted_levels: tuple[int, ...]
     short: tuple[int, int]
     predicted_short: int
+    border_cells: int
 
     @property
     def even(self) -> bool:
@@ -203,9 +206,14 @@ class RuleCheck(NamedTuple):
 
     @property
     def holds(self) -> bool:
-        """Measured and predicted agree, and the interior is even exactly when s divides k."""
+        """Measured and predicted agree, and the interior is even exactly when s divides k.
+
+        The short cells must be exactly the first and the last ``predicted_short`` cells:
+        as many at each end, and no other cell short.
+        """
         return (self.levels == self.predicted_levels
                 and self.short == (self.predicted_short,) * 2
+                and self.border_cells == 2 * self.predicted_short
                 and self.even == (self.kernel_size % self.stride == 0))
 
 
@@ -219,7 +227,51 @@ def check_overlap_rule(kernel_size, stride, padding=0) -> RuleCheck:
     short_left = int(np.argmax(o.interior))  # the first interior cell
     short_right = int(np.argmax(o.interior[::-1]))
     return RuleCheck(k, s, p, o.interior_levels, interior_levels(k, s),
-                     (short_left, short_right), short_border(k, s, p))
+                     (short_left, short_right), short_border(k, s, p),
+                     int((~o.interior).sum()))
+
+
+def rule_checks(max_kernel=12, max_stride=4, max_padding=3) -> list[RuleCheck]:
+    """:func:`check_overlap_rule` for every k ≤ max_kernel, s ≤ max_stride, p ≤ max_padding."""
+    kmax = as_int(max_kernel, "max_kernel", minimum=1)
+    smax = as_int(max_stride, "max_stride", minimum=1)
+    pmax = as_int(max_padding, "max_padding", minimum=0)
+    return [check_overlap_rule(k, s, p) for k in range(1, kmax + 1)
+            for s in range(1, smax + 1) for p in range(pmax + 1)]
+
+
+def rule_table(settings, paddings=(0, 1)) -> str:
+    """The rule measured for ``(k, s)`` pairs, as a Markdown table (one row per pair)."""
+    pads = [as_int(p, "padding", minimum=0) for p in paddings]
+    head = ("| kernel $k$ | stride $s$ | interior counts | even? | "
+            + " | ".join(f"short cells per end, $p={p}$" for p in pads) + " |")
+    rows = [head, "|---:|---:|---|---|" + "---:|" * len(pads)]
+    for k, s in settings:
+        checks = [check_overlap_rule(k, s, p) for p in pads]
+        levels = ", ".join(map(str, checks[0].levels))
+        shorts = " | ".join(str(c.short[0]) for c in checks)
+        rows.append(f"| {k} | {s} | {levels} | {'yes' if checks[0].even else 'no'} "
+                    f"| {shorts} |")
+    return "\n".join(rows)
+
+
+def phase_sums(kernel, stride) -> np.ndarray:
+    """Sum of the kernel cells behind each output phase: (kH, kW) -> (s_h, s_w).
+
+    Output cell ``(r, c)`` of a one-channel transposed convolution gathers the kernel
+    cells ``(m, n)`` with ``m ≡ r`` and ``n ≡ c`` (mod s): on a constant input of 1 an
+    interior cell of phase ``(r mod s, c mod s)`` holds their sum (before any crop; a crop
+    of a multiple of s keeps the phases). A flat input stays flat exactly when all the
+    sums are equal, whether or not s divides k.
+    """
+    w = as_array(kernel, "kernel")
+    check_ndim(w, "kernel", (2,), "(kH, kW)")
+    sh, sw = as_tuple(stride, "stride", 2, minimum=1)
+    sums = np.zeros((sh, sw), np.result_type(w, np.float64))
+    for a in range(sh):
+        for b in range(sw):
+            sums[a, b] = w[a::sh, b::sw].sum()
+    return sums
 
 
 # ---------------------------------------------------------------------------------------
@@ -384,7 +436,11 @@ def phase_means(image, period, margin=0) -> np.ndarray:
 
 
 class ScoreSummary(NamedTuple):
-    """Artifact scores of one method over several seeds: mean, standard deviation, each."""
+    """Artifact scores of one method over several seeds: mean, standard deviation, each.
+
+    ``std`` is the sample standard deviation (``ddof=1``; 0 for a single seed), the spread the
+    book reports for every result over seeds.
+    """
 
     mean: float
     std: float
@@ -401,7 +457,8 @@ def mean_artifact_score(image, method, seeds: Sequence[int], kernel_size=3, scal
         artifact_score(upsample_randomly(image, method, kernel_size, scale, layers, width,
                                          init=init, seed=seed), period, margin)
         for seed in seeds)
-    return ScoreSummary(float(np.mean(scores)), float(np.std(scores)), scores)
+    std = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+    return ScoreSummary(float(np.mean(scores)), std, scores)
 
 
 # ---------------------------------------------------------------------------------------
@@ -442,7 +499,137 @@ def upsampling_cost(method, channels, kernel_size=3, scale=2, size=32) -> Cost:
 
 
 # ---------------------------------------------------------------------------------------
-# 5. The overlap explorer: counts as compact HTML tables
+# 5. The chapter's experiments
+# ---------------------------------------------------------------------------------------
+
+RANDOM_SETTINGS = ((3, 2), (4, 2), (5, 3), (6, 3))
+"""The (kernel_size, stride) of the chapter's random stacks: two uneven, two even."""
+
+
+def stack_inputs(side: int = 16) -> dict[str, np.ndarray]:
+    """The two inputs of the random stacks: a constant and a smooth bump, each (side, side)."""
+    n = as_int(side, "side", minimum=2)
+    i, j = np.indices((n, n))
+    c = (n - 1) / 2
+    bump = np.exp(-((i - c) ** 2 + (j - c) ** 2) / (2 * (n / 4) ** 2))
+    return {"constant": np.ones((n, n)), "bump": bump}
+
+
+def centre(image, side: int) -> np.ndarray:
+    """The central ``side×side`` pixels of a square (H, W) image."""
+    x = as_array(image, "image")
+    check_ndim(x, "image", (2,), "(H, W)")
+    n = as_int(side, "side", minimum=1)
+    if n > min(x.shape):
+        raise ValueError(f"side ({n}) must fit in the image, shape {x.shape}")
+    top, left = (x.shape[0] - n) // 2, (x.shape[1] - n) // 2
+    return x[top:top + n, left:left + n]
+
+
+def random_stack_outputs(image, settings=RANDOM_SETTINGS, *, init="default",
+                         seed=0) -> list[np.ndarray]:
+    """``image`` through a two-layer transposed-convolution stack per (k, s), one seed."""
+    return [upsample_randomly(image, "conv_transpose", k, s, init=init, seed=seed)
+            for k, s in settings]
+
+
+def random_stack_rows(images, settings=RANDOM_SETTINGS, seed=1):
+    """Rows of the chapter's random-stack figure: (rows, row names).
+
+    One row per image and way of drawing the weights (:data:`INITS`); each entry is the
+    central ``5·s²`` pixels of the output over their root mean square, so that one grey
+    scale suits them all.
+    """
+    rows, names = [], []
+    for name, image in images.items():
+        for init in INITS:
+            outs = random_stack_outputs(image, settings, init=init, seed=seed)
+            crops = [centre(y, 5 * s * s) for y, (_, s) in zip(outs, settings, strict=True)]
+            rows.append([c / np.sqrt(np.mean(c ** 2)) for c in crops])
+            names.append(f"{name}, {init}")
+    return rows, names
+
+
+PHOTO_METHODS = (("conv_transpose", 3, "transposed k=3"), ("conv_transpose", 4, "transposed k=4"),
+                 ("subpixel", 3, "sub-pixel, random"), ("nearest_conv", 3, "nearest + conv"),
+                 ("bilinear_conv", 3, "bilinear + conv"), ("subpixel_icnr", 3, "sub-pixel, ICNR"))
+"""The six upsamplers the chapter compares: (method, kernel_size, label)."""
+
+FACE = (slice(64, 144), slice(72, 152))
+"""Eyes and glasses in a ×4 output of :func:`photo_input`: 80×80 pixels (20×20 of the input)."""
+
+
+def photo_input() -> np.ndarray:
+    """A 64×64 grey crop of the Grace Hopper portrait: a 384×384 face crop, 6×6 block means."""
+    photo = data.sample_image("grace_hopper")
+    return data.downsample_box(photo[40:424, 96:480][None, None], 6)[0, 0]
+
+
+def photo_outputs(image, seed=0, methods=PHOTO_METHODS) -> list[np.ndarray]:
+    """``image`` upsampled ×4 by a two-layer stack of each method, weights from ``seed``."""
+    return [upsample_randomly(image, m, k, seed=seed) for m, k, _ in methods]
+
+
+def gradient_patterns(seed=0) -> list[np.ndarray]:
+    """Input gradients of stride-2 convolutions for a constant output gradient.
+
+    The 3×3 mean kernel on a 33×33 input (17×17 output), then random 3×3 and 4×4 kernels
+    (uniform in ±1, drawn from ``seed``) on a 32×32 input; all with padding 1.
+    """
+    rng = np.random.default_rng(seed)
+    mean3 = np.full((3, 3), 1 / 9)
+    patterns = [conv2d_backward(np.ones((17, 17)), np.zeros((33, 33)), mean3,
+                                stride=2, padding=1)[0]]
+    for k in (3, 4):
+        w = rng.uniform(-1, 1, (k, k))
+        patterns.append(conv2d_backward(np.ones((16, 16)), np.zeros((32, 32)), w,
+                                        stride=2, padding=1)[0])
+    return patterns
+
+
+class Comparison(NamedTuple):
+    """Artifact scores (per way of drawing weights, one summary per method) and costs."""
+
+    labels: tuple[str, ...]
+    scores: dict[str, list[ScoreSummary]]
+    costs: list[Cost]
+
+    def mean(self, init: str) -> dict[str, float]:
+        """Label -> mean score over the seeds, for weights drawn as ``init``."""
+        return {label: s.mean for label, s in zip(self.labels, self.scores[init], strict=True)}
+
+
+def compare_methods(image, seeds, methods=PHOTO_METHODS, channels=64) -> Comparison:
+    """Mean artifact scores of every method and init over ``seeds``; costs at ``channels``."""
+    scores = {init: [mean_artifact_score(image, m, seeds, k, init=init) for m, k, _ in methods]
+              for init in INITS}
+    costs = [upsampling_cost(m, channels, k) for m, k, _ in methods]
+    return Comparison(tuple(label for *_, label in methods), scores, costs)
+
+
+def percent(value) -> str:
+    """A score as a percentage: two significant digits, one below 0.1 %, none below 0.001 %."""
+    v = 100 * float(value)
+    if v >= 0.1:
+        return f"{v:.2g} %"
+    return f"{v:.1g} %" if v >= 0.001 else "< 0.001 %"
+
+
+def comparison_table(comparison: Comparison) -> str:
+    """The comparison as a Markdown table: scores (mean ± std over seeds) and costs."""
+    rows = ["| method | score, default weights | score, positive weights "
+            "| multiply-adds per output pixel | parameters |",
+            "|---|---:|---:|---:|---:|"]
+    for label, d, p, c in zip(comparison.labels, comparison.scores["default"],
+                              comparison.scores["positive"], comparison.costs, strict=True):
+        rows.append(f"| {label} | {percent(d.mean)} ± {percent(d.std)} "
+                    f"| {percent(p.mean)} ± {percent(p.std)} "
+                    f"| {c.macs_per_pixel:,.0f} | {c.params:,} |")
+    return "\n".join(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 6. The overlap explorer: counts as compact HTML tables
 # ---------------------------------------------------------------------------------------
 
 EXPLORER_CSS = (
@@ -494,9 +681,7 @@ def count_table_html(count, interior, max_cols: int | None = None) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
-# ---------------------------------------------------------------------------------------
-# 5. The overlap explorer
-# ---------------------------------------------------------------------------------------
+
 
 
 def _levels_text(levels) -> str:
@@ -596,7 +781,7 @@ class OverlapExplorer(ChooserView):
 
 
 # ---------------------------------------------------------------------------------------
-# 6. Figures
+# 7. Figures
 # ---------------------------------------------------------------------------------------
 
 
@@ -654,6 +839,33 @@ def image_grid(images, row_titles, titles, *, size: float = 1.25, cmap: str = "g
             if j == 0 and row_titles[i]:
                 ax.set_ylabel(row_titles[i], fontsize=8)
     return fig
+
+
+def random_stacks_figure(settings=RANDOM_SETTINGS, seed=1, side=16):
+    """The random stacks on :func:`stack_inputs`, one grey scale from −2 to 2: a Figure."""
+    rows, names = random_stack_rows(stack_inputs(side), settings, seed)
+    titles = [f"k={k}, s={s}" for k, s in settings]
+    return image_grid(rows, names, titles, size=1.3, vmin=-2, vmax=2)
+
+
+def photo_figure(image, outputs, methods=PHOTO_METHODS):
+    """The input's face and the :data:`FACE` detail of each ×4 output, in two rows: a Figure."""
+    labels = [label for *_, label in methods]
+    crops = [y[FACE] for y in outputs]
+    half = (len(crops) + 1) // 2
+    first = [np.asarray(image)[FACE[0].start // 4:FACE[0].stop // 4,
+                               FACE[1].start // 4:FACE[1].stop // 4]]
+    n = FACE[0].stop // 4 - FACE[0].start // 4
+    side = np.asarray(image).shape[0]
+    return image_grid([first + crops[:half], [None] + crops[half:]], ["", ""],
+                      [[f"input ({n}×{n} of {side}×{side})"] + labels[:half],
+                       [""] + labels[half:]], size=1.45)
+
+
+def gradient_figure(patterns):
+    """The top-left 16×16 of each of :func:`gradient_patterns`: a Figure."""
+    return image_grid([[p[:16, :16] for p in patterns]], [""],
+                      ["3×3 mean kernel", "random 3×3", "random 4×4"], size=1.6)
 
 
 def spectrum_grid(images, titles, period: int, *, size: float = 1.6, cols: int | None = None):

@@ -5,7 +5,6 @@ exercise with several answers takes them as a tuple in the order the question as
 or as a dict keyed by the names in ``parts(label)`` (a dict may hold only some of them).
 
 Not checkable, because their answers are explanations, choices or open-ended examples:
-``ex-many-names-3`` (which values are lost, and why: the input size is left open),
 ``ex-many-names-4`` (any pair of example inputs will do), ``ex-stride-padding-3`` (what
 padding does, and two of several settings), ``ex-checkerboard-1`` (picking pictures from a
 figure), ``ex-checkerboard-4`` (what to do with the bias), ``ex-super-resolution-4`` (a gain
@@ -324,6 +323,21 @@ def _many_names_2():
     return (Part("y", "the transposed convolution", conv_transpose1d(x, k, stride=2)),)
 
 
+def _many_names_3():
+    shift = np.zeros((3, 3), dtype=int)
+    shift[0, 1] = 1  # a single 1 in the middle of the top row
+    C = conv_matrix((4, 4), shift, padding=1)
+    lost = [divmod(int(j), 4) for j in np.flatnonzero(np.diag(C.T @ C) == 0)]
+
+    def hint(got):
+        if {_item(v) for v in got} == {(0, c) for c in range(4)}:
+            return ("Each output cell reads the input cell one row up: which input row does "
+                    "no output cell read?")
+        return None
+    return (Part("cells", "the input cells (u, v) that do not come back", lost, "set",
+                 hint=hint),)
+
+
 # ---------------------------------------------------------------- checkerboard
 
 
@@ -558,6 +572,7 @@ EXERCISES = {
     "ex-stride-padding-4": _stride_padding_4,
     "ex-many-names-1": _many_names_1,
     "ex-many-names-2": _many_names_2,
+    "ex-many-names-3": _many_names_3,
     "ex-checkerboard-2": _checkerboard_2,
     "ex-checkerboard-3": _checkerboard_3,
     "ex-super-resolution-1": _super_resolution_1,

@@ -8,8 +8,12 @@ and figures.
   :class:`~tconv.show.SequenceView`: live widget plus static player);
 - :class:`UpsamplePicker`: the reader picks a method and a factor and sees the round trip on a
   photograph (a :class:`~tconv.show.ChooserView`);
-- figures: :func:`image_row` (grey-level images side by side) and :func:`sample_points_figure`
-  (where bilinear samples the input, for both ``align_corners`` settings).
+- :func:`as_transposed_conv` and :func:`border_distance`: a fixed upsampler done by
+  ``conv_transpose2d`` with its frozen kernel (:mod:`tconv.fixed_kernels`), and how far each
+  output cell is from the border, to show where bilinear and its tent kernel differ;
+- figures: :func:`image_row` (grey-level images side by side), :func:`sample_points_figure`
+  (where bilinear samples the input, for both ``align_corners`` settings) and
+  :func:`tent_border_figure` (bilinear against its tent-kernel transposed convolution).
 
 May import: the operations (:mod:`tconv`), the toolkit (:mod:`tconv.show`) and the shared
 data sets (:mod:`tconv.book.data`).
@@ -23,6 +27,8 @@ from html import escape
 import numpy as np
 
 from .._checks import as_array, as_int, as_tuple, check_ndim
+from ..conv import conv_transpose2d
+from ..fixed_kernels import MODES, fixed_upsampler
 from ..metrics import psnr
 from ..pool import max_pool2d, max_unpool2d
 from ..show.player import image_frame
@@ -73,6 +79,36 @@ def round_trip(image, method, factor, align_corners=False):
     else:
         up = bed_of_nails(low, f)
     return low, up
+
+
+# ---------------------------------------------------------------------------------------
+# The fixed upsamplers as transposed convolutions
+# ---------------------------------------------------------------------------------------
+
+
+def as_transposed_conv(image, mode, factor):
+    """``mode`` upsampling of a (H, W) image by ``conv_transpose2d`` with its fixed kernel:
+    (H·s, W·s).
+
+    ``mode`` is one of :data:`tconv.fixed_kernels.MODES`; kernel, stride and padding come
+    from :func:`tconv.fixed_kernels.fixed_upsampler`.
+    """
+    x = as_array(image, "image")
+    check_ndim(x, "image", (2,), "(H, W)")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    kernel, stride, padding = fixed_upsampler(mode, factor)
+    if mode == "bilinear" and not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    return conv_transpose2d(x, kernel, stride=stride, padding=padding)
+
+
+def border_distance(shape) -> np.ndarray:
+    """How many cells each cell of a (H, W) grid lies from the nearest border: int (H, W)."""
+    h, w = as_tuple(shape, "shape", 2, minimum=1)
+    rows = np.minimum(np.arange(h), np.arange(h)[::-1])
+    cols = np.minimum(np.arange(w), np.arange(w)[::-1])
+    return np.minimum.outer(rows, cols)
 
 
 # ---------------------------------------------------------------------------------------
@@ -398,4 +434,49 @@ def sample_points_figure(in_size: int = 4, out_size: int = 8):
     axes[1].set_xlabel("position in input pixels (pixel centres at integers)", fontsize=9)
     axes[1].tick_params(labelsize=8)
     fig.tight_layout(pad=0.3, h_pad=1.2)
+    return fig
+
+
+def tent_border_figure(image, factor: int):
+    """Bilinear upsampling of a (H, W) image against the tent-kernel transposed convolution.
+
+    Left: where they differ, |difference| on the top-left corner of the output (4·factor
+    cells square), the band of ``factor // 2`` cells along the border marked. Right: the
+    middle output row of both, with the border bands shaded.
+    """
+    import matplotlib.pyplot as plt
+
+    x = as_array(image, "image")
+    check_ndim(x, "image", (2,), "(H, W)")
+    s = as_int(factor, "factor", minimum=2)
+    bilinear = upsample_bilinear(x, s)
+    tent = as_transposed_conv(x, "bilinear", s)
+    diff = np.abs(tent - bilinear)
+    band = s // 2
+    h, w = bilinear.shape
+    corner = min(4 * s, h, w)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(8.6, 3.4),
+                               gridspec_kw={"width_ratios": [1, 1.6]})
+    shown = a.imshow(diff[:corner, :corner], cmap="magma", interpolation="nearest")
+    fig.colorbar(shown, ax=a, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
+    a.axhline(band - 0.5, color="#4dabf7", linewidth=1, linestyle="--")
+    a.axvline(band - 0.5, color="#4dabf7", linewidth=1, linestyle="--")
+    a.set_title(f"|difference|, top-left {corner}×{corner}", fontsize=9)
+    a.set_xticks(range(0, corner, s))
+    a.set_yticks(range(0, corner, s))
+    a.tick_params(labelsize=7)
+    row = h // 2
+    cols = np.arange(w)
+    b.axvspan(-0.5, band - 0.5, color="#adb5bd", alpha=0.4, linewidth=0)
+    b.axvspan(w - band - 0.5, w - 0.5, color="#adb5bd", alpha=0.4, linewidth=0,
+              label=f"{band} cells from the border")
+    b.plot(cols, bilinear[row], color="#0a58ca", linewidth=1.6, label="upsample_bilinear")
+    b.plot(cols, tent[row], color="#c2410c", linewidth=1.2, linestyle="--",
+           label="conv_transpose2d, tent kernel")
+    b.set_title(f"output row {row}", fontsize=9)
+    b.set_xlabel("output column c", fontsize=9)
+    b.tick_params(labelsize=8)
+    b.legend(fontsize=7.5, loc="lower center", frameon=False)
+    b.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout(pad=0.4)
     return fig

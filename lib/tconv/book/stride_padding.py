@@ -1,13 +1,16 @@
-"""The companion of ``chapters/stride-padding.ipynb``: the output-size calculator.
+"""The companion of ``chapters/stride-padding.ipynb``: the calculator, a table, a figure.
 
-:class:`OutputSizeCalculator`: the output size of a transposed convolution for chosen input
-size, kernel size, stride, padding, output_padding and dilation, with the formula's numbers
-filled in, or the library's own error message. Live: sliders. Static: a chooser over a small
-grid of settings (a :class:`~tconv.show.ChooserView`).
+- :class:`OutputSizeCalculator`: the output size of a transposed convolution for chosen input
+  size, kernel size, stride, padding, output_padding and dilation, with the formula's numbers
+  filled in, or the library's own error message. Live: sliders. Static: a chooser over a
+  small grid of settings (a :class:`~tconv.show.ChooserView`).
+- :func:`round_trip_table`: rows of :func:`tconv.roundtrip.round_trip` as a table.
+- :func:`output_padding_figure`: the canvas with the cells ``padding`` crops hatched and the
+  ones ``output_padding`` keeps dashed, beside the output.
 
-Every number shown comes from the library (:func:`tconv.conv_transpose_output_size`); this
-module only lays it out. May import: the operations (:mod:`tconv`) and the toolkit
-(:mod:`tconv.show`).
+Every number shown comes from the library (:func:`tconv.conv_transpose_output_size`,
+:func:`tconv.placements`, :mod:`tconv.roundtrip`); this module only lays them out. May
+import: the operations (:mod:`tconv`) and the toolkit (:mod:`tconv.show`).
 """
 
 from __future__ import annotations
@@ -15,16 +18,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
+import numpy as np
+
 from .._checks import as_int
+from ..placements import placements
+from ..roundtrip import RoundTrip
 from ..shapes import conv_transpose_output_size
+from ..show import draw
 from ..show.player import PLAYER_CSS
+from ..show.table import Table
 from ..show.widgets import ChooserView
 
 # The output-size calculator ------------------------------------------------------------------
 
 SETTINGS = ("size", "kernel_size", "stride", "padding", "output_padding", "dilation")
 LABELS = {"size": "input size i", "kernel_size": "kernel size k", "stride": "stride s",
-          "padding": "padding p", "output_padding": "output_padding p_out",
+          "padding": "padding p", "output_padding": "output_padding a",
           "dilation": "dilation d"}
 MINIMUM = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0,
            "dilation": 1}
@@ -41,8 +50,8 @@ CALCULATOR_CSS = (
 )
 
 
-FORMULA = "o = (i − 1)·s − 2·p + d·(k − 1) + p_out + 1"
-"""The output-size formula in the calculator's letters (PyTorch's ConvTranspose2d formula)."""
+FORMULA = "o = (i − 1)·s − 2·p + d·(k − 1) + a + 1"
+"""The output-size formula in the book's letters (PyTorch's ConvTranspose2d formula)."""
 
 
 def size_formula(size, kernel_size, stride, padding, output_padding, dilation) -> tuple[int, str]:
@@ -66,7 +75,7 @@ def _render_size(**settings) -> tuple[str, str]:
 class OutputSizeCalculator(ChooserView):
     """The output size of ``conv_transpose2d`` for one setting of each parameter.
 
-    Shows the size, the formula ``o = (i-1)s - 2p + d(k-1) + p_out + 1`` with the numbers filled
+    Shows the size, the formula ``o = (i-1)s - 2p + d(k-1) + a + 1`` with the numbers filled
     in, or, for invalid settings, the error message :func:`tconv.conv_transpose_output_size`
     raises. Live: one slider per setting (any value in range). Static: a select per setting
     over ``grid`` (default :data:`GRID`; the initial values are added if missing).
@@ -125,3 +134,47 @@ class OutputSizeCalculator(ChooserView):
         if self._widget is None or self.error:
             return dict(self.initial)
         return {name: s.value for name, s in self.sliders.items()}
+
+
+# The round-trip table ------------------------------------------------------------------------
+
+ROUND_TRIP_HEADER = ("input $i$", "kernel $k$", "stride $s$", "padding $p$", "dilation $d$",
+                     "conv output", "output padding $a$", "transposed output")
+
+
+def round_trip_table(rows: Sequence[RoundTrip]) -> Table:
+    """Rows of :func:`tconv.roundtrip.round_trip`, one line each, as a Markdown table."""
+    rows = list(rows)
+    for i, row in enumerate(rows):
+        if not isinstance(row, RoundTrip):
+            raise TypeError(f"rows[{i}] must be a RoundTrip (from tconv.roundtrip.round_trip), "
+                            f"got {type(row).__name__}")
+    return Table(ROUND_TRIP_HEADER,
+                 [(r.size, r.kernel_size, r.stride, r.padding, r.dilation, r.conv_size,
+                   r.output_padding, r.restored) for r in rows],
+                 align="r" * len(ROUND_TRIP_HEADER))
+
+
+# The output_padding figure -------------------------------------------------------------------
+
+def output_padding_figure(x, kernel, stride, padding, output_padding, dilation=1):
+    """The canvas (cropped cells hatched, cells kept by output_padding dashed) and the output.
+
+    The corner of each canvas cell counts the kernel copies that cover it. Returns the Figure.
+    """
+    steps = placements(x, kernel, stride=stride, padding=padding,
+                       output_padding=output_padding, dilation=dilation)
+    crop = steps.crop
+    cells = list(np.ndindex(*crop.canvas_shape))
+    cropped = [rc for rc in cells if not crop.kept(*rc)]
+    extra = [(r, c) for r, c in cells if crop.kept(r, c)
+             and (r in range(crop.extra_rows.start, crop.extra_rows.stop)
+                  or c in range(crop.extra_cols.start, crop.extra_cols.stop))]
+    (ch, cw), (oh, ow) = crop.canvas_shape, steps.output.shape
+    fig = draw.new_figure((6.2, 3.6))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [cw, ow]})
+    draw.grid(left, steps.canvas, f"canvas ({ch}×{cw})", shade=steps.canvas_count,
+              hatch=cropped, dashed=extra)
+    draw.grid(right, steps.output, f"output ({oh}×{ow})",
+              dashed=[(r - crop.rows.start, c - crop.cols.start) for r, c in extra])
+    return fig

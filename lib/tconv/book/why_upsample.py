@@ -4,8 +4,12 @@
   compares from the same list of channel widths, as :mod:`tconv.arch` layer descriptions, so
   their convolutions have the same kernels and channels and differ only in the resolution
   they run at;
-- figures: :func:`label_figure` (an image and its per-pixel labels) and :func:`trace_figure`
-  (the activations of a traced network as boxes, from :func:`tconv.arch.trace`).
+- :func:`shapes_scene`: the chapter's example of dense prediction, a noisy image of three
+  shapes and its label map;
+- figures: :func:`label_figure` (an image and its per-pixel labels), :func:`trace_figure`
+  (the activations of a traced network as boxes, from :func:`tconv.arch.trace`) and
+  :func:`receptive_field_figure` (the cell one position of a coarse map sits on, and the
+  larger field it sees, from :func:`tconv.arch.receptive_field`).
 
 May import: the operations (:mod:`tconv`, :mod:`tconv.arch`) and the toolkit
 (:mod:`tconv.show`).
@@ -15,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_int
-from ..arch import UPSAMPLE_MODES, Conv2d, MaxPool2d, Upsample
+from .._checks import as_int, as_tuple
+from ..arch import UPSAMPLE_MODES, Conv2d, MaxPool2d, Upsample, receptive_field, trace
+from .data import shape_mask
 
 # ---------------------------------------------------------------------------------------
 # Two designs of the same depth
@@ -65,6 +70,36 @@ def _widths(widths) -> tuple[int, ...]:
     if not isinstance(widths, (list, tuple)) or not widths:
         raise TypeError(f"widths must be a non-empty list of channel counts, got {widths!r}")
     return tuple(as_int(w, "widths", minimum=1) for w in widths)
+
+
+# ---------------------------------------------------------------------------------------
+# The example scene
+# ---------------------------------------------------------------------------------------
+
+SCENE_NAMES = ("background", "disc", "square", "triangle")
+"""The classes of :func:`shapes_scene`, by label number."""
+
+
+def shapes_scene(size: int = 64, noise: float = 0.08, seed: int = 0):
+    """A noisy grey image of a disc, a square and a triangle, and its labels: two (size, size).
+
+    Returns ``(image, labels)``: float grey levels (background 0.2, each shape its own level,
+    plus Gaussian noise of standard deviation ``noise``) and int64 class numbers, 0 for the
+    background and ``SCENE_NAMES.index(kind)`` for each shape.
+    """
+    size = as_int(size, "size", minimum=16)
+    if not (isinstance(noise, (int, float)) and noise >= 0):
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    labels = np.zeros((size, size), dtype=np.int64)
+    image = np.full((size, size), 0.2)
+    scale = size / 64
+    for label, (row, col), grey in [(1, (20, 44), 0.9), (2, (44, 18), 0.6),
+                                    (3, (45, 46), 0.75)]:
+        mask = shape_mask(SCENE_NAMES[label], size, (row * scale, col * scale), 9.0 * scale,
+                          angle=0.3)
+        labels[mask], image[mask] = label, grey
+    image += noise * np.random.default_rng(seed).standard_normal((size, size))
+    return image, labels
 
 
 # ---------------------------------------------------------------------------------------
@@ -134,4 +169,56 @@ def trace_figure(steps, title: str = "", ax=None, fontsize: float = 7.5):
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=fontsize + 1.5)
+    return fig
+
+
+def receptive_field_figure(layers, input_size, position, ax=None):
+    """One position of a coarse map on the input grid: the cell it sits on and what it sees.
+
+    ``layers`` are convolutions and max pools (:func:`tconv.arch.receptive_field`), applied to
+    a square input of ``input_size`` pixels; ``position`` is the output cell ``(r, c)``. Draws
+    the input, the grid of the output's cells (one per position, ``stride`` pixels apart), the
+    cell of ``position`` filled and its receptive field outlined (dashed where it leaves the
+    input).
+    """
+    import matplotlib.pyplot as plt
+
+    size = as_int(input_size, "input_size", minimum=1)
+    field = receptive_field(layers)
+    out = trace(layers, (1, size, size))[-1].out_shape[1:]
+    r, c = as_tuple(position, "position", 2, minimum=0)
+    if r >= out[0] or c >= out[1]:
+        raise ValueError(f"position ({r}, {c}) is outside the {out[0]}×{out[1]} output")
+    (sh, sw), (fh, fw) = field.stride, field.size
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(3.6, 3.6))
+    else:
+        fig = ax.figure
+    ax.add_patch(plt.Rectangle((0, 0), size, size, facecolor="#f1f3f5", edgecolor="#1b1b1b",
+                               linewidth=1))
+    for t in range(1, out[0]):
+        ax.plot([0, size], [t * sh, t * sh], color="#adb5bd", linewidth=0.5)
+    for t in range(1, out[1]):
+        ax.plot([t * sw, t * sw], [0, size], color="#adb5bd", linewidth=0.5)
+    ax.add_patch(plt.Rectangle((c * sw, r * sh), sw, sh, facecolor="#0a58ca", alpha=0.8,
+                               label=f"its cell, {sh}×{sw}"))
+    top, left = field.start[0] + r * sh, field.start[1] + c * sw
+    ax.add_patch(plt.Rectangle((left, top), fw, fh, facecolor="none", edgecolor="#c2410c",
+                               linewidth=2, linestyle="--",
+                               label=f"its receptive field, {fh}×{fw}"))
+    inside = (max(left, 0), max(top, 0), min(left + fw, size), min(top + fh, size))
+    ax.add_patch(plt.Rectangle(inside[:2], inside[2] - inside[0], inside[3] - inside[1],
+                               facecolor="#c2410c", alpha=0.15, edgecolor="#c2410c",
+                               linewidth=2))
+    pad = max(0, -top, -left, top + fh - size, left + fw - size) + 2
+    ax.set_xlim(-pad, size + pad)
+    ax.set_ylim(size + pad, -pad)
+    ax.set_aspect("equal")
+    ax.set_xticks([0, size])
+    ax.set_yticks([0, size])
+    ax.tick_params(labelsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), fontsize=8, frameon=False,
+              ncol=1)
+    ax.set_title(f"output position ({r}, {c}) of the {out[0]}×{out[1]} map", fontsize=9)
+    fig.tight_layout(pad=0.3)
     return fig

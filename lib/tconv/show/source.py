@@ -42,10 +42,11 @@ class Code:
 
 
 def source(obj, *, start_after: str | None = None, end_before: str | None = None) -> Code:
-    """The source of a function, class or method, optionally cut to the lines between markers."""
+    """Source of a function, class or method (no decorators), optionally cut between markers."""
     if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj)):
         raise TypeError(f"obj must be a function, class or method, not {type(obj).__name__}")
     lines = textwrap.dedent(inspect.getsource(obj)).rstrip("\n").splitlines()
+    lines = lines[_decorators(lines):]
     first, last = 0, len(lines)
     if start_after is not None:
         first = _line_with(lines, start_after, "start_after", obj) + 1
@@ -59,6 +60,14 @@ def source(obj, *, start_after: str | None = None, end_before: str | None = None
     if last < len(lines):
         kept.append("...")
     return Code("\n".join(kept), obj.__qualname__)
+
+
+def _decorators(lines: list[str]) -> int:
+    """How many lines the decorators above the ``def``/``class`` take (the reader skips them)."""
+    for index, line in enumerate(lines):
+        if line.startswith(("def ", "async def ", "class ")):
+            return index
+    return 0
 
 
 def _line_with(lines: list[str], marker: str, name: str, obj, after: int = 0) -> int:
