@@ -349,3 +349,115 @@ def test_the_chapter_shows_both_blocks_in_pytorch():
     blocks = _chapter_python_blocks()
     assert any("generator = nn.Sequential(" in b for b in blocks)
     assert any("class Up(nn.Module):" in b for b in blocks)
+
+
+# ---------------------------------------------------------------- the same layer in four frameworks
+# Oracles: conv_transpose2d itself (the full output, groups), and the window each framework's
+# documented arguments keep, worked out by hand for k = 3, s = 2 on 4 cells (9 full cells).
+
+from tconv import frameworks as fw  # noqa: E402
+
+
+def test_weight_layouts_find_the_flip_and_the_axes():
+    rows = in_practice.weight_layouts(2, 3, (4, 5), seed=1)
+    got = {r.where.split(" ")[0] + (" T" if "transpose_kernel" in r.where else ""):
+           (r.shape, r.flipped) for r in rows}
+    assert got == {"PyTorch": ((2, 3, 4, 5), False), "Keras": ((4, 5, 3, 2), False),
+                   "JAX": ((4, 5, 2, 3), True), "JAX, T": ((4, 5, 3, 2), False),
+                   "Flax": ((4, 5, 2, 3), True), "ONNX": ((2, 3, 4, 5), False)}
+    assert rows[1].layout == "(kH, kW, C_out/g, C_in)"
+
+
+def test_weight_layouts_flip_is_measured_on_the_numbers():
+    # a kernel that is its own turn cannot tell: the flag must come from comparing values,
+    # so with a random weight a flipped converter is seen as flipped, and only then
+    w = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+    flipped = fw.relayout(fw.jax_kernel(w), "HWIO", "IOHW")
+    assert np.array_equal(flipped[..., ::-1, ::-1], w) and not np.array_equal(flipped, w)
+
+
+def test_weight_layout_table_renders_every_row():
+    table = in_practice.weight_layout_table(in_practice.weight_layouts())
+    text = table.text()
+    assert text.count("\n") == 1 + 6 and "| yes |" in text and "4×5×2×3" in text
+    with pytest.raises(TypeError, match="LayoutRow"):
+        in_practice.weight_layout_table([("PyTorch", "IOHW")])
+
+
+def test_window_rows_keep_the_cells_each_framework_documents():
+    rows = {r.short: r for r in in_practice.window_rows(4, 3, 2)}
+    kept = {name: (r.kept.start, r.kept.stop, r.out) for name, r in rows.items()}
+    assert kept == {
+        "PyTorch p=1, a=1": (1, 9, 8), "PyTorch p=1": (1, 8, 7), "PyTorch p=0": (0, 9, 9),
+        'Keras "same"': (0, 8, 8), 'Keras "valid"': (0, 9, 9), 'JAX "SAME"': (0, 8, 8),
+        "Flax": (0, 8, 8), "ONNX SAME_UPPER": (0, 8, 8), "ONNX SAME_LOWER": (1, 9, 8),
+        "ONNX output_shape": (1, 9, 8)}
+    assert all(r.kept.full == 9 for r in rows.values())
+    assert rows['Keras "same"'].torch == "none: `padding=0`, then `y[..., :-1, :-1]`"
+    assert rows["ONNX SAME_LOWER"].torch == "`padding=1, output_padding=1`"
+
+
+def test_window_rows_windows_are_the_outputs_of_the_layers():
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((1, 2, 4, 4)), rng.standard_normal((2, 3, 3, 3))
+    full = tconv.conv_transpose2d(x, w, stride=2)
+    for r in in_practice.window_rows(4, 3, 2):
+        y = fw.conv_transpose2d_translated(x, w, translation=r.translation)
+        a, b = r.kept.start, r.kept.stop
+        np.testing.assert_allclose(y, full[..., a:b, a:b], atol=1e-12)
+
+
+def test_window_table_has_a_row_per_call():
+    text = in_practice.window_table(in_practice.window_rows()).text()
+    assert text.count("\n") == 1 + 10 and "keeps cells (of 0–8)" in text
+    with pytest.raises(TypeError, match="WindowRow"):
+        in_practice.window_table([])
+
+
+def test_translation_rows_are_the_framework_translations():
+    rows = in_practice.translation_rows()
+    assert rows[0] == ("`ConvTranspose2d(C_in, C_out, 4, 2, 1)`",
+                       '`Conv2DTranspose(C_out, 4, strides=2, padding="same")`',
+                       '`conv_transpose(x, w, (2, 2), "SAME")`',
+                       "`ConvTranspose(kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])`")
+    # k = 3, s = 2, p = 1, a = 1 keeps cells 1-8 of 9: Keras needs a crop, JAX pads (1, 2)
+    assert rows[2][1].endswith("then `Cropping2D(((1, 0), (1, 0)))`")
+    assert rows[2][2] == "`conv_transpose(x, w, (2, 2), ((1, 2), (1, 2)))`"
+    assert rows[2][3].endswith("output_padding=[1, 1])`")
+    # "same" with output_padding=0 is not "same": Keras must say it
+    assert 'padding="same", output_padding=0' in rows[3][1]
+    with pytest.raises(ValueError, match="padding"):
+        in_practice.translation_rows([(3, 2, -1, 0)])
+    assert "| PyTorch | Keras 3 | JAX | ONNX |" in in_practice.translation_table(rows).text()
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_grouped_as_separate_equals_the_grouped_layer(groups):
+    rng = np.random.default_rng(groups)
+    x, w = rng.standard_normal((2, 4, 3, 5)), rng.standard_normal((4, 3, 4, 4))
+    want = tconv.conv_transpose2d(x, w, stride=2, padding=1, groups=groups)
+    got = in_practice.grouped_as_separate(x, w, groups, stride=2, padding=1)
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_grouped_as_separate_rejects_bad_groups():
+    x, w = np.zeros((1, 4, 3, 3)), np.zeros((4, 1, 2, 2))
+    with pytest.raises(ValueError, match="groups"):
+        in_practice.grouped_as_separate(x, w, 3)
+    with pytest.raises(ValueError, match="weight"):
+        in_practice.grouped_as_separate(x, np.zeros((2, 1, 2, 2)), 2)
+    with pytest.raises(ValueError, match="groups"):
+        in_practice.grouped_as_separate(x, w, 0)
+
+
+def test_windows_figure_outlines_the_two_same_windows():
+    fig = in_practice.windows_figure(4, 3, 2)
+    left, right = fig.axes
+    outlines = [p for p in left.patches if not p.get_fill()]
+    assert len(outlines) == 2
+    corners = sorted(round(p.get_x()) for p in outlines)
+    assert corners == [0, 1]  # one window from cell 0, one from cell 1
+    labels = [t.get_text() for t in right.texts if "," in t.get_text() or "PyTorch" in t.get_text()]
+    assert any("Keras \"same\"" in t and "ONNX SAME_UPPER" in t for t in labels)
+    assert any("PyTorch p=1, a=1" in t and "ONNX SAME_LOWER" in t for t in labels)
+    plt.close(fig)

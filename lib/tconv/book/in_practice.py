@@ -30,10 +30,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import frameworks as fw
 from .. import nn
 from .._checks import as_array, as_int, check_ndim
+from ..conv import conv_transpose2d
 from ..shapes import conv_output_size, conv_transpose_output_size
 from ..show.draw import grid, new_figure
+from ..show.table import Table
 from .checkerboard import overlap_count, upsampling_cost, upsampling_layer
 
 # ---------------------------------------------------------------------------------------
@@ -540,3 +543,284 @@ def flat_input_figure(seed=0, size=3):
     for ax in axes:
         ax.title.set_fontsize(12)
     return fig
+
+
+# ---------------------------------------------------------------------------------------
+# 5. The same layer in PyTorch, Keras, JAX and ONNX (the translations of tconv.frameworks)
+# ---------------------------------------------------------------------------------------
+
+# Each framework's weight for a transposed convolution, in PyTorch's letters: I = C_in,
+# O = C_out (per group), H and W the kernel's axes; and the converter from PyTorch's weight.
+WEIGHT_LAYOUTS = (
+    ("PyTorch `ConvTranspose2d.weight`", "IOHW", lambda w: w),
+    ("Keras `Conv2DTranspose` kernel", "HWOI", fw.keras_kernel),
+    ("JAX `lax.conv_transpose` (HWIO)", "HWIO", fw.jax_kernel),
+    ("JAX, `transpose_kernel=True`", "HWOI", lambda w: fw.jax_kernel(w, transpose_kernel=True)),
+    ("Flax `ConvTranspose` kernel", "HWIO", fw.flax_kernel),
+    ("ONNX `ConvTranspose` input W", "IOHW", lambda w: w),
+)
+_LETTER = {"I": "C_in", "O": "C_out/g", "H": "kH", "W": "kW"}
+
+
+class LayoutRow(NamedTuple):
+    """One framework's weight: where it lives, its axes, its shape, and whether it is flipped."""
+
+    where: str
+    layout: str
+    shape: tuple[int, ...]
+    flipped: bool
+
+
+def weight_layouts(in_channels=2, out_channels=3, kernel_size=(4, 5), seed=0) -> list[LayoutRow]:
+    """Each framework's weight for one PyTorch weight (C_in, C_out, kH, kW), compared with it.
+
+    ``flipped`` is found, not declared: the converted kernel, put back in PyTorch's axis order,
+    equals PyTorch's weight either as it is (False) or turned in both spatial axes (True).
+    """
+    c_in = as_int(in_channels, "in_channels", minimum=1)
+    c_out = as_int(out_channels, "out_channels", minimum=1)
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    w = np.random.default_rng(seed).standard_normal((c_in, c_out, as_int(kh, "kH", minimum=1),
+                                                     as_int(kw, "kW", minimum=1)))
+    rows = []
+    for where, letters, convert in WEIGHT_LAYOUTS:
+        kernel = convert(w)
+        back = fw.relayout(kernel, letters, "IOHW")
+        if np.array_equal(back, w):
+            flipped = False
+        elif np.array_equal(back[..., ::-1, ::-1], w):
+            flipped = True
+        else:  # pragma: no cover - a converter that is neither would be a bug in tconv
+            raise AssertionError(f"{where}: the kernel is not PyTorch's weight, flipped or not")
+        layout = "(" + ", ".join(_LETTER[c] for c in letters) + ")"
+        rows.append(LayoutRow(where, layout, kernel.shape, flipped))
+    return rows
+
+
+def weight_layout_table(rows) -> Table:
+    """The rows of :func:`weight_layouts` as a Markdown table."""
+    rows = list(rows)
+    if not rows or not all(isinstance(r, LayoutRow) for r in rows):
+        raise TypeError("rows must be a non-empty list of LayoutRow (from weight_layouts)")
+    return Table(["weight", "axes", "shape", "flipped in H and W"],
+                 [(r.where, f"`{r.layout}`", _shape_text(r.shape), "yes" if r.flipped else "no")
+                  for r in rows], align="lllc")
+
+
+def _py(v, collapse=True) -> str:
+    """A value as Python source: strings quoted, tuples and lists; ``collapse``: (n, n) as n."""
+    if isinstance(v, str):
+        return f'"{v}"'
+    if collapse and isinstance(v, tuple) and len(v) == 2 and v[0] == v[1] and isinstance(
+            v[0], int):
+        return str(v[0])
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(_py(x, False) for x in v)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+    return str(v)
+
+
+def _crop_text(crop) -> str:
+    """A crop (H, W) of (begin, end) pairs as the slice that applies it."""
+    parts = []
+    for b, e in crop:
+        parts.append(f"{b or ''}:{-e if e else ''}")
+    return "y[..., " + ", ".join(parts) + "]"
+
+
+# The calls of the window table: a label, a short label for the figure, and the layer the
+# framework's arguments describe.
+def _window_calls(kernel_size: int, stride: int, size: int):
+    k, s, n = kernel_size, stride, size
+    same = n * s
+    return [
+        ("PyTorch `padding=1, output_padding=1`", "PyTorch p=1, a=1", fw.from_torch(k, s, 1, 1)),
+        ("PyTorch `padding=1`", "PyTorch p=1", fw.from_torch(k, s, 1, 0)),
+        ("PyTorch `padding=0`", "PyTorch p=0", fw.from_torch(k, s, 0, 0)),
+        ('Keras `padding="same"`', 'Keras "same"', fw.from_keras(k, s, "same")),
+        ('Keras `padding="valid"`', 'Keras "valid"', fw.from_keras(k, s, "valid")),
+        ('JAX `padding="SAME"`', 'JAX "SAME"', fw.from_jax(k, s, "SAME")),
+        ('Flax `ConvTranspose` (default `"SAME"`)', "Flax", fw.from_flax((k, k), s)),
+        ('ONNX `auto_pad="SAME_UPPER"`', "ONNX SAME_UPPER",
+         fw.from_onnx(k, s, auto_pad="SAME_UPPER")),
+        ('ONNX `auto_pad="SAME_LOWER"`', "ONNX SAME_LOWER",
+         fw.from_onnx(k, s, auto_pad="SAME_LOWER")),
+        (f"ONNX `output_shape=({same}, {same})`", "ONNX output_shape",
+         fw.from_onnx(k, s, output_shape=(same, same), size=n)),
+    ]
+
+
+class WindowRow(NamedTuple):
+    """A framework call, the cells (one axis) of the full output it keeps, and PyTorch's way."""
+
+    call: str
+    short: str
+    translation: fw.Translation
+    kept: fw.Kept
+    out: int
+    torch: str
+
+
+def window_rows(size=4, kernel_size=3, stride=2) -> list[WindowRow]:
+    """For one layer (square, one axis shown), the window of the full output each call keeps.
+
+    ``torch`` is PyTorch's equivalent: its ``(padding, output_padding)`` when one exists, else
+    ``padding=0`` and the slice :func:`tconv.frameworks.to_torch` says to cut.
+    """
+    n = as_int(size, "size", minimum=1)
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    s = as_int(stride, "stride", minimum=1)
+    rows = []
+    for call, short, t in _window_calls(k, s, n):
+        kept = fw.kept_cells(t, n)[0]
+        pair = t.torch_pair
+        if pair is not None:
+            torch = f"`padding={pair[0][0]}, output_padding={pair[1][0]}`"
+        else:
+            crop = fw.to_torch(t).crop
+            torch = f"none: `padding=0`, then `{_crop_text(crop)}`"
+        rows.append(WindowRow(call, short, t, kept, kept.stop - kept.start, torch))
+    return rows
+
+
+def window_table(rows) -> Table:
+    """The rows of :func:`window_rows` as a Markdown table."""
+    rows = list(rows)
+    if not rows or not all(isinstance(r, WindowRow) for r in rows):
+        raise TypeError("rows must be a non-empty list of WindowRow (from window_rows)")
+    full = rows[0].kept.full
+    return Table(["call", f"keeps cells (of 0–{full - 1})", "size", "in PyTorch"],
+                 [(r.call, f"{r.kept.start}–{r.kept.stop - 1}", r.out, r.torch) for r in rows],
+                 align="lcrl")
+
+
+def translation_rows(layers=((4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 2, 1, 0),
+                             (3, 1, 1, 0))) -> list[tuple[str, str, str, str]]:
+    """PyTorch layers ``(k, s, p, a)`` and the matching call in Keras, JAX and ONNX (Markdown).
+
+    Every call is :mod:`tconv.frameworks`' translation (``to_keras``, ``to_jax``, ``to_onnx``),
+    written as a reader would type it; a Keras call that needs a crop after it says so.
+    """
+    rows = []
+    for layer in layers:
+        k, s, p, a = (as_int(v, name, minimum=0) for v, name in
+                      zip(layer, ("kernel_size", "stride", "padding", "output_padding"),
+                          strict=True))
+        t = fw.from_torch(k, s, p, a)
+        torch = f"`ConvTranspose2d(C_in, C_out, {k}, {s}, {p}" + (f", {a})`" if a else ")`")
+        keras = fw.to_keras(t)
+        extra = ""
+        ops = keras.kwargs["output_padding"]
+        if ops is not None and fw.keras_cut(k, s, keras.kwargs["padding"], None) != \
+                fw.keras_cut(k, s, keras.kwargs["padding"], ops):
+            extra = f", output_padding={_py(ops)}"
+        keras_text = (f"`Conv2DTranspose(C_out, {k}, strides={s}, "
+                      f"padding={_py(keras.kwargs['padding'])}{extra})`")
+        if keras.crop is not None:
+            keras_text += f", then `Cropping2D({_cropping(keras.crop)})`"
+        jax = fw.to_jax(t).kwargs
+        jax_text = (f"`conv_transpose(x, w, {_py(jax['strides'], False)}, "
+                    f"{_py(jax['padding'], False)})`")
+        onnx = fw.to_onnx(t).kwargs
+        onnx_text = (f"`ConvTranspose(kernel_shape={onnx['kernel_shape']}, "
+                     f"strides={onnx['strides']}, pads={onnx['pads']}")
+        if any(onnx["output_padding"]):
+            onnx_text += f", output_padding={onnx['output_padding']}"
+        rows.append((torch, keras_text, jax_text, onnx_text + ")`"))
+    return rows
+
+
+def _cropping(crop) -> str:
+    """Keras' ``cropping`` argument for a crop (H, W) of (begin, end) pairs."""
+    return "((" + "), (".join(f"{b}, {e}" for b, e in crop) + "))"
+
+
+def translation_table(rows) -> Table:
+    """The rows of :func:`translation_rows` as a Markdown table."""
+    return Table(["PyTorch", "Keras 3", "JAX", "ONNX"], list(rows), align="llll")
+
+
+def grouped_as_separate(x, weight, groups, **settings) -> np.ndarray:
+    """A grouped transposed convolution run as ``groups`` ungrouped ones, concatenated.
+
+    How to port ``groups`` to Keras' ``Conv2DTranspose`` or ``lax.conv_transpose``, which have
+    none: group j's input channels and weight rows make its own layer. x (N, C_in, H, W),
+    weight (C_in, C_out/g, kH, kW) -> (N, C_out, Ho, Wo).
+    """
+    x, weight = as_array(x, "x"), as_array(weight, "weight")
+    check_ndim(x, "x", (4,), "(N, C_in, H, W)")
+    check_ndim(weight, "weight", (4,), "(C_in, C_out/groups, kH, kW)")
+    g = as_int(groups, "groups", minimum=1)
+    if x.shape[1] % g or weight.shape[0] != x.shape[1]:
+        raise ValueError(f"groups ({g}) must divide the input's {x.shape[1]} channels, and the "
+                         f"weight must have {x.shape[1]} rows, got {weight.shape[0]}")
+    c = x.shape[1] // g
+    parts = [conv_transpose2d(x[:, j * c:(j + 1) * c], weight[j * c:(j + 1) * c], **settings)
+             for j in range(g)]
+    return np.concatenate(parts, axis=1)
+
+
+def windows_example(size=4, kernel_size=3, stride=2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A small integer example: x (size×size), kernel (k×k) and their full output (padding 0)."""
+    n = as_int(size, "size", minimum=1)
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    x = (np.arange(n * n) % 3 + 1).reshape(n, n).astype(float)
+    kernel = (np.arange(k * k) % 2 + 1).reshape(k, k).astype(float)
+    return x, kernel, conv_transpose2d(x, kernel, stride=stride)
+
+
+WINDOW_COLOURS = ("#0a58ca", "#c2410c", "#15803d", "#7e22ce")
+WINDOW_STYLES = ("-", "--", ":", "-.")
+
+
+def windows_figure(size=4, kernel_size=3, stride=2):
+    """The full output of one layer, and the window of it each framework's call keeps: a Figure.
+
+    Left: the full (uncropped) output of :func:`windows_example`, with the two ``"same"``-size
+    windows outlined. Right: one axis of it, a row per distinct window, the kept cells shaded
+    and numbered as the output cells they become, the dropped cells hatched, and the calls that
+    keep that window written beside it.
+    """
+    from matplotlib.patches import Rectangle
+
+    rows = window_rows(size, kernel_size, stride)
+    _, _, full = windows_example(size, kernel_size, stride)
+    groups: dict[tuple[int, int], list[str]] = {}
+    for r in rows:
+        groups.setdefault((r.kept.start, r.kept.stop), []).append(r.short)
+    windows = sorted(groups, key=lambda w: (-(w[1] - w[0] == size * stride), w))
+    n_full = full.shape[0]
+    fig = new_figure((CELL_IN * (2 * n_full + LABEL_CELLS + 1), CELL_IN * n_full + 0.7))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [n_full,
+                                                                   n_full + LABEL_CELLS]})
+    grid(left, full, "full output (padding 0)", fontsize=8)
+    for j, (start, stop) in enumerate(windows[:2]):
+        inset = 0.08 + 0.1 * j
+        left.add_patch(Rectangle((start + inset, start + inset), stop - start - 2 * inset,
+                                 stop - start - 2 * inset, fill=False, linewidth=2.4,
+                                 edgecolor=WINDOW_COLOURS[j], linestyle=WINDOW_STYLES[j]))
+    cells = np.full((len(windows), n_full), "", dtype=object)
+    shade = np.zeros((len(windows), n_full), dtype=int)
+    hatch = []
+    for i, (start, stop) in enumerate(windows):
+        for c in range(n_full):
+            if start <= c < stop:
+                cells[i, c], shade[i, c] = str(c - start), 1
+            else:
+                hatch.append((i, c))
+    grid(right, cells, "one axis: the cells each call keeps", shade=shade, hatch=hatch,
+         write_counts=False, fontsize=8)
+    right.set_yticks([])
+    for i, (start, stop) in enumerate(windows):
+        if i < 2:  # the windows outlined on the left, outlined the same way here
+            right.add_patch(Rectangle((start + 0.08, i + 0.1), stop - start - 0.16, 0.8,
+                                      fill=False, linewidth=2.2, edgecolor=WINDOW_COLOURS[i],
+                                      linestyle=WINDOW_STYLES[i]))
+        right.text(n_full + 0.3, i + 0.5, ", ".join(groups[(start, stop)]), ha="left",
+                   va="center", fontsize=8, color=WINDOW_COLOURS[i] if i < 2 else EDGE)
+    right.set_xlim(-0.05, n_full + LABEL_CELLS)
+    return fig
+
+
+LABEL_CELLS = 11  # room for the calls' names right of the strip, in cells
+CELL_IN = 0.36  # inches per cell in windows_figure
