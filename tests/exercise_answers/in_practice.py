@@ -7,6 +7,19 @@ solutions stay true; tests/test_exercises.py runs every ``check_*`` function.
 import numpy as np
 
 
+def check_ex_in_practice_5():
+    """Worked solutions of ex-in-practice-5."""
+    # ex-in-practice-5: the dropdown's answer, by tconv.frameworks, and by the checker
+    from tconv import frameworks as fw
+    from tconv.book.exercises import feedback
+
+    pairs5 = {k: fw.from_keras(k, strides=2, padding="same").torch_pair for k in range(2, 9)}
+    assert [k for k, pair in pairs5.items() if pair is not None] == [2, 4, 6, 8]
+    assert pairs5[6] == ((2, 2), (0, 0))
+    assert feedback("ex-in-practice-5", ([2, 4, 6, 8], (2, 0))).startswith("Correct")
+    assert not feedback("ex-in-practice-5", ([2, 3, 4, 6, 8], (2, 0))).startswith("Correct")
+
+
 def check_ex_in_practice_1():
     """Worked solutions of ex-in-practice-1."""
     # ex-in-practice-1: the dropdown's answer, by running the generator, and by the checker

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import arch, nn
+from .. import arch, frameworks, nn
 from ..conv import conv2d, conv_transpose1d, conv_transpose2d
 from ..fixed_kernels import fixed_upsampler, nearest_kernel
 from ..metrics import psnr
@@ -551,6 +551,29 @@ def _in_practice_4():
             Part("difference", "the difference between input and output size",
                  differences.pop(), "int"))
 
+
+KERAS_SAME_KERNELS = range(2, 9)
+"""The kernel sizes ex-in-practice-5 asks about (Keras "same", stride 2)."""
+
+
+def _in_practice_5():
+    pairs = {k: frameworks.from_keras(k, strides=2, padding="same").torch_pair
+             for k in KERAS_SAME_KERNELS}
+    sizes = [k for k, pair in pairs.items() if pair is not None]
+    (p6, _), (a6, _) = pairs[6]
+
+    def why_not(got):
+        for k in np.atleast_1d(got).tolist():
+            k = int(k)
+            if k in pairs and pairs[k] is None:
+                cut = frameworks.keras_cut(k, 2, "same")[0]
+                return (f"With k = {k}, \"same\" cuts {cut.begin} cell(s) at the beginning and "
+                        f"{cut.end} at the end: PyTorch's padding cuts as many at both ends.")
+        return None
+    return (Part("sizes", "the kernel sizes with a PyTorch pair", sizes, "set", hint=why_not),
+            Part("pair", "the (padding, output_padding) for k = 6", (p6, a6), "shape"))
+
+
 EXERCISES = {
     "ex-why-upsample-1": _why_upsample_1,
     "ex-why-upsample-2": _why_upsample_2,
@@ -585,6 +608,7 @@ EXERCISES = {
     "ex-in-practice-2": _in_practice_2,
     "ex-in-practice-3": _in_practice_3,
     "ex-in-practice-4": _in_practice_4,
+    "ex-in-practice-5": _in_practice_5,
 }
 
 
