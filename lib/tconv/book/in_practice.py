@@ -699,7 +699,9 @@ def translation_rows(layers=((4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 2, 1,
     """PyTorch layers ``(k, s, p, a)`` and the matching call in Keras, JAX and ONNX (Markdown).
 
     Every call is :mod:`tconv.frameworks`' translation (``to_keras``, ``to_jax``, ``to_onnx``),
-    written as a reader would type it; a Keras call that needs a crop after it says so.
+    written as a reader would type its arguments (Keras: filters, kernel_size, strides,
+    padding; JAX: strides, padding; ONNX: the attributes that are not PyTorch's kernel_size
+    and stride); a Keras call that needs a crop after it says so.
     """
     rows = []
     for layer in layers:
@@ -707,26 +709,24 @@ def translation_rows(layers=((4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 2, 1,
                       zip(layer, ("kernel_size", "stride", "padding", "output_padding"),
                           strict=True))
         t = fw.from_torch(k, s, p, a)
-        torch = f"`ConvTranspose2d(C_in, C_out, {k}, {s}, {p}" + (f", {a})`" if a else ")`")
+        torch = f"`(C_in, C_out, {k}, {s}, {p}" + (f", {a})`" if a else ")`")
         keras = fw.to_keras(t)
         extra = ""
         ops = keras.kwargs["output_padding"]
         if ops is not None and fw.keras_cut(k, s, keras.kwargs["padding"], None) != \
                 fw.keras_cut(k, s, keras.kwargs["padding"], ops):
             extra = f", output_padding={_py(ops)}"
-        keras_text = (f"`Conv2DTranspose(C_out, {k}, strides={s}, "
-                      f"padding={_py(keras.kwargs['padding'])}{extra})`")
+        keras_text = f"`(C_out, {k}, {s}, {_py(keras.kwargs['padding'])}{extra})`"
         if keras.crop is not None:
             keras_text += f", then `Cropping2D({_cropping(keras.crop)})`"
         jax = fw.to_jax(t).kwargs
-        jax_text = (f"`conv_transpose(x, w, {_py(jax['strides'], False)}, "
-                    f"{_py(jax['padding'], False)})`")
+        jax_text = f"`{_py(jax['strides'], False)}, {_py(jax['padding'], False)}`"
         onnx = fw.to_onnx(t).kwargs
-        onnx_text = (f"`ConvTranspose(kernel_shape={onnx['kernel_shape']}, "
-                     f"strides={onnx['strides']}, pads={onnx['pads']}")
+        assert onnx["kernel_shape"] == [k, k] and onnx["strides"] == [s, s]
+        onnx_text = f"`pads={onnx['pads']}"
         if any(onnx["output_padding"]):
             onnx_text += f", output_padding={onnx['output_padding']}"
-        rows.append((torch, keras_text, jax_text, onnx_text + ")`"))
+        rows.append((torch, keras_text, jax_text, onnx_text + "`"))
     return rows
 
 
@@ -737,7 +737,9 @@ def _cropping(crop) -> str:
 
 def translation_table(rows) -> Table:
     """The rows of :func:`translation_rows` as a Markdown table."""
-    return Table(["PyTorch", "Keras 3", "JAX", "ONNX"], list(rows), align="llll")
+    return Table(["PyTorch `ConvTranspose2d`", "Keras 3 `Conv2DTranspose`",
+                  "JAX `conv_transpose(x, w, …)`", "ONNX `ConvTranspose`"], list(rows),
+                 align="llll")
 
 
 def grouped_as_separate(x, weight, groups, **settings) -> np.ndarray:
@@ -776,8 +778,9 @@ WINDOW_STYLES = ("-", "--", ":", "-.")
 def windows_figure(size=4, kernel_size=3, stride=2):
     """The full output of one layer, and the window of it each framework's call keeps: a Figure.
 
-    Left: the full (uncropped) output of :func:`windows_example`, with the two ``"same"``-size
-    windows outlined. Right: one axis of it, a row per distinct window, the kept cells shaded
+    Above: the full (uncropped) output of :func:`windows_example`, with the two ``"same"``-size
+    windows outlined. Below, column under column: one axis of it, a row per distinct window,
+    the kept cells shaded
     and numbered as the output cells they become, the dropped cells hatched, and the calls that
     keep that window written beside it.
     """
@@ -790,10 +793,13 @@ def windows_figure(size=4, kernel_size=3, stride=2):
         groups.setdefault((r.kept.start, r.kept.stop), []).append(r.short)
     windows = sorted(groups, key=lambda w: (-(w[1] - w[0] == size * stride), w))
     n_full = full.shape[0]
-    fig = new_figure((CELL_IN * (2 * n_full + LABEL_CELLS + 1), CELL_IN * n_full + 0.7))
-    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [n_full,
-                                                                   n_full + LABEL_CELLS]})
-    grid(left, full, "full output (padding 0)", fontsize=8)
+    width = n_full + LABEL_CELLS  # both panels on one scale, so the columns line up
+    fig = new_figure((CELL_IN * width + 0.4, CELL_IN * (n_full + len(windows)) + 1.3))
+    left, right = fig.subplots(2, 1, gridspec_kw={"height_ratios": [n_full + 1,
+                                                                    len(windows) + 1]})
+    grid(left, full, fontsize=9)
+    left.set_title("full output (padding 0)", loc="left", fontsize=10, pad=14)
+    left.set_xlim(-0.05, width)
     for j, (start, stop) in enumerate(windows[:2]):
         inset = 0.08 + 0.1 * j
         left.add_patch(Rectangle((start + inset, start + inset), stop - start - 2 * inset,
@@ -808,8 +814,8 @@ def windows_figure(size=4, kernel_size=3, stride=2):
                 cells[i, c], shade[i, c] = str(c - start), 1
             else:
                 hatch.append((i, c))
-    grid(right, cells, "one axis: the cells each call keeps", shade=shade, hatch=hatch,
-         write_counts=False, fontsize=8)
+    grid(right, cells, shade=shade, hatch=hatch, write_counts=False, fontsize=9)
+    right.set_title("one axis: the cells each call keeps", loc="left", fontsize=10, pad=14)
     right.set_yticks([])
     for i, (start, stop) in enumerate(windows):
         if i < 2:  # the windows outlined on the left, outlined the same way here
@@ -817,10 +823,10 @@ def windows_figure(size=4, kernel_size=3, stride=2):
                                       fill=False, linewidth=2.2, edgecolor=WINDOW_COLOURS[i],
                                       linestyle=WINDOW_STYLES[i]))
         right.text(n_full + 0.3, i + 0.5, ", ".join(groups[(start, stop)]), ha="left",
-                   va="center", fontsize=8, color=WINDOW_COLOURS[i] if i < 2 else EDGE)
-    right.set_xlim(-0.05, n_full + LABEL_CELLS)
+                   va="center", fontsize=9, color=WINDOW_COLOURS[i] if i < 2 else EDGE)
+    right.set_xlim(-0.05, width)
     return fig
 
 
-LABEL_CELLS = 11  # room for the calls' names right of the strip, in cells
+LABEL_CELLS = 13  # room for the calls' names right of the strip, in cells
 CELL_IN = 0.36  # inches per cell in windows_figure
