@@ -18,8 +18,15 @@
 4. **Figures.** :func:`decoder_figure` (a decoder's feature maps as boxes, with each layer's
    weight shape) and :func:`flat_input_figure` (:func:`flat_outputs`: a ``k = 4``, ``s = 2``,
    ``p = 1`` layer on a flat input, even overlap, yet a pattern from random weights).
+5. **The same layer in four frameworks**, from :mod:`tconv.frameworks`:
+   :func:`weight_layouts` (each framework's weight, its flip found by comparing values),
+   :func:`window_rows` (the window of the full output each framework's call keeps),
+   :func:`translation_rows` (PyTorch layers as Keras, JAX and ONNX calls), their tables,
+   :func:`grouped_as_separate` (groups ported as one layer per group) and
+   :func:`windows_figure`.
 
-May import: the operations (:mod:`tconv`, :mod:`tconv.nn`), the toolkit (:mod:`tconv.show`)
+May import: the operations (:mod:`tconv`, :mod:`tconv.nn`, :mod:`tconv.frameworks`), the
+toolkit (:mod:`tconv.show`)
 and the checkerboard chapter's companion, whose counts and costs this chapter reuses.
 """
 
