@@ -26,8 +26,8 @@
    :func:`windows_figure`.
 
 May import: the operations (:mod:`tconv`, :mod:`tconv.nn`, :mod:`tconv.frameworks`), the
-toolkit (:mod:`tconv.show`)
-and the checkerboard chapter's companion, whose counts and costs this chapter reuses.
+toolkit (:mod:`tconv.show`) and the checkerboard chapter's companion, whose counts and costs
+this chapter reuses.
 """
 
 from __future__ import annotations
