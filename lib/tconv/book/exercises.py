@@ -38,7 +38,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from .. import arch, nn
+from .. import arch, frameworks, nn
 from ..conv import conv2d, conv_transpose1d, conv_transpose2d
 from ..fixed_kernels import fixed_upsampler, nearest_kernel
 from ..metrics import psnr
@@ -54,7 +54,7 @@ from ..upsample import (
     upsample_nearest,
 )
 from ..views import conv_matrix
-from . import checkerboard, data
+from . import checkerboard, data, in_practice
 from .why_upsample import encoder_decoder, same_padding_net
 
 
@@ -470,6 +470,131 @@ def _segmentation_4():
                  atol=6e-4))
 
 
+# ---------------------------------------------------------------- in-practice
+
+
+def _in_practice_1():
+    layout = in_practice.dcgan_layout(size=128)
+    sizes, shapes = [1], []
+    for _, c_out, k, s, p in layout:
+        sizes.append(conv_transpose_output_size(sizes[-1], k, s, p))
+        shapes.append((c_out, sizes[-1], sizes[-1]))
+    c_in, c_out, k, s, p = layout[3]
+    weights = nn.ConvTranspose2d(c_in, c_out, k, s, p, bias=False, rng=0).weight.data.size
+
+    def which_layer(got):
+        got = tuple(np.atleast_1d(got).tolist())
+        if got in shapes:
+            return f"That is the shape after layer {shapes.index(got) + 1}."
+        return None
+    return (Part("shape", "the shape (C, H, W) after the fourth layer", shapes[3], "shape",
+                 hint=which_layer),
+            Part("weights", "the number of weights of the fourth layer", int(weights), "int",
+                 hint=_size_hints((weights + c_out, "The generator's layers have no bias."))))
+
+
+DOUBLING_KERNELS = (3, 5, 6)
+"""The kernel sizes of ex-in-practice-2 (stride 2)."""
+
+
+def _doubles(k: int, p: int, a: int) -> bool:
+    """Whether stride 2, padding p and output padding a make every size i into 2i."""
+    try:
+        return all(conv_transpose_output_size(i, k, 2, p, a) == 2 * i for i in range(1, 13))
+    except ValueError:
+        return False
+
+
+def _in_practice_2():
+    pairs = [next((p, a) for p in range(k + 1) for a in range(2) if _doubles(k, p, a))
+             for k in DOUBLING_KERNELS]
+
+    def what_it_gives(got):
+        for k, pair in zip(DOUBLING_KERNELS, np.asarray(got).tolist(), strict=True):
+            p, a = pair
+            if not _doubles(k, p, a):
+                try:
+                    o = conv_transpose_output_size(5, k, 2, p, a)
+                except ValueError as err:
+                    return f"With k = {k}, (p, a) = ({p}, {a}) is not allowed: {err}."
+                return f"With k = {k}, (p, a) = ({p}, {a}) makes 5 into {o}, not 10."
+        return None
+    return (Part("pairs", "the pairs (p, a) for k = 3, 5 and 6", np.array(pairs),
+                 hint=what_it_gives),)
+
+
+def _in_practice_3():
+    up = nn.ConvTranspose2d(64, 32, 4, 2, 1, groups=32, rng=0)
+    mix = nn.Conv2d(32, 32, 1, rng=0)
+    total = in_practice.parameter_count(up) + in_practice.parameter_count(mix)
+    up_hint = _size_hints(
+        (nn.ConvTranspose2d(64, 32, 4, 2, 1, rng=0).weight.data.shape,
+         "Did you forget to divide out_channels by groups?"),
+        (nn.Conv2d(64, 32, 4, groups=32, rng=0).weight.data.shape,
+         "That is a convolution's layout; a transposed convolution's weight starts with its "
+         "input channels."))
+    no_bias = up.weight.data.size + mix.weight.data.size
+    return (Part("up", "the weight shape of the transposed convolution",
+                 tuple(up.weight.data.shape), "shape", hint=up_hint),
+            Part("mix", "the weight shape of the 1×1 convolution", tuple(mix.weight.data.shape),
+                 "shape"),
+            Part("params", "the number of parameters of both layers", int(total), "int",
+                 hint=_size_hints((no_bias, "Count the biases too: one per output channel of "
+                                            "each layer."))))
+
+
+UNET_SIZES = range(400, 501)
+"""The input sizes ex-in-practice-4 asks about."""
+
+
+def _unet_answer(n: int) -> int | str:
+    """The original U-Net's output size for input ``n``, or why it does not accept ``n``."""
+    try:
+        return in_practice.unet_sizes(n)[1]
+    except ValueError as err:
+        return str(err)
+
+
+def _in_practice_4():
+    outputs = {n: _unet_answer(n) for n in UNET_SIZES}
+    accepted = [n for n, o in outputs.items() if isinstance(o, int)]
+    differences = {n - outputs[n] for n in accepted}
+    assert len(differences) == 1  # the same for every accepted size
+
+    def why_not(got):
+        for n in got:
+            if int(n) not in accepted:
+                reason = _unet_answer(int(n))
+                return (f"{int(n)} is not accepted: {reason}." if isinstance(reason, str)
+                        else None)
+        return None
+    return (Part("sizes", "the accepted input sizes", accepted, "set", hint=why_not),
+            Part("difference", "the difference between input and output size",
+                 differences.pop(), "int"))
+
+
+KERAS_SAME_KERNELS = range(2, 9)
+"""The kernel sizes ex-in-practice-5 asks about (Keras "same", stride 2)."""
+
+
+def _in_practice_5():
+    pairs = {k: frameworks.from_keras(k, strides=2, padding="same").torch_pair
+             for k in KERAS_SAME_KERNELS}
+    sizes = [k for k, pair in pairs.items() if pair is not None]
+    (p6, _), (a6, _) = pairs[6]
+
+    def why_not(got):
+        for k in np.atleast_1d(got).tolist():
+            k = int(k)
+            if k in pairs and pairs[k] is None:
+                cut = frameworks.keras_cut(k, 2, "same")[0]
+                return (f"With k = {k}, \"same\" cuts {cut.begin} cell(s) at the beginning and "
+                        f"{cut.end} at the end: PyTorch's padding cuts as many at both ends.")
+        return None
+    return (Part("sizes", "the kernel sizes with a PyTorch pair", sizes, "set", hint=why_not),
+            Part("pair", "the (padding, output_padding) for k = 6", (p6, a6), "shape"))
+
+
 EXERCISES = {
     "ex-why-upsample-1": _why_upsample_1,
     "ex-why-upsample-2": _why_upsample_2,
@@ -500,6 +625,11 @@ EXERCISES = {
     "ex-segmentation-1": _segmentation_1,
     "ex-segmentation-2": _segmentation_2,
     "ex-segmentation-4": _segmentation_4,
+    "ex-in-practice-1": _in_practice_1,
+    "ex-in-practice-2": _in_practice_2,
+    "ex-in-practice-3": _in_practice_3,
+    "ex-in-practice-4": _in_practice_4,
+    "ex-in-practice-5": _in_practice_5,
 }
 
 
