@@ -15,6 +15,11 @@ This extension fills the gaps of that machinery for this book:
   the root document's catalog, where the gettext builder extracts them.
 - **The page being built** is named to the notebook's kernel in ``TCONV_DOCNAME``, so tconv's
   message table can record which strings each page draws (``TCONV_TEXT_LOG``).
+- **Footnote references in a translated paragraph** (``[^torch]``): Sphinx parses each msgstr
+  on its own, where MyST sees no footnote definition, so the reference stays literal text (and
+  Sphinx warns "inconsistent footnote references"). The msgstr is parsed with a stand-in
+  definition for each label it references; Sphinx then links the references to the page's
+  own footnotes, as in the English.
 - **The other edition** of each page: the page's language, its counterpart's URL, language
   and label, in the template context (``_templates/layout.html`` links them in the ``<head>``,
   ``_templates/article-header-buttons.html`` in the header on every screen size).
@@ -23,11 +28,13 @@ This extension fills the gaps of that machinery for this book:
 from __future__ import annotations
 
 import os
+import re
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms import i18n as sphinx_i18n
 
 # The editions, by the language their build is configured with ("en" is Sphinx's default).
 EDITIONS = {
@@ -100,6 +107,24 @@ class TranslateTocCaptions(SphinxTransform):
                     toctree.apply_translated_message(message, translated)
 
 
+FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+MYST_SUFFIXES = (".md", ".ipynb")
+
+
+def with_footnote_definitions(publish):
+    """Sphinx's ``publish_msgstr``, parsing a MyST msgstr with its footnotes defined."""
+
+    def publish_msgstr(app, source, source_path, source_line, config, settings):
+        labels = list(dict.fromkeys(FOOTNOTE_REFERENCE.findall(source)))
+        if labels and str(source_path).endswith(MYST_SUFFIXES):
+            # after the message, so the message is still the parsed document's first node
+            source += "\n\n" + "\n\n".join(f"[^{label}]: ." for label in labels) + "\n"
+        return publish(app, source, source_path, source_line, config, settings)
+
+    publish_msgstr.__wrapped__ = publish
+    return publish_msgstr
+
+
 def name_the_page(app, docname: str, source: list[str]) -> None:
     """Tell the kernels started while reading this page which page it is."""
     os.environ["TCONV_DOCNAME"] = docname
@@ -119,6 +144,8 @@ def other_edition(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    if not hasattr(sphinx_i18n.publish_msgstr, "__wrapped__"):
+        sphinx_i18n.publish_msgstr = with_footnote_definitions(sphinx_i18n.publish_msgstr)
     app.add_transform(UntranslatableOutputs)
     app.add_transform(TranslateTocCaptions)
     app.connect("source-read", name_the_page)
