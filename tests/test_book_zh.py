@@ -113,3 +113,14 @@ def test_chinese_search_index_has_chinese_terms(book_html):
     terms = json.loads(index[index.index("(") + 1:index.rindex(")")])["terms"]
     chinese = [term for term in terms if CJK.search(term)]
     assert "卷积" in chinese or "转置" in chinese, f"Chinese terms: {chinese[:20]}"
+
+
+FOOTNOTE_REF = re.compile(r'class="footnote-reference[^"]*" href="#([^"]+)"')
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_translated_paragraphs_keep_their_footnotes(book_html, docname):
+    """A ``[^label]`` in a translated paragraph links to the same footnote as in English."""
+    english, chinese = read(book_html, f"{docname}.html"), read(book_html, f"zh/{docname}.html")
+    assert FOOTNOTE_REF.findall(chinese) == FOOTNOTE_REF.findall(english)
+    assert "[^" not in visible_text(chinese)
