@@ -15,6 +15,10 @@ This extension fills the gaps of that machinery for this book:
   the root document's catalog, where the gettext builder extracts them.
 - **The page being built** is named to the notebook's kernel in ``TCONV_DOCNAME``, so tconv's
   message table can record which strings each page draws (``TCONV_TEXT_LOG``).
+- **Alt text of the figures code draws** (``mystnb: image: alt:`` in a cell's metadata): myst-nb
+  makes those images in a post-transform, after Sphinx has extracted and translated the page,
+  so Sphinx never sees them. They are given to the gettext builder here (with the ``uid``
+  Sphinx's catalog needs) and translated here from the page's catalog.
 - **Footnote references in a translated paragraph** (``[^torch]``): Sphinx parses each msgstr
   on its own, where MyST sees no footnote definition, so the reference stays literal text (and
   Sphinx warns "inconsistent footnote references"). The msgstr is parsed with a stand-in
@@ -29,12 +33,14 @@ from __future__ import annotations
 
 import os
 import re
+from uuid import uuid4
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms import i18n as sphinx_i18n
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
 # The editions, by the language their build is configured with ("en" is Sphinx's default).
 EDITIONS = {
@@ -107,6 +113,49 @@ class TranslateTocCaptions(SphinxTransform):
                     toctree.apply_translated_message(message, translated)
 
 
+def page_catalog(transform):
+    """The gettext catalog of the page ``transform`` works on, or None."""
+    dirs = [os.path.join(transform.env.srcdir, d) for d in transform.config.locale_dirs]
+    docname = transform.env.docname
+    domain = docname if not transform.config.gettext_compact else docname.split("/")[0]
+    catalog, found = init_locale(dirs, transform.config.language, domain)
+    return catalog if found else None
+
+
+def _source_and_line(node: nodes.Node) -> tuple[str | None, int | None]:
+    for parent in [node, *_ancestors(node)]:
+        if parent.source:
+            return parent.source, parent.line
+    return None, None
+
+
+class ImageAltTexts(SphinxPostTransform):
+    """The alt text of images a code cell displays: extracted (gettext) and translated."""
+
+    default_priority = 5  # after myst-nb's SelectMimeType (4), which makes the images
+
+    def run(self, **kwargs) -> None:
+        images = [node for node in self.document.findall(nodes.image)
+                  if node.get("alt") and is_code_output(node)]
+        if not images:
+            return
+        if self.app.builder.name == "gettext":
+            for node in images:
+                node.uid = uuid4().hex  # as Sphinx's UIDTransform marks what it extracts
+                if node.source is None:
+                    node.source, node.line = _source_and_line(node)
+            return
+        if edition_of(self.config.language) == "en":
+            return
+        catalog = page_catalog(self)
+        if catalog is None:
+            return
+        for node in images:
+            translated = catalog.gettext(node["alt"])
+            if translated and translated != node["alt"]:
+                node["alt"] = translated
+
+
 FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 MYST_SUFFIXES = (".md", ".ipynb")
 
@@ -148,6 +197,7 @@ def setup(app):
         sphinx_i18n.publish_msgstr = with_footnote_definitions(sphinx_i18n.publish_msgstr)
     app.add_transform(UntranslatableOutputs)
     app.add_transform(TranslateTocCaptions)
+    app.add_post_transform(ImageAltTexts)
     app.connect("source-read", name_the_page)
     app.connect("html-page-context", other_edition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

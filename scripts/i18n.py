@@ -84,8 +84,13 @@ def build(builder: str, outdir: Path, doctrees: Path, overrides: dict, strict: b
 def extract(args) -> int:
     """The English messages: Sphinx's .pot files and tconv's, in _build/i18n/pot."""
     start = time.perf_counter()
+    # myst-nb keeps no output for a builder it has no mime priorities for (gettext): let it
+    # keep the images, whose alt text is prose (_ext/translation.py extracts it).
+    images = [("gettext", mime, rank) for rank, mime in
+              enumerate(("image/svg+xml", "image/png", "image/jpeg", "image/gif"), start=1)]
     status = build("gettext", POT, BUILD / "i18n" / ".doctrees",
-                   {"nb_execution_cache_path": str(EN_CACHE)}, strict=False)
+                   {"nb_execution_cache_path": str(EN_CACHE),
+                    "nb_mime_priority_overrides": images}, strict=False)
     if status:
         print("i18n extract: the gettext build failed", file=sys.stderr)
         return status
