@@ -152,9 +152,12 @@ def test_every_page_has_a_meta_description_and_open_graph_tags(book_html, pages)
             if not meta.get(tag, "").strip():
                 problems.append(f"{page}: no {tag}")
         image = meta.get("og:image", "")
+        # each edition has its own card (the Chinese one, under zh/, has the Chinese title)
+        own_card = book_html / "zh" / "_static" / "social-card.png" if page.startswith("zh/") \
+            else card
         if image and "://" not in image:  # relative until the site's address is configured
             target = (book_html / page).parent / image
-            if target.resolve() != card.resolve():
+            if target.resolve() != own_card.resolve() or not own_card.is_file():
                 problems.append(f"{page}: og:image {image!r} is not the card")
     assert problems == []
 

@@ -26,6 +26,8 @@ class _Visible(HTMLParser):
     """The text of a page's article a reader sees (no code, no math, no script or style)."""
 
     SKIP = {"script", "style", "pre", "code", "math", "svg", "kbd"}
+    # math, code outputs, and the bibliography's entries (works cited keep their own titles)
+    SKIP_CLASSES = {"math", "cell_output", "citation"}
 
     def __init__(self):
         super().__init__()
@@ -35,8 +37,7 @@ class _Visible(HTMLParser):
         classes = dict(attrs).get("class") or ""
         if tag == "article" or self.depth:
             self.depth += 1
-        if self.depth and (tag in self.SKIP or "math" in classes.split()
-                           or "cell_output" in classes.split()):
+        if self.depth and (tag in self.SKIP or set(classes.split()) & self.SKIP_CLASSES):
             self.skip += 1
         elif self.skip:
             self.skip += 1
@@ -93,9 +94,11 @@ def test_chinese_page_says_its_language(book_html, docname):
 
 def test_the_share_of_chinese_is_measured_on_what_a_reader_sees():
     page = ('<html><article><h1>转置卷积</h1><p>Stride two.</p><pre>conv_transpose2d(x)</pre>'
-            '<span class="math">o = i</span></article><p>Footer text</p></html>')
+            '<span class="math">o = i</span><div class="citation"><p>Dumoulin, V. A guide.</p>'
+            '</div></article><p>Footer text</p></html>')
     shown = visible_text(page)
     assert "conv_transpose2d" not in shown and "Footer" not in shown and "o = i" not in shown
+    assert "Dumoulin" not in shown
     assert chinese_share(shown) == pytest.approx(4 / (4 + 2 * 2))
     assert chinese_share("the English page") == 0
 
@@ -124,3 +127,15 @@ def test_translated_paragraphs_keep_their_footnotes(book_html, docname):
     english, chinese = read(book_html, f"{docname}.html"), read(book_html, f"zh/{docname}.html")
     assert FOOTNOTE_REF.findall(chinese) == FOOTNOTE_REF.findall(english)
     assert "[^" not in visible_text(chinese)
+
+
+ALT = re.compile(r'<img [^>]*?alt="([^"]{40,})"')
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_figure_alt_texts_are_chinese(book_html, docname):
+    """Alt text describes the figure to a screen reader: in Chinese on a Chinese page, including
+    the figures a cell draws (myst-nb adds those after Sphinx translates the page)."""
+    alts = ALT.findall(read(book_html, f"zh/{docname}.html"))
+    english = [alt[:60] for alt in alts if not CJK.search(alt)]
+    assert english == [], f"{len(english)} of {len(alts)} alt texts not translated: {english}"
