@@ -44,6 +44,7 @@ from ..conv import conv_transpose2d
 from ..shapes import conv_output_size, conv_transpose_output_size
 from ..show.draw import grid, new_figure
 from ..show.table import Table
+from ..show.text import tr
 from .checkerboard import overlap_count, upsampling_cost, upsampling_layer
 
 # ---------------------------------------------------------------------------------------
@@ -488,7 +489,7 @@ def decoder_figure(rows, title: str = "", fontsize: float = 9.5):
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
-        ax.set_title(title, fontsize=fontsize + 2)
+        ax.set_title(tr(title), fontsize=fontsize + 2)
     return fig
 
 
@@ -805,7 +806,7 @@ def windows_figure(size=4, kernel_size=3, stride=2):
     left, right = fig.subplots(2, 1, gridspec_kw={"height_ratios": [n_full + 1,
                                                                     len(windows) + 1]})
     grid(left, full, fontsize=9)
-    left.set_title("full output (padding 0)", loc="left", fontsize=10, pad=14)
+    left.set_title(tr("full output (padding 0)"), loc="left", fontsize=10, pad=14)
     left.set_xlim(-0.05, width)
     for j, (start, stop) in enumerate(windows[:2]):
         inset = 0.08 + 0.1 * j
@@ -822,7 +823,7 @@ def windows_figure(size=4, kernel_size=3, stride=2):
             else:
                 hatch.append((i, c))
     grid(right, cells, shade=shade, hatch=hatch, write_counts=False, fontsize=9)
-    right.set_title("one axis: the cells each call keeps", loc="left", fontsize=10, pad=14)
+    right.set_title(tr("one axis: the cells each call keeps"), loc="left", fontsize=10, pad=14)
     right.set_yticks([])
     for i, (start, stop) in enumerate(windows):
         if i < 2:  # the windows outlined on the left, outlined the same way here
