@@ -25,7 +25,7 @@ FW_STAMP := $(FW_VENV)/.requirements-installed
 TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
 
 .PHONY: help venv venv-frameworks book test test-fast test-notebooks test-book test-frameworks \
-        lab student serve lint bench bench-web readme-figure clean distclean
+        lab student slides serve lint bench bench-web readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
@@ -34,6 +34,7 @@ help:
 	@echo "                    (own venv .venv-frameworks from requirements-frameworks.txt)"
 	@echo "make lab            JupyterLab on the chapters (MyST rendered, live widgets), offline"
 	@echo "make student        copies of the chapters without solutions, in _build/student"
+	@echo "make slides         a reveal.js deck per chapter, in _build/html/slides (builds the book)"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
@@ -118,6 +119,11 @@ lab: $(STAMP)
 # Chapters to hand out: no solutions, no answer checks (scripts/student.py).
 student: $(STAMP)
 	$(BIN)/python scripts/student.py _build/student
+
+# A reveal.js deck per chapter, cut from the built book (scripts/slides.py): offline, linked
+# from the instructors' page.
+slides: book
+	$(BIN)/python scripts/slides.py --html $(HTML)
 
 # Served as a static host serves it: the precompressed .gz/.br copies the build writes.
 serve: book
