@@ -157,7 +157,13 @@ SLIDE_CHECK = """(minPx) => {
     if (script && size >= 0.7 * parseFloat(getComputedStyle(math).fontSize)) continue;
     if (size < minPx - 0.01) small.push(`${size}px: ${node.textContent.trim().slice(0, 40)}`);
   }
-  return {small, bottom: slide.scrollHeight, index: Reveal.getIndices()};
+  // a box that scrolls or clips its content (a player squeezed by the slide) hides part of it
+  const clipped = [...slide.querySelectorAll('*')].filter((el) => {
+    if (el.closest('aside.notes') || !el.getClientRects().length) return false;
+    const overflow = getComputedStyle(el).overflowY;
+    return overflow !== 'visible' && el.scrollHeight > el.clientHeight + 2;
+  }).map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollHeight} px in ${el.clientHeight}`);
+  return {small, clipped, bottom: slide.scrollHeight, index: Reveal.getIndices()};
 }"""
 
 
@@ -175,6 +181,7 @@ def test_deck_steps_through_every_slide_by_keyboard(browser, deck_server, docnam
             small += [f"slide {step + 1}: {s}" for s in state["small"]]
             if state["bottom"] > SLIDE_HEIGHT:
                 overflowing.append(f"slide {step + 1}: {state['bottom']} px tall")
+            overflowing += [f"slide {step + 1}: {c}" for c in state["clipped"]]
             if step < total - 1:
                 page.keyboard.press("ArrowRight")
         assert len(set(seen)) == total, seen  # every press went to a new slide
