@@ -14,7 +14,7 @@ import importlib.util
 import sys
 
 import pytest
-from browser_support import CHROMIUM_ARGS, ROOT, is_local, serve_book_module  # noqa: F401
+from browser_support import ROOT, is_local, serve_book_module
 from bs4 import BeautifulSoup
 
 pytest_plugins = ["browser_support"]
@@ -153,7 +153,8 @@ SLIDE_CHECK = """(minPx) => {
     const size = parseFloat(getComputedStyle(el).fontSize);
     // sub- and superscripts in a formula are set smaller on purpose (MathML's script level)
     const math = el.closest('math');
-    const script = math && el !== math && el.closest('msub, msup, msubsup, munder, mover, munderover, mfrac, mroot');
+    const script = math && el !== math &&
+      el.closest('msub, msup, msubsup, munder, mover, munderover, mfrac, mroot');
     if (script && size >= 0.7 * parseFloat(getComputedStyle(math).fontSize)) continue;
     if (size < minPx - 0.01) small.push(`${size}px: ${node.textContent.trim().slice(0, 40)}`);
   }
@@ -162,7 +163,8 @@ SLIDE_CHECK = """(minPx) => {
     if (el.closest('aside.notes') || !el.getClientRects().length) return false;
     const overflow = getComputedStyle(el).overflowY;
     return overflow !== 'visible' && el.scrollHeight > el.clientHeight + 2;
-  }).map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollHeight} px in ${el.clientHeight}`);
+  }).map((el) => `${el.tagName.toLowerCase()}.${el.className}: ` +
+                 `${el.scrollHeight} px in ${el.clientHeight}`);
   return {small, clipped, bottom: slide.scrollHeight, index: Reveal.getIndices()};
 }"""
 
