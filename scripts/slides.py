@@ -220,7 +220,8 @@ def objectives_slides(article: Tag, images: dict[str, str], docname: str) -> lis
     if not opening:  # the objectives open the chapter: the first section's opening, then
         first = paragraph.parent.find("section")
         opening = first.find_all("p", recursive=False)[:OPENING_PARAGRAPHS] if first else []
-    lead_html = f'<p class="lead">{intro.decode_contents().strip()}</p>\n'
+    words = intro.decode_contents().strip()  # "After this chapter you can", where it is said
+    lead_html = f'<p class="lead">{words}</p>\n' if text_of(intro) else ""
     parts = split_list(clean(items, images), LIST_BUDGET - len(text_of(intro)))
     return [Slide("Learning objectives" + (f" ({n}/{len(parts)})" if len(parts) > 1 else ""),
                   lead_html + str(part), notes_html(opening, images), "objectives")
@@ -452,6 +453,7 @@ def precompress(out: Path) -> int:
     spec = importlib.util.spec_from_file_location("precompress", ROOT / "_ext" / "precompress.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module.remove_orphans(out)
     work = module.stale_copies(out)
     return sum(module.write_copy(item) for item in work)
 
@@ -464,7 +466,8 @@ def build(html_dir: Path, out: Path, chapters_dir: Path = ROOT / "chapters",
              for docname in docnames]
     written = []
     out.mkdir(parents=True, exist_ok=True)
-    (out / "_images").mkdir(exist_ok=True)
+    shutil.rmtree(out / "_images", ignore_errors=True)  # no figure left from an older build
+    (out / "_images").mkdir()
     copy_reveal(out)
     cut = [cut_deck(html_dir, docname, marks) for docname, marks in decks]
     for index, deck in enumerate(cut):
