@@ -59,6 +59,14 @@ def test_one_deck_per_chapter(decks):
     assert all((p.with_name(p.name + ".gz")).is_file() for p in written)
 
 
+def test_the_instructors_page_links_every_deck(book_html, decks):
+    _, written = decks
+    page = parse(book_html / "instructors.html")
+    links = [a["href"] for a in page.select("article a[href^='slides/']")]
+    assert sorted(links) == sorted(f"slides/{p.name}" for p in written)
+    assert len(links) == len(CHAPTERS)
+
+
 @pytest.mark.parametrize("docname", CHAPTERS)
 def test_deck_has_the_parts_of_a_lecture(decks, docname):
     out, _ = decks
