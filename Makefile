@@ -24,21 +24,29 @@ FW_STAMP := $(FW_VENV)/.requirements-installed
 # the framework stage runs them with it.
 TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
 
-.PHONY: help venv venv-frameworks book test test-fast test-notebooks test-book test-frameworks \
-        lab student slides serve lint bench bench-web readme-figure clean distclean
+.PHONY: help venv venv-frameworks book pdf figures slides test test-fast test-notebooks \
+        test-book test-frameworks lab student grade serve lint bench bench-web bench-widgets \
+        bench-lab readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book (executes the notebooks, warnings are errors)"
+	@echo "make pdf            the printed editions (student, instructor) in _build/pdf, linked from the site"
+	@echo "make figures        every figure as SVG and 300-dpi PNG, zipped, in _build/figures, linked"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
 	@echo "make test-frameworks  tconv.frameworks against PyTorch, Keras, JAX, Flax and ONNX"
 	@echo "                    (own venv .venv-frameworks from requirements-frameworks.txt)"
 	@echo "make lab            JupyterLab on the chapters (MyST rendered, live widgets), offline"
-	@echo "make student        copies of the chapters without solutions, in _build/student"
+	@echo "make student        copies of the chapters without solutions, in _build/student;"
+	@echo "                    ROSTER=ids.csv (or SEEDS=\"1 2 3\", SALT=term) adds one exercise"
+	@echo "                    notebook per student and the key in _build/instructor"
+	@echo "make grade SUBMITTED=dir  grade the students' exercise notebooks with that key"
 	@echo "make slides         a reveal.js deck per chapter, in _build/html/slides (builds the book)"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
 	@echo "make bench-web      Lighthouse (mobile) on every page of the book, served gzipped"
+	@echo "make bench-widgets  the players' step and edit latency in Chromium, their weight"
+	@echo "make bench-lab      the live players in JupyterLab: action -> redraw latency"
 	@echo "make readme-figure  redraw docs/readme-figure.png"
 	@echo "make clean          remove _build (including the execution cache)"
 	@echo "make distclean      clean, and remove the virtual environment"
@@ -68,6 +76,19 @@ book: $(STAMP)
 	@echo "The book is built. Open this file in a browser:"
 	@echo "    $(abspath $(HTML)/index.html)"
 
+# The printed editions: the built book printed by Chromium as one PDF per edition
+# (scripts/print_book.py), copied into the site's downloads/ folder and linked from the pages
+# that have a place for them (intro, instructors). PDF_ARGS e.g. "--edition student --paper Letter".
+pdf: book
+	$(BIN)/python scripts/print_book.py --html $(HTML) --out _build/pdf \
+		--copy-to $(HTML)/downloads $(PDF_ARGS)
+
+# Every figure of the book as SVG and PNG (300 dpi) in one zip (scripts/figures.py): the
+# notebooks are executed again; copied into the site's downloads/ folder and linked.
+figures: book
+	$(BIN)/python scripts/figures.py --html $(HTML) --out _build/figures \
+		--copy-to $(HTML)/downloads
+
 # Each stage runs even when an earlier one failed; the target fails if any stage failed.
 test: $(STAMP)
 	@status=0; \
@@ -95,12 +116,14 @@ else
 endif
 
 # Builds the whole book once (reusing the jupyter-cache), then checks it in the browser, one
-# Chromium per core. Then the chapters in a real JupyterLab, on their own: those tests time
-# the live widgets, which means nothing while the other core builds the book.
+# Chromium per core; tests marked xdist_group (the printed editions, the figure archive) stay
+# on one worker each (--dist loadgroup), so what they make is made once. Then the chapters in a
+# real JupyterLab, on their own: those tests time the live widgets, which means nothing while
+# the other core builds the book.
 LAB_TESTS := $(wildcard tests/test_browser_lab*.py)
 test-book: $(STAMP)
 	@mkdir -p $(TMP); status=0; \
-	$(BIN)/python -m pytest -n 2 -q --basetemp=$(TMP)/book $(filter-out $(LAB_TESTS),$(BOOK_TESTS)) || status=1; \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --basetemp=$(TMP)/book $(filter-out $(LAB_TESTS),$(BOOK_TESTS)) || status=1; \
 	$(if $(LAB_TESTS),$(BIN)/python -m pytest -q --basetemp=$(TMP)/lab $(LAB_TESTS) || status=1;) \
 	exit $$status
 
@@ -116,9 +139,18 @@ test-frameworks: $(FW_STAMP)
 lab: $(STAMP)
 	$(BIN)/python scripts/lab.py $(LAB_ARGS)
 
-# Chapters to hand out: no solutions, no answer checks (scripts/student.py).
+# Chapters to hand out: no solutions, no answer checks (scripts/student.py). With ROSTER (a
+# CSV of student ids) or SEEDS, also one exercise notebook per student with their own numbers
+# in _build/student/exercises, and the instructor's key in _build/instructor (not handed out).
 student: $(STAMP)
-	$(BIN)/python scripts/student.py _build/student
+	$(BIN)/python scripts/student.py _build/student $(if $(ROSTER),--roster "$(ROSTER)") \
+		$(if $(SEEDS),--seeds $(SEEDS)) $(if $(SALT),--salt "$(SALT)")
+
+# The submitted exercise notebooks in SUBMITTED, graded with _build/instructor/seeds.csv:
+# writes _build/instructor/grades.csv (student, exercise, right, feedback).
+grade: $(STAMP)
+	@test -n "$(SUBMITTED)" || { echo "make grade SUBMITTED=<folder of .ipynb>"; exit 2; }
+	$(BIN)/python scripts/student.py grade $(SUBMITTED)/*.ipynb
 
 # A reveal.js deck per chapter, cut from the built book (scripts/slides.py): offline, linked
 # from the instructors' page.
@@ -141,6 +173,14 @@ bench: $(STAMP)
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python $$script; \
 	done; \
 	if [ $$found -eq 0 ]; then echo "bench: no benchmarks/bench_*.py yet"; fi
+
+# The players' latency on their own: in a Chromium page (step and edit, weights), and live in
+# JupyterLab (click, slider, edit, choice -> redraw; starts JupyterLab as `make lab` does).
+bench-widgets: $(STAMP)
+	$(BIN)/python benchmarks/bench_widgets.py
+
+bench-lab: $(STAMP)
+	$(BIN)/python benchmarks/bench_lab.py
 
 # Lighthouse 12 from npm, installed here (gitignored), driving Debian's chromium; the table goes
 # into benchmarks/README.md. BENCH_WEB_ARGS="--runs 3" or "--page chapters/checkerboard".

@@ -2,9 +2,10 @@
 
 The execution cache (jupyter-cache) keys a notebook by its own code cells, and Sphinx
 re-reads only the pages whose source changed; neither knows that every chapter calls
-``lib/tconv``. So a change to the library would leave the book showing outputs of the old
-code. This extension keeps a digest of the library's sources beside the cache: when it
-differs, the cache is emptied and every page is read (so executed) again.
+``lib/tconv`` (whose players' module and stylesheet are copied into the outputs). So a
+change to the library would leave the book showing outputs of the old code. This extension
+keeps a digest of the library's sources beside the cache: when it differs, the cache is
+emptied and every page is read (so executed) again.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from pathlib import Path
 STAMP = "tconv-sources.sha256"
 
 
+SOURCES = ("*.py", "*.js", "*.css")  # the players' module and stylesheet go into outputs too
+
+
 def library_digest(package: Path) -> str:
-    """SHA-256 over the names and contents of the package's ``.py`` files, in sorted order."""
+    """SHA-256 over the names and contents of the package's sources, in sorted order."""
     digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted(p for pattern in SOURCES for p in package.rglob(pattern)):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -1,55 +1,100 @@
-"""Live step latency and static page weight of the book's steppers.
+"""The book's players: step latency, recompute time after an edit, and weight.
 
-Latency: the time from setting the live widget's slider to the frame HTML being updated
-(the Python side of one step: the observer runs, renders the frame and sets the HTML
-widget's value). "first visit" renders the frame; "revisit" finds it cached. Measured twice:
-in this process (no frontend: widget messages go nowhere) and inside a Jupyter kernel run by
-nbclient (messages are serialised and sent to the client). The browser's own repaint is not
-included. Size: bytes of the static ``text/html`` player, raw and gzipped.
+Every player is drawn by one ES module (``lib/tconv/show/player.js``), the same in JupyterLab
+(an anywidget) and in the book, so its latency is measured where it runs: in Chromium
+(Debian's, driven by Playwright), on a page holding the book's players as the book has them.
 
-    python benchmarks/bench_widgets.py
+- **step**: a click on Next: the module draws the next frame, and the browser computes its
+  style and layout (forced at once): "work". Then the time to the next animation frame, when
+  it paints ("to frame": includes waiting for the display's next refresh, up to 16.7 ms).
+- **edit**: a change in an edit field (the stride, or the calculator's input size): the
+  module checks the numbers with the library's rules, recomputes every frame's data, draws
+  frame 0, and the browser lays it out ("work", budget 16 ms); then "to frame" as above.
+- **Python**: building each object's data (the library's own check and placements).
+- **weight**: the module and the stylesheet (raw and gzip), and each player's data.
+
+    python benchmarks/bench_widgets.py [--rounds N]
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
+import http.server
+import json
 import os
 import platform
+import shutil
 import statistics
+import sys
+import tempfile
+import threading
 import time
+from functools import partial
+from pathlib import Path
 
 import numpy as np
-from tconv.show import Stepper
+from tconv.book.many_names import MatrixRowStepper
+from tconv.book.stride_padding import OutputSizeCalculator
+from tconv.show import DirectStepper, GatherStepper, Stepper
+from tconv.show.player import css_text, module_text
+
+X = [[1, 2], [3, 4]]
+K = [[1, 3], [4, 2]]
+K9 = np.arange(1, 10).reshape(3, 3)
+ONES = np.ones((3, 3), int)
 
 
-def book_steppers() -> dict[str, Stepper]:
-    """The steppers of the book's chapters (issue 3 and 5), with two-digit signed values."""
-    rng = np.random.default_rng(0)
+def book_players() -> dict:
+    """The editable players of the book's chapters, as the chapters make them."""
     return {
-        "2x2 * 2x2, s1 (step-by-step)": Stepper([[1, 2], [3, 4]], [[1, 3], [4, 2]]),
-        "3x3 * 3x3, s2": Stepper(rng.integers(-9, 10, (3, 3)), rng.integers(-9, 10, (3, 3)),
-                                 stride=2),
-        "4x4 * 4x4, s2 p1": Stepper(rng.integers(-9, 10, (4, 4)),
-                                    rng.integers(-9, 10, (4, 4)), stride=2, padding=1),
-        "3x3 * 3x3, s2 p1 op1": Stepper(rng.integers(-9, 10, (3, 3)),
-                                        rng.integers(-9, 10, (3, 3)), stride=2, padding=1,
-                                        output_padding=1),
+        "step-by-step: stride 1": lambda: Stepper(X, K, title="2×2 input, 2×2 kernel, stride 1"),
+        "step-by-step: stride 2": lambda: Stepper(X, K, stride=2),
+        "step-by-step: gather": lambda: GatherStepper(X, K),
+        "step-by-step: 3×3 ones, s2": lambda: Stepper(X, ONES, stride=2),
+        "stride-padding: s3": lambda: Stepper(X, ONES, stride=3),
+        "stride-padding: s2 p1": lambda: Stepper(X, ONES, stride=2, padding=1),
+        "many-names: direct + scatter": lambda: DirectStepper(X, K9, stride=2, padding=1),
+        "many-names: rows of Cᵀ": lambda: MatrixRowStepper(X, K9, stride=2, padding=1),
+        "stride-padding: calculator": lambda: OutputSizeCalculator(4, 3, 2, 1, 1),
+        "largest edit: 6×6, k 6, s4 d3": lambda: Stepper(np.arange(36).reshape(6, 6),
+                                                         np.arange(36).reshape(6, 6) % 7,
+                                                         stride=4, dilation=3),
     }
 
 
-def step_times(stepper: Stepper) -> list[float]:
-    """Milliseconds per step for moving the slider through every frame once."""
-    times = []
-    for i in range(1, len(stepper)):
-        t0 = time.perf_counter()
-        stepper.slider.value = i
-        times.append((time.perf_counter() - t0) * 1e3)
-        assert stepper.frame_view.value == stepper.frame(i)
-    return times
-
-
-def p95(values: list[float]) -> float:
-    return float(np.percentile(values, 95))
+# One action and its timing, in the page: the work done synchronously by the module's event
+# handler, then the time to the next animation frame.
+MEASURE = """async ([index, kind, rounds]) => {
+  const w = document.querySelectorAll('.tconv-widget[data-tconv-module]')[index];
+  const root = w.querySelector('.tconv-player');
+  const frame = () => new Promise(r => requestAnimationFrame(() => r(performance.now())));
+  const work = [], paint = [];
+  const field = (name) => w.querySelector(`input[name=${name}]`);
+  const edits = kind !== 'edit' ? null : field('stride') ? ['stride', ['2', '3']]
+    : field('size') ? ['size', ['5', '6']] : null;
+  if (kind === 'edit' && !edits) return null;
+  for (let i = 0; i < rounds; i++) {
+    await frame();
+    const t0 = performance.now();
+    if (kind === 'step') {
+      const next = root.querySelector('[data-action=next]');
+      if (!next) return null;
+      root.querySelector(+root.dataset.frame >= +root.dataset.frames - 1
+                         ? '[data-action=first]' : '[data-action=next]').click();
+    } else {
+      const input = field(edits[0]);
+      input.value = edits[1][i % 2];
+      input.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+    root.getBoundingClientRect();  // style and layout done now, not at the next frame
+    const t1 = performance.now();
+    const t2 = await frame();
+    work.push(t1 - t0);
+    paint.push(t2 - t0);
+  }
+  return {work, paint};
+}"""
 
 
 def machine() -> str:
@@ -63,51 +108,87 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}")
 
 
-def report(where: str) -> None:
-    """Print the latency and size table, measured in the current process."""
-    print(f"Measured {where}")
-    print(f"{'stepper':26} {'frames':>6} {'first visit ms':>16} {'revisit ms':>14} "
-          f"{'HTML KB':>8} {'gzip KB':>8}")
-    print(f"{'':26} {'':>6} {'median / p95':>16} {'median / p95':>14}")
-    first_all, again_all = [], []
-    for name, stepper in book_steppers().items():
-        stepper.widget  # noqa: B018  (build the live widget first, as display does)
-        first = step_times(stepper)
-        stepper.slider.value = 0
-        again = step_times(stepper)
-        first_all += first
-        again_all += again
-        html = stepper.to_html().encode("utf-8")
-        print(f"{name:26} {len(stepper):6d} "
-              f"{statistics.median(first):7.2f} / {p95(first):5.2f} "
-              f"{statistics.median(again):6.2f} / {p95(again):5.2f} "
-              f"{len(html) / 1000:8.1f} {len(gzip.compress(html)) / 1000:8.1f}")
-    print(f"{'all steps':26} {len(first_all):6d} "
-          f"{statistics.median(first_all):7.2f} / {p95(first_all):5.2f} "
-          f"{statistics.median(again_all):6.2f} / {p95(again_all):5.2f}")
+def p95(values) -> float:
+    return float(np.percentile(values, 95))
 
 
-def report_in_kernel() -> None:
-    """Run :func:`report` inside a Jupyter kernel (widget comms open) and print its output."""
-    import nbclient
-    import nbformat
-    here = os.path.dirname(os.path.abspath(__file__))
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
-        f"import sys; sys.path.insert(0, {here!r})\n"
-        "import bench_widgets; bench_widgets.report('in a Jupyter kernel (ipykernel, nbclient)')")]
-    nbclient.NotebookClient(nb, kernel_name="python3", timeout=300).execute()
-    for out in nb.cells[0].outputs:
-        if out.get("name") == "stdout":
-            print(out["text"], end="")
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+        pass
+
+
+def serve(folder: Path):
+    handler = partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def main() -> None:
-    print(f"Machine: {machine()}")
-    report("in this process (no frontend)")
-    print()
-    report_in_kernel()
-    print("Budget: median step <= 50 ms; static HTML <= 150 KB per stepper.")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=60, help="actions per player and kind")
+    args = parser.parse_args()
+    print(f"Machine: {machine()}; load average {os.getloadavg()[0]:.2f} at start")
+    module, css = module_text().encode(), css_text().encode()
+    for name, text in (("player.js", module), ("player.css", css)):
+        packed = len(gzip.compress(text, 9))
+        print(f"{name}: {len(text) / 1000:.1f} KB, gzip {packed / 1000:.1f} KB")
+
+    makers = book_players()
+    built, pages = {}, []
+    print(f"\n{'player':32} {'Python data ms':>15} {'data KB':>8}")
+    for name, make in makers.items():
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            obj = make()
+            data = obj.data()
+            times.append((time.perf_counter() - t0) * 1e3)
+        built[name] = obj
+        pages.append(obj.to_html())
+        print(f"{name:32} {statistics.median(times):15.2f} {len(json.dumps(data)) / 1000:8.1f}")
+
+    from playwright.sync_api import sync_playwright
+
+    exe = shutil.which("chromium")
+    if exe is None:
+        sys.exit("Chromium is not installed: apt-get install -y chromium")
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "index.html").write_text(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>'
+            f"</head><body>{''.join(pages)}</body></html>", encoding="utf-8")
+        server = serve(Path(tmp))
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=exe, headless=True,
+                                         args=["--headless", "--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html",
+                      wait_until="networkidle")
+            page.wait_for_function("n => document.querySelectorAll('.tconv-player').length >= n",
+                                   arg=len(pages))
+            print(f"\nIn Chromium ({browser.version}), {args.rounds} actions each; "
+                  "ms, median / p95")
+            print(f"{'player':32} {'step: work':>14} {'step: to frame':>15} "
+                  f"{'edit: work':>14} {'edit: to frame':>15}")
+            everything = {"step": [], "edit": []}
+            for index, name in enumerate(makers):
+                row = f"{name:32}"
+                for kind in ("step", "edit"):
+                    got = page.evaluate(MEASURE, [index, kind, args.rounds])
+                    if got is None:
+                        row += f" {'-':>14} {'-':>15}"
+                        continue
+                    everything[kind] += got["work"]
+                    row += (f" {statistics.median(got['work']):6.2f} / {p95(got['work']):5.2f}"
+                            f" {statistics.median(got['paint']):7.2f} / {p95(got['paint']):5.2f}")
+                print(row)
+            for kind, values in everything.items():
+                print(f"all {kind}s: work median {statistics.median(values):.2f} ms, "
+                      f"p95 {p95(values):.2f} ms, max {max(values):.2f} ms ({len(values)})")
+            browser.close()
+        server.shutdown()
+    print(f"Load average {os.getloadavg()[0]:.2f} at the end. Budget: an edit's recompute and "
+          f"redraw <= 16 ms.")
 
 
 if __name__ == "__main__":

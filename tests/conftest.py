@@ -2,6 +2,9 @@
 
 Also: under ``make test-frameworks`` (``TCONV_REQUIRE_FRAMEWORKS=1``) a test skipped because
 a framework is "not installed" fails instead, so that stage cannot pass by testing nothing.
+
+Tests don't time (benchmarks/ measure): hypothesis' per-example deadline (200 ms by default)
+is off for every test, so a loaded machine cannot fail one.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import assume
+from hypothesis import assume, settings
 from hypothesis import strategies as st
+
+settings.register_profile("tconv", deadline=None)
+settings.load_profile("tconv")
 
 
 @dataclass

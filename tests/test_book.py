@@ -120,3 +120,21 @@ def test_favicon_is_shipped_and_linked(book_html):
     assert (book_html / "_static" / "favicon.svg").is_file()
     for docname in DOCNAMES + list(SITE_PAGES):
         assert 'rel="icon"' in read(book_html, docname)
+
+
+def test_player_pages_share_one_copy_of_the_module_and_the_stylesheet(book_html):
+    """_ext/players.py: each page references the shared files once, and carries no copy."""
+    pages = [d for d in DOCNAMES if 'class="tconv-widget"' in read(book_html, d)]
+    assert len(pages) >= 4, pages  # step-by-step, stride-padding, many-names, ...
+    for docname in pages:
+        html = read(book_html, docname)
+        assert 'class="tconv-module"' not in html and 'class="tconv-css"' not in html, docname
+        scripts = re.findall(r'<script src="([^"]*_static/tconv/player-\w+\.js)"', html)
+        sheets = re.findall(r'<link rel="stylesheet" href="([^"]*_static/tconv/player-\w+\.css)"',
+                            html)
+        assert len(scripts) == 1 and len(sheets) == 1, (docname, scripts, sheets)
+        for src in scripts + sheets:
+            assert (book_html / docname).parent.joinpath(src).resolve().is_file(), src
+        sha = re.search(r"player-(\w+)\.js", scripts[0])[1]
+        # every player on the page runs that module (an error box, also a tconv-widget, runs none)
+        assert html.count(f'data-tconv-module="{sha}"') == html.count('data-tconv-module="') >= 1

@@ -1,8 +1,9 @@
 """The built book in a real browser: Debian's Chromium, headless, driven by Playwright.
 
 Each page is served from 127.0.0.1 and must load with a clean console and no failed or
-outside request; math must be shown as MathML (written when the book is built); every static
-player must step on click, on the keyboard and with its slider, with no kernel and no network.
+outside request; math must be shown as MathML (written when the book is built); every player
+must step on click, on the keyboard and with its slider, and every editable one take new
+numbers, with no kernel and no network.
 Skipped, with the command to install it, when Chromium is absent.
 """
 
@@ -72,7 +73,7 @@ def frame(root) -> int:
 def wait_for_frame(root, value: int) -> None:
     from playwright.sync_api import expect
 
-    expect(root).to_have_attribute("data-frame", str(value), timeout=5_000)
+    expect(root).to_have_attribute("data-frame", str(value), timeout=30_000)
 
 
 def exercise_sequence_player(page, root, frames: int) -> None:
@@ -140,8 +141,33 @@ def exercise_chooser_player(root) -> None:
         root.page.wait_for_function(
             "([el, f]) => el.dataset.frame !== String(f)",
             arg=[root.element_handle(), before],
-            timeout=5_000,
+            timeout=30_000,
         )
+
+
+def exercise_editor(page, root) -> None:
+    """An editable player: Edit opens labelled fields, a change recomputes from frame 0, Reset
+    brings the example back."""
+    box = root.locator("xpath=ancestor-or-self::*[contains(@class, 'tconv-pair')]")
+    host = box if box.count() else root
+    edit = host.locator("[data-action=edit]").first
+    if not edit.is_visible():  # the calculator's fields are always open
+        return
+    frames_before = root.get_attribute("data-frames")
+    root.locator("[data-action=last]").click()
+    edit.click()
+    assert edit.get_attribute("aria-expanded") == "true"
+    fields = host.locator(".tconv-form input")
+    assert fields.count() >= 2
+    assert all(f.evaluate("el => el.labels.length") >= 1 for f in fields.all())
+    x = host.locator("input[name=x]")
+    x.fill(x.input_value() + "; " + " ".join(["1"] * len(x.input_value().split(";")[0].split())))
+    assert host.locator(".tconv-error").is_hidden(), host.locator(".tconv-error").inner_text()
+    wait_for_frame(root, 0)  # back to the start after a change
+    assert root.get_attribute("data-frames") != frames_before
+    host.locator("[data-action=reset]").click()
+    assert root.get_attribute("data-frames") == frames_before
+    edit.click()  # closed again
 
 
 def exercise_players(page) -> int:
@@ -162,6 +188,8 @@ def exercise_players(page) -> int:
             exercise_sequence_player(page, root, frames)
         if root.locator("select[data-param]").count():
             exercise_chooser_player(root)
+        if root.get_attribute("class").split()[1] == "tconv-seq":
+            exercise_editor(page, root)
     return roots.count()
 
 

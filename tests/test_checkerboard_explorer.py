@@ -1,13 +1,14 @@
-"""The overlap explorer (both renderings, its numbers, errors, size) and the chapter figures.
+"""The overlap explorer (its frames, numbers, errors, size) and the chapter figures.
 
 The numbers each frame shows are read back out of its HTML tables and compared with
 tconv.book.checkerboard.stack_overlap, itself checked against the placements and a direct loop
-in test_checkerboard.py; the player's DOM is checked against the player tests' contract.
+in test_checkerboard.py; the players' module draws the frames (tests/test_browser_players.py).
 """
 
 from __future__ import annotations
 
-import re
+import json
+import tracemalloc
 
 import matplotlib
 import numpy as np
@@ -47,24 +48,16 @@ def border_cells(table) -> np.ndarray:
 
 # the static player -----------------------------------------------------------------------------
 
-def test_static_player_follows_the_contract_and_fits_the_budget(explorer):
+def test_the_player_gets_every_frame_and_fits_the_budget(explorer):
     html = explorer.to_html()
-    els = parse_html(html)
-    (root,) = find(els, "div", "tconv-player")
+    (script,) = find(parse_html(html), "script", "tconv-data")
+    data = json.loads(script.text)
     combos = product_of(explorer.params)
-    assert root.attrs["data-frames"] == str(len(combos)) == "60"
-    assert root.attrs["data-frame"] == str(explorer.index(kernel_size=3, stride=2, padding=0,
-                                                          layers=1))
-    assert root.attrs["aria-label"] == "Overlap explorer"
-    selects = find(els, "select", data_param=None)
-    assert [s.attrs["data-param"] for s in selects] == list(explorer.params)
-    assert all(s.parents[-1].tag == "label" for s in selects)
-    assert len(find(els, "div", "tconv-frame")) == len(combos)
-    # the browser serialises each cell as <td class="q1">1</td> and adds <tbody>: budget that
-    dom = re.sub(r"<td class=(\w+)>", r'<td class="\1">', html)
-    dom_bytes = len(dom.encode()) + 5 * html.count("<td") + 5 * html.count("<tr") + 15 * (
-        html.count("<table"))
-    assert dom_bytes <= 145_000
+    assert data["kind"] == "chooser" and len(data["frames"]) == len(combos) == 60
+    assert data["initial"] == explorer.index(kernel_size=3, stride=2, padding=0, layers=1)
+    assert data["title"] == "Overlap explorer" and list(data["params"]) == list(explorer.params)
+    assert data["labels"]["kernel_size"] == "Kernel size k"
+    assert len(json.dumps(data).encode()) <= 150_000
     assert_self_contained(html)
 
 
@@ -133,13 +126,33 @@ def test_input_is_just_long_enough_for_two_periods():
 
 def test_invalid_settings_show_the_library_message():
     e = OverlapExplorer(kernel_sizes=[3], strides=[2, 0], paddings=[0], layers=[1])
-    html = e.to_html()
-    els = parse_html(html)
-    frames = find(els, "div", "tconv-frame")
-    (box,) = find(els, "div", "tconv-error")
-    assert frames[e.index(stride=0)] in box.parents
+    data = e.data()
+    (box,) = find(parse_html(data["frames"][e.index(stride=0)]), "div", "tconv-error")
     assert "stride must be positive" in box.text
-    assert frames[e.index(stride=0)].attrs["data-caption"] == "stride must be positive, got 0"
+    assert data["captions"][e.index(stride=0)] == "stride must be positive, got 0"
+    assert not find(parse_html(data["frames"][e.index(stride=2)]), "div", "tconv-error")
+
+
+def test_a_deep_stack_is_refused_at_once_and_the_2d_window_is_made_from_1d_counts():
+    tracemalloc.start()
+    e = OverlapExplorer(kernel_sizes=[3], strides=[3], paddings=[0], layers=[10])
+    data = e.data()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert data["captions"][0] == (
+        "these 10 layers make a 1-D count of about 2361960 cells, more than the explorer "
+        "computes (100000): use fewer layers or a smaller stride")
+    assert peak < 5_000_000
+    for k, s, p, layers in [(3, 2, 0, 1), (4, 2, 1, 2), (2, 3, 0, 1), (5, 3, 2, 3), (6, 2, 0, 2)]:
+        stack = [(k, s, p)] * layers
+        n = explorer_input_size(stack)
+        row, square = checkerboard.stack_overlap(n, stack), checkerboard.stack_overlap((n, n),
+                                                                                       stack)
+        for win in (slice(0, 9), slice(3, 12)):
+            mine = checkerboard._square_of(row, n, win)
+            np.testing.assert_array_equal(mine.count, square.count[win, win])
+            np.testing.assert_array_equal(mine.interior, square.interior[win, win])
+            assert mine.interior_levels == square.interior_levels
 
 
 def test_initial_settings_not_offered_fall_back_to_the_first_choice():
@@ -170,10 +183,11 @@ def test_mimebundle_has_the_live_widget_and_the_static_player():
 def test_live_dropdowns_show_the_frame_of_the_settings():
     e = OverlapExplorer(kernel_sizes=[3, 4], strides=[2], paddings=[0, 1], layers=[1, 2])
     e._repr_mimebundle_()
-    e.dropdowns["kernel_size"].value = 4
-    e.dropdowns["layers"].value = 2
-    html, caption = e.frame_and_caption(kernel_size=4, stride=2, padding=0, layers=2)
-    assert e.frame_view.value == html and caption in e.caption_view.value
+    assert e.widget.data == e.data()  # the same frames as the book's player
+    e.widget.state = {"settings": {"kernel_size": 1, "stride": 0, "padding": 0, "layers": 1}}
+    assert e.settings() == {"kernel_size": 4, "stride": 2, "padding": 0, "layers": 2}
+    html, caption = e.frame_and_caption(**e.settings())
+    assert e.widget.data["frames"][e.index(**e.settings())] == html
     assert "every interior cell gets 4 terms (even)" in caption
 
 

@@ -299,3 +299,22 @@ def test_unknown_label_and_bad_type():
     assert all(label in str(info.value) for label in EXERCISES)
     with pytest.raises(TypeError, match="label must be a string"):
         expected(3)
+
+
+def test_in_practice_hints_name_the_usual_slips():
+    shape, weights = expected("ex-in-practice-1")
+    assert "shape after layer 3" in feedback("ex-in-practice-1", ((256, 16, 16), weights))
+    assert "no bias" in feedback("ex-in-practice-1", (shape, weights + shape[0]))
+    message = feedback("ex-in-practice-2", [(1, 1), (2, 0), (2, 0)])
+    assert "With k = 5, (p, a) = (2, 0) makes 5 into 9, not 10." in message
+    assert "is not allowed" in feedback("ex-in-practice-2", [(1, 1), (2, 1), (3, 2)])
+    up, mix, params = expected("ex-in-practice-3")
+    assert (up, mix, params) == ((64, 1, 4, 4), (32, 32, 1, 1), 2112)
+    assert "divide out_channels by groups" in feedback("ex-in-practice-3",
+                                                       ((64, 32, 4, 4), mix, params))
+    assert "convolution's layout" in feedback("ex-in-practice-3", ((32, 2, 4, 4), mix, params))
+    assert "Count the biases" in feedback("ex-in-practice-3", (up, mix, 2048))
+    sizes, difference = expected("ex-in-practice-4")
+    assert (sizes, difference) == ([412, 428, 444, 460, 476, 492], 184)
+    message = feedback("ex-in-practice-4", ([*sizes, 420], difference))
+    assert "420 is not accepted" in message and "odd size" in message

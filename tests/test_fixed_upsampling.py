@@ -10,8 +10,8 @@ DOM contract (as test_player.py pins it), and PNG decoding by Pillow.
 from __future__ import annotations
 
 import io
+import json
 import re
-from html import unescape
 
 import matplotlib
 import numpy as np
@@ -30,13 +30,14 @@ EXAMPLES = settings(max_examples=25, deadline=None)
 GRID = np.array([[1, 5, 2, 0], [3, 4, 8, 6], [7, 2, 1, 1], [0, 9, 3, 4]])
 
 
+def _data(html: str) -> dict:
+    """The data the players' module draws, from an object's text/html copy."""
+    return json.loads(re.search(r'<script type="application/json" class="tconv-data">(.*?)'
+                                r"</script>", html).group(1))
+
+
 def _captions(html: str) -> list[str]:
-    return [unescape(c) for c in re.findall(r'data-caption="([^"]*)"', html)]
-
-
-def _root_attr(html: str, name: str) -> str:
-    root = re.search(r'<div class="tconv-player[^>]*>', html).group(0)
-    return re.search(rf'{name}="([^"]*)"', root).group(1)
+    return _data(html)["captions"]
 
 
 # round_trip --------------------------------------------------------------------------------
@@ -117,8 +118,7 @@ def test_stepper_frames_pool_every_window_then_unpool_every_value():
     s = fixed_upsampling.MaxUnpoolStepper(GRID)
     assert s.error is None and len(s) == 2 * 4 + 2
     html = s.to_html()
-    assert _root_attr(html, "data-frames") == "10" and _root_attr(html, "data-frame") == "0"
-    assert _root_attr(html, "role") == "group"
+    assert _data(html)["kind"] == "frames" and len(_data(html)["frames"]) == 10
     caps = _captions(html)
     assert len(caps) == 10
     # the maxima and their flat indices, found directly: window (0,0) max 5 at (0,1) -> 1, ...
@@ -178,7 +178,8 @@ def test_stepper_errors_are_shown_not_raised():
     for args, pattern in [((np.zeros((2, 2, 2)),), "x must have shape"),
                           ((GRID, 5), "kernel_size"),
                           ((GRID, 2, 0), "stride must be positive"),
-                          ((np.zeros((14, 14)), 2), "more than a stepper shows")]:
+                          ((np.zeros((14, 14)), 2), "more than a stepper shows"),
+                          ((np.zeros((60, 60)), 60), "this player would draw 7200 grid cells")]:
         s = fixed_upsampling.MaxUnpoolStepper(*args)
         assert s.error and re.search(pattern, s.error)
         html = s.to_html()
@@ -186,12 +187,15 @@ def test_stepper_errors_are_shown_not_raised():
         assert 'class="tconv-player' not in html and len(s) == 0
 
 
-def test_stepper_static_player_is_small_and_has_the_controls():
-    html = fixed_upsampling.MaxUnpoolStepper(np.arange(36).reshape(6, 6) % 7, 2).to_html()
-    assert len(html.encode()) < 150_000
-    for action in ("first", "prev", "play", "next", "last", "seek"):
-        assert f'data-action="{action}"' in html
-    assert 'class="tconv-caption" aria-live="polite"' in html
+def test_stepper_static_player_is_small_and_checks_its_options():
+    s = fixed_upsampling.MaxUnpoolStepper(np.arange(36).reshape(6, 6) % 7, 2)
+    data = s.data()
+    assert len(json.dumps(data).encode()) < 150_000 and len(data["frames"]) == 2 * 9 + 2
+    assert data["interval"] == 900 and data == _data(s.to_html())
+    for kw, error in [(dict(interval="fast"), TypeError), (dict(fmt="%d"), ValueError),
+                      (dict(max_steps=0), ValueError)]:
+        with pytest.raises(error):
+            fixed_upsampling.MaxUnpoolStepper(GRID, **kw)
 
 
 # UpsamplePicker --------------------------------------------------------------------------------
@@ -204,9 +208,9 @@ def crop():
 def test_picker_prerenders_every_method_and_factor_with_its_psnr(crop):
     picker = fixed_upsampling.UpsamplePicker(crop)
     html = picker.to_html()
-    assert _root_attr(html, "data-frames") == str(4 * 3)
-    assert 'data-param="method"' in html and 'data-param="factor"' in html
-    assert len(html.encode()) < 150_000
+    data = _data(html)
+    assert len(data["frames"]) == 4 * 3 and list(data["params"]) == ["method", "factor"]
+    assert len(json.dumps(data).encode()) < 150_000
     caps = _captions(html)
     for k, (m, f) in enumerate([(m, f) for m in fixed_upsampling.METHODS for f in (2, 4, 8)]):
         want = psnr(fixed_upsampling.round_trip(crop, m, f)[1], crop)
@@ -226,6 +230,8 @@ def test_picker_rejects_unknown_methods_and_bad_images(crop):
         fixed_upsampling.UpsamplePicker(crop, methods=["bicubic"])
     with pytest.raises(ValueError, match="image must have shape"):
         fixed_upsampling.UpsamplePicker(crop[None])
+    with pytest.raises(ValueError, match="image has 200×200 pixels, more than a picker"):
+        fixed_upsampling.UpsamplePicker(np.zeros((200, 200)))
 
 
 def test_png_bytes_decode_to_the_grey_levels():
@@ -257,19 +263,17 @@ def test_sample_points_figure_marks_the_library_coordinates():
 
 def test_live_widgets_show_the_same_frames_as_the_static_players(crop):
     stepper = fixed_upsampling.MaxUnpoolStepper(GRID)
-    stepper.widget  # noqa: B018 (builds the live widget)
-    stepper.slider.value = 6
-    assert stepper.frame_view.value == stepper.frame(6)
-    assert "Unpooling step 2 of 4" in stepper.caption_view.value
+    assert stepper.widget.data == _data(stepper.to_html())  # one module draws both
+    assert "Unpooling step 2 of 4" in stepper.widget.data["captions"][6]
     picker = fixed_upsampling.UpsamplePicker(crop, methods=["nearest", "max_unpool"],
                                              factors=[2, 4])
-    picker.widget  # noqa: B018
-    picker.dropdowns["method"].value = "max_unpool"
-    picker.dropdowns["factor"].value = 4
+    assert picker.widget.data == _data(picker.to_html())
+    picker.widget.state = {"settings": {"method": 1, "factor": 1}}  # the reader's choice
+    assert picker.settings() == {"method": "max_unpool", "factor": 4}
     want = psnr(fixed_upsampling.round_trip(crop, "max_unpool", 4)[1], crop)
-    assert f"max-unpooling ×4: 24×24 → 96×96; PSNR against the original {want:.1f} dB" in (
-        unescape(picker.caption_view.value))
-    assert picker.frame_view.value == picker.frame_and_caption(method="max_unpool", factor=4)[0]
+    frame = picker.index(**picker.settings())
+    assert picker.widget.data["captions"][frame] == (
+        f"max-unpooling ×4: 24×24 → 96×96; PSNR against the original {want:.1f} dB.")
 
 
 # The fixed upsamplers as transposed convolutions ---------------------------------------------

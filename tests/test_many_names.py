@@ -1,9 +1,9 @@
-"""The many-names companion (tconv.book.many_names): the Cᵀ-row stepper in both renderings,
+"""The many-names companion (tconv.book.many_names): the Cᵀ-row stepper's data and errors,
 and the noise study of undoing a blur.
 
 Oracles: ``tconv.conv_transpose2d`` and ``tconv.gather`` / ``conv_matrix`` (tested in their
 own files); for the noise study numpy's pseudo-inverse and SVD of that matrix. The numbers
-each frame shows are read back out of its HTML.
+each frame shows are checked in the browser (tests/test_browser_players.py).
 """
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ import tconv
 from tconv.book.many_names import MatrixRowStepper, noise_study, noise_table, rms
 from tconv.views import conv_matrix
 from test_player import assert_self_contained, find, parse_html
-from test_widgets import count_pair_checks, tables
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-PLAYER_BUDGET = 150_000
 
 
 @pytest.fixture(autouse=True)
@@ -25,16 +23,7 @@ def live_widgets(monkeypatch):
     monkeypatch.delenv("TCONV_STATIC", raising=False)
 
 
-# The Cᵀ-row stepper --------------------------------------------------------------------------
-
-def _values(table) -> np.ndarray:
-    return np.array([[float(c["text"]) if c["text"] else np.nan for c in row] for row in table])
-
-
-def _marked(table, cls) -> set[tuple[int, int]]:
-    return {(r, c) for r, row in enumerate(table) for c, cell in enumerate(row)
-            if cls in cell["cls"]}
-
+# The Cᵀ-row stepper (its frames are drawn by the players' module: tests/test_browser_players.py)
 
 CASES = {
     "article": ([[0, 1], [2, 3]], [[0, 1], [2, 3]], {}),
@@ -48,65 +37,36 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_each_frame_is_one_row_of_ct_times_x_and_its_marks_are_the_scatter_terms(name):
+def test_the_whole_matrix_gives_the_transposed_convolution(name):
     x, kernel, kw = CASES[name]
     view = MatrixRowStepper(x, kernel, **kw)
     out = tconv.conv_transpose2d(np.asarray(x), np.asarray(kernel), **kw)
     assert len(view) == out.size
-    for i in range(len(view)):
-        r, c = divmod(i, out.shape[1])
-        x_t, k_t, ct_t, out_t = tables(view.frame(i))
-        CT, xv = _values(ct_t), _values(x_t)
-        assert CT[i] @ xv.ravel() == out[r, c]  # the row times x is the output cell
+    np.testing.assert_array_equal(view.CT @ view.x_padded.ravel(), out.ravel())
+    np.testing.assert_array_equal(view.CT, conv_matrix(out.shape, kernel, kw.get("stride", 1),
+                                                       kw.get("padding", 0),
+                                                       kw.get("dilation", 1)).T)
+    (H, Wx), W = np.shape(x), view.x_padded.shape[1]
+    for i, (r, c) in enumerate(np.ndindex(*out.shape)):  # row i: the gathered terms' columns
         terms = tconv.gather(x, kernel, (r, c), **kw)
-        assert _marked(x_t, "h") == {t.input_index for t in terms}
-        assert _marked(k_t, "h") == {t.kernel_index for t in terms}
-        W = xv.shape[1]
-        assert _marked(ct_t, "h") == {(i, a * W + b) for a, b in (t.input_index for t in terms)}
-        assert _marked(ct_t, "r") | _marked(ct_t, "h") == {(i, j) for j in range(CT.shape[1])}
-        assert _marked(out_t, "w") == {(r, c)}
-        shown = _values(out_t).ravel()
-        np.testing.assert_array_equal(shown[:i + 1], out.ravel()[:i + 1])
-        assert np.isnan(shown[i + 1:]).all()  # later cells still blank
-
-
-def test_the_whole_matrix_gives_the_transposed_convolution():
-    x, kernel, kw = CASES["stride 2, padding 1"]
-    view = MatrixRowStepper(x, kernel, **kw)
-    np.testing.assert_array_equal(view.CT @ view.x_padded.ravel(),
-                                  tconv.conv_transpose2d(x, kernel, **kw).ravel())
-
-
-def test_captions_spell_out_the_row_product():
-    view = MatrixRowStepper([[0, 1], [2, 3]], [[0, 1], [2, 3]])
-    assert view.caption(4) == (
-        "out[1,1] = row 4 of Cᵀ · x = 3·x[0,0] + 2·x[0,1] + 1·x[1,0] + 0·x[1,1] = 4. Row 4 holds "
-        "kernel values in columns 0, 1, 2, 3, the inputs whose kernel copies cover out[1,1], "
-        "and 0 elsewhere.")
-    assert "in column 3," in view.caption(8)
+        on_x = {j for j in np.flatnonzero(view.CT[i]) if j // W < H and j % W < Wx}
+        assert on_x <= {a * W + b for a, b in (t.input_index for t in terms)}
 
 
 def test_a_cell_no_copy_covers_has_an_all_zero_row():
     # stride 3 with a 2x2 kernel leaves a gap row and column
     view = MatrixRowStepper([[1, 2], [3, 4]], [[1, 1], [1, 1]], stride=3)
-    i = 2 * 5 + 0  # out[2, 0], in the gap
-    assert not view.CT[i].any()
-    assert view.caption(i).startswith("out[2,0] = row 10 of Cᵀ · x = 0: no kernel copy")
+    assert not view.CT[2 * 5 + 0].any()  # out[2, 0], in the gap
 
 
-def test_row_stepper_static_player_and_live_widget():
+def test_row_stepper_hands_the_module_its_view_and_stays_within_the_budget():
     view = MatrixRowStepper([[0, 1], [2, 3]], [[0, 1], [2, 3]])
+    d = view.data()
+    assert d["views"] == ["rows"] and d["max_cells"] == 36 and len(view) == 9
     html = view.to_html()
-    els = parse_html(html)
-    (root,) = find(els, "div", "tconv-player")
-    assert root.attrs["data-frames"] == "9"
-    assert [f.attrs["data-caption"] for f in find(els, "div", "tconv-frame")] == [
-        view.caption(i) for i in range(9)]
     assert_self_contained(html)
-    assert len(html.encode()) <= PLAYER_BUDGET
-    assert WIDGET_VIEW in view._repr_mimebundle_()
-    view.slider.value = 4
-    assert view.frame_view.value == view.frame(4)
+    bundle = view._repr_mimebundle_()
+    assert WIDGET_VIEW in bundle and view.widget.data == d
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -120,24 +80,14 @@ def test_row_stepper_invalid_settings_show_the_library_message(kwargs, message):
     assert view.error.startswith(message) and len(view) == 0
     (box,) = find(parse_html(view.to_html()), "div", "tconv-error")
     assert message in box.text
-    assert message in view.widget.value
+    assert view.widget.data == {"kind": "error", "message": view.error}
 
 
 def test_row_stepper_refuses_an_output_too_large_to_show():
     view = MatrixRowStepper(np.ones((5, 5)), np.ones((3, 3)))
-    assert "the output has 49 cells, more than this view shows" in view.error
-
-
-def test_row_stepper_checks_its_arguments_once_not_once_per_frame(monkeypatch):
-    names = count_pair_checks(monkeypatch)
-    view = MatrixRowStepper([[1, 2], [3, 4]], np.arange(9).reshape(3, 3), stride=2, padding=1)
-    built = len(names)
-    html = view.to_html()
-    assert view.error is None and len(view) == 9 and html.count('data-caption=') == 9
-    assert names.count("stride") == 3  # check_scatter, conv_matrix, conv_output_size
-    # the frames gather from the checked arguments: only each frame's own cell is checked
-    assert set(names[built:]) == {"out_index"}
-
+    assert view.error == ("the output has 49 cells, more than this view shows (max_cells=36); "
+                          "use a smaller input or kernel")
+    assert MatrixRowStepper(np.ones((5, 5)), np.ones((3, 3)), max_cells=49).error is None
 
 
 # Undoing a blur, with noise -------------------------------------------------------------------

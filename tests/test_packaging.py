@@ -79,7 +79,7 @@ def test_every_third_party_import_is_a_declared_dependency():
         if not provided_by & declared:
             missing[module] = (where, sorted(provided_by))
     assert not missing, f"imported but not in pyproject.toml's dependencies: {missing}"
-    assert {"numpy", "threadpoolctl", "matplotlib", "ipywidgets"} <= declared
+    assert {"numpy", "threadpoolctl", "matplotlib", "anywidget", "traitlets"} <= declared
 
 
 def _build_isolation() -> list[str]:

@@ -1,30 +1,36 @@
-"""The static HTML players keep the DOM contract of PLAYER-CONTRACT.md and need no network.
+"""The players' assets and the self-contained text/html copy that runs them with no kernel.
 
 The HTML is parsed with the standard library's ``html.parser`` into a flat list of elements,
-each knowing its ancestors; the tests ask that list the questions a browser test would ask.
-(Clicking in a real browser is the book's browser tests' job.)
+each knowing its ancestors. What the module draws is checked in a real browser
+(tests/test_browser_players.py); here: the page copy carries the object's data, the module and
+the stylesheet, needs no network, and the stylesheet's palette keeps its contrast.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from html.parser import HTMLParser
 
 import matplotlib
 import pytest
 from tconv.show.player import (
-    PLAYER_CSS,
-    PLAYER_JS,
+    BOOT,
+    BUDGET_BYTES,
+    CELL_BYTES,
+    budget_message,
     chooser_index,
-    chooser_player,
     count_text,
+    css_text,
+    digest,
     error_box,
     figure_frame,
     image_frame,
+    module_text,
     player_id,
     product_of,
-    sequence_player,
+    static_html,
 )
 
 matplotlib.use("Agg")
@@ -91,107 +97,68 @@ def find(elements, tag=None, cls=None, **attrs) -> list[Element]:
 def assert_self_contained(html: str) -> None:
     """No request of any kind: no URL, no external script or stylesheet."""
     lowered = html.lower()
-    for bad in ("http://", "https://", "<script src", "<link", "@import", "url("):
+    for bad in ("http://", "https://", "<script src", "<link", "@import"):
         assert bad not in lowered, bad
+    assert not re.search(r"\burl\(", lowered), "a CSS url()"
 
 
-FRAMES = ["<b>one</b>", "<b>two</b>", "<b>three</b>"]
-CAPTIONS = ["first <frame>", 'second "frame"', "third & last"]
+DATA = {"kind": "frames", "id": "tcp-0", "title": "A <title> </script>", "note": "",
+        "css": "", "interval": 900, "frames": ["<b>one</b>", "<!-- two -->"],
+        "captions": ["first", 'second "frame"']}
 
 
-# Sequence player -----------------------------------------------------------------------------
+# The text/html copy --------------------------------------------------------------------------
 
-def test_sequence_player_root_has_the_contract_attributes():
-    els = parse_html(sequence_player(FRAMES, CAPTIONS, "A <title>"))
-    (root,) = find(els, "div", "tconv-player")
-    assert root.attrs["role"] == "group"
-    assert root.attrs["aria-label"] == "A <title>"
-    assert root.attrs["data-frame"] == "0" and root.attrs["data-frames"] == "3"
-    assert root.attrs["tabindex"] == "0"
-    assert re.fullmatch(r"tcp-[0-9a-f]{12}", root.attrs["id"])
-
-
-def test_sequence_player_has_labelled_buttons_and_a_slider():
-    els = parse_html(sequence_player(FRAMES, CAPTIONS, "t"))
-    buttons = find(els, "button")
-    assert [b.attrs["data-action"] for b in buttons] == ["first", "prev", "play", "next", "last"]
-    assert all(b.attrs["type"] == "button" and b.attrs["aria-label"] for b in buttons)
-    (slider,) = find(els, "input", data_action="seek")
-    assert slider.attrs["type"] == "range" and slider.attrs["aria-label"]
-    assert (slider.attrs["min"], slider.attrs["max"], slider.attrs["value"]) == ("0", "2", "0")
-    assert all(el.within("tconv-player") for el in buttons + [slider])
-
-
-def test_sequence_player_holds_every_frame_with_its_caption_only_the_first_shown():
-    els = parse_html(sequence_player(FRAMES, CAPTIONS, "t"))
-    frames = find(els, "div", "tconv-frame")
-    assert [f.text for f in frames] == ["one", "two", "three"]
-    assert [f.attrs["data-caption"] for f in frames] == CAPTIONS  # escaped, then unescaped
-    assert ["hidden" in f.attrs for f in frames] == [False, True, True]
-    (caption,) = find(els, "p", "tconv-caption")
-    assert caption.attrs["aria-live"] == "polite" and caption.text == CAPTIONS[0]
-
-
-def test_sequence_player_carries_its_style_and_the_guarded_script():
-    html = sequence_player(FRAMES, CAPTIONS, "t", css=".extra{color:red}", note="legend")
+def test_static_html_carries_the_data_the_module_and_the_stylesheet():
+    html = static_html(DATA)
     els = parse_html(html)
-    (style,) = find(els, "style")
-    assert ":focus-visible" in style.text and ".extra{color:red}" in style.text
-    assert "data-theme=dark" in style.text  # a dark palette
-    (script,) = find(els, "script")
-    assert script.text == PLAYER_JS and "if(window.tconvPlayer)return;" in script.text
-    assert [p.text for p in find(els, "p", "tconv-note")] == ["legend"]
+    (root,) = find(els, "div", "tconv-widget")
+    assert root.attrs["data-tconv-module"] == digest(module_text())
+    (data,) = find(els, "script", "tconv-data")
+    assert data.attrs["type"] == "application/json" and json.loads(data.text) == DATA
+    (module,) = find(els, "script", "tconv-module")
+    assert module.attrs["data-sha"] == digest(module_text())
+    assert json.loads(module.text) == module_text()  # a JSON string: imported from a Blob URL
+    (style,) = find(els, "style", "tconv-css")
+    assert style.text == css_text() and style.attrs["data-sha"] == digest(css_text())
+    (boot,) = [s for s in find(els, "script") if "class" not in s.attrs]
+    assert boot.text == BOOT and "m.mount(el," in BOOT and "createObjectURL" in BOOT
+    assert all(e.within("tconv-widget") for e in (data, module, style, boot))
     assert_self_contained(html)
 
 
-def test_script_handles_the_contract_actions_and_keys():
-    for needle in ("data-frame", "ArrowRight", "ArrowLeft", "Home", "End", "'next'", "'prev'",
-                   "'first'", "'last'", "'play'", "select[data-param]", "data-caption",
-                   "aria-pressed"):
-        assert needle in PLAYER_JS, needle
+def test_text_inside_the_scripts_cannot_end_them_early():
+    html = static_html(DATA)
+    # the data's "</script>" and "<!--" are escaped; only the four real closing tags remain
+    assert html.count("</script>") == 3 and "<!--" not in html
+    assert "\\u003c/script>" in html
+
+
+def test_the_module_is_an_es_module_with_anywidgets_shape_and_no_url():
+    text = module_text()
+    assert "export default {render}" in text and "export function render({model, el})" in text
+    assert "export function mount(el, data)" in text
+    assert not re.search(r"https?://|import\s*\(|\bfetch\(|XMLHttpRequest", text)
+    for method in ("get", "set", "on", "off", "save_changes"):  # the stand-in model's
+        assert re.search(rf"\b{method}: ", text), method
 
 
 def test_same_content_gives_identical_html_and_different_content_a_different_id():
-    a = sequence_player(FRAMES, CAPTIONS, "t")
-    assert a == sequence_player(FRAMES, CAPTIONS, "t")
-    b = sequence_player(FRAMES[:2] + ["<b>3</b>"], CAPTIONS, "t")
-    ids = [find(parse_html(h), "div", "tconv-player")[0].attrs["id"] for h in (a, b)]
-    assert ids[0] != ids[1]
+    assert static_html(DATA) == static_html(dict(DATA))
     assert player_id("a", "b") != player_id("ab")
+    assert re.fullmatch(r"tcp-[0-9a-f]{12}", player_id("x"))
 
 
-@pytest.mark.parametrize("frames, captions, message", [
-    ([], [], "frames must not be empty"),
-    (FRAMES, CAPTIONS[:2], "captions must have one entry per frame: 3 frames, 2 captions"),
-])
-def test_sequence_player_rejects_mismatched_frames(frames, captions, message):
-    with pytest.raises(ValueError, match=message):
-        sequence_player(frames, captions, "t")
-
-
-# Chooser player ------------------------------------------------------------------------------
-
-PARAMS = {"method": ["nearest", "bilinear"], "factor": [2, 3, 4]}
-
-
-def _chooser(**kw):
-    combos = product_of(PARAMS)
-    frames = [f"<i>{c['method']}-{c['factor']}</i>" for c in combos]
-    captions = [f"{c['method']} x{c['factor']}" for c in combos]
-    return chooser_player(PARAMS, frames, captions, "Pick", **kw)
-
+# The stylesheet ------------------------------------------------------------------------------
 
 def test_dark_theme_backdrop_is_cleared_only_behind_players_and_error_boxes():
     # pydata's dark theme gives every HTML cell output a light backdrop with padding; a player
     # brings its own background, so its CSS removes the backdrop there, and only there
-    rules = re.findall(r"([^{}]*)\{background:none;padding:0\}", PLAYER_CSS)
+    rules = re.findall(r"([^{}]*)\{\s*background:none;padding:0\}", css_text())
     assert len(rules) == 1
-    selectors = rules[0].split(",")
-    assert all(sel.startswith("html[data-theme=dark] ") and "div.cell_output" in sel
-               for sel in selectors)
-    assert {sel.rsplit(":has(> ", 1)[1] for sel in selectors} == {"div.tconv-player)",
-                                                                   "div.tconv-error)"}
-    assert PLAYER_CSS in error_box("bad")
+    selector = " ".join(re.sub(r"/\*.*?\*/", "", rules[0], flags=re.S).split())
+    assert selector.startswith("html[data-theme=dark] .bd-content div.cell_output")
+    assert selector.endswith(":has(.tconv-widget,.tconv-error)")
 
 
 def _luminance(colour: str) -> float:
@@ -209,32 +176,53 @@ def _contrast(a: str, b: str) -> float:
 
 
 def _palettes() -> dict[str, dict[str, str]]:
-    """The light and the dark palette (``--tc-*`` custom properties) declared in PLAYER_CSS."""
-    blocks = re.findall(r"\{((?:--tc-[\w-]+:[^;}]+;?)+)\}", PLAYER_CSS)
-    palettes = [dict(re.findall(r"--tc-([\w-]+):([^;}]+)", block)) for block in blocks]
-    assert len({tuple(p.items()) for p in palettes}) == 2  # light, dark (declared twice)
+    """The light and the dark palette (``--tc-*`` custom properties) declared in player.css."""
+    blocks = re.findall(r"\{([^{}]*--tc-bg:[^{}]*)\}", css_text())
+    palettes = [dict(re.findall(r"--tc-([\w-]+):([^;}\s]+)", block)) for block in blocks]
+    assert len(palettes) == 3  # light, dark (by the theme's attribute), dark (by the system)
+    assert palettes[1] == palettes[2] != palettes[0]
     return {"light": palettes[0], "dark": palettes[1]}
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_text_on_every_palette_background_meets_wcag_aa(theme):
     # grids write their numbers in --tc-fg on the page background, on an overlap shade, on a
-    # highlighted cell or a button; the error box writes --tc-errfg on --tc-err
+    # highlighted cell, a button or a field; the error box writes --tc-errfg on --tc-err
     p = _palettes()[theme]
-    pairs = [("fg", bg) for bg in ("bg", "btn", "hi", "n1", "n2", "n3", "n4")]
-    pairs += [("mute", "bg"), ("errfg", "err")]
+    pairs = [("fg", bg) for bg in ("bg", "btn", "hi", "n1", "n2", "n3", "n4", "field")]
+    pairs += [("mute", "bg"), ("errfg", "err"), ("acc", "bg")]
     low = {f"{fg} on {bg}": round(_contrast(p[fg], p[bg]), 2) for fg, bg in pairs
            if _contrast(p[fg], p[bg]) < 4.5}
     assert low == {}
     assert _contrast("#3b7be0", "#ececec") < 4.5  # the check can fail (an old dark n4)
 
 
+def test_every_host_is_styled_the_same_way():
+    css = css_text()
+    for host in ("html[data-theme=dark]", "body[data-jp-theme-light=false]",
+                 "@media (prefers-color-scheme:dark)"):
+        assert host in css, host  # the book's dark theme, JupyterLab's, a dark system
+    assert ":focus-visible" in css and "url(" not in css and "@import" not in css
+
+
+# Budgets, counts, frames ---------------------------------------------------------------------
+
+def test_budget_message_is_none_within_the_budget_and_says_what_to_change_beyond():
+    cells = BUDGET_BYTES // CELL_BYTES
+    assert budget_message(cells, "x") is None
+    message = budget_message(cells + 1, "use a smaller input")
+    assert message == (f"this player would draw {cells + 1} grid cells a frame (about 150 KB "
+                       f"of HTML), more than its budget of 150 KB ({cells} cells): use a "
+                       f"smaller input")
+
+
 def test_count_text_puts_the_noun_in_the_plural_unless_the_count_is_one():
     assert [count_text(n, "frame") for n in (0, 1, 2)] == ["0 frames", "1 frame", "2 frames"]
     assert count_text(1, "more row") == "1 more row"
     assert count_text(3, "matrix", "matrices") == "3 matrices"
-    with pytest.raises(ValueError, match="one entry per frame: 1 frame, 2 captions"):
-        sequence_player(["a"], ["b", "c"], "t")
+
+
+PARAMS = {"method": ["nearest", "bilinear"], "factor": [2, 3, 4]}
 
 
 def test_product_and_index_agree_first_parameter_slowest():
@@ -244,41 +232,22 @@ def test_product_and_index_agree_first_parameter_slowest():
     assert [chooser_index(PARAMS, c) for c in combos] == list(range(6))
 
 
-def test_chooser_has_a_labelled_select_per_parameter():
-    els = parse_html(_chooser(labels={"factor": "scale factor"}))
-    selects = find(els, "select")
-    assert [s.attrs["data-param"] for s in selects] == ["method", "factor"]
-    for s in selects:
-        assert s.parents[-1].tag == "label"  # the label wraps its select
-    assert [lab.text.strip().split()[0] for lab in find(els, "label")] == ["method", "scale"]
-    assert [o.text for o in find(els, "option")] == ["nearest", "bilinear", "2", "3", "4"]
-
-
-def test_chooser_holds_one_frame_per_combination_and_starts_at_initial():
-    els = parse_html(_chooser(initial={"method": "bilinear", "factor": 3}))
-    (root,) = find(els, "div", "tconv-player")
-    assert root.attrs["data-frames"] == "6" and root.attrs["data-frame"] == "4"
-    frames = find(els, "div", "tconv-frame")
-    assert [f.text for f in frames][4] == "bilinear-3"
-    assert ["hidden" in f.attrs for f in frames] == [True, True, True, True, False, True]
-    assert [o.text for o in find(els, "option") if "selected" in o.attrs] == ["bilinear", "3"]
-    assert find(els, "p", "tconv-caption")[0].text == "bilinear x3"
-    assert_self_contained(_chooser())
-
-
-def test_chooser_rejects_a_frame_count_that_is_not_the_product():
-    with pytest.raises(ValueError, match="6 combinations, 5 frames"):
-        chooser_player(PARAMS, ["f"] * 5, ["c"] * 5, "t")
-
-
 # Error box and image frames ------------------------------------------------------------------
 
 def test_error_box_is_an_alert_with_the_escaped_message():
     els = parse_html(error_box("stride must be positive, got <0>"))
     (box,) = find(els, "div", "tconv-error")
     assert box.attrs["role"] == "alert"
-    assert "stride must be positive, got <0>" in box.text
+    assert box.text == "Invalid settings: stride must be positive, got <0>"
+    (style,) = find(els, "style", "tconv-css")
+    assert style.text == css_text()
     assert not find(parse_html(error_box("m", style=False)), "style")
+
+
+def test_error_box_is_the_one_the_module_draws():
+    text = module_text()
+    assert "`<strong>Invalid settings:</strong> ${esc(message)}`" in text
+    assert "h('div', {class: 'tconv-error', role: 'alert'}" in text
 
 
 def test_image_frame_embeds_the_bytes_as_a_data_uri():

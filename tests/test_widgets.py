@@ -1,47 +1,40 @@
-"""The interactive objects: both renderings, the frames' numbers, errors and size budgets.
+"""The interactive objects on the Python side: their data, errors, budgets, the live widget.
 
-The numbers a stepper shows are read back out of its HTML tables and compared with the
-placement model (itself checked against ``tconv.conv_transpose2d``); the live widget is driven
-through its ipywidgets objects, as a kernel would.
+What the module draws from that data, frame by frame, is checked in a real browser against
+the library (tests/test_browser_players.py). Here: each object hands the module the right
+numbers and settings, invalid settings give the library's message in both renderings (once),
+what a player would draw is bounded before anything large is computed, options are checked
+when an object is built, and display never raises.
 """
 
 from __future__ import annotations
 
+import json
 import re
-import sys
+import tracemalloc
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 import tconv
-from tconv.placements import placements
-from tconv.show.widgets import ChooserView, SequenceView, Stepper, grid_html
+from tconv.show.player import CSS_PATH, MODULE_PATH, error_box, static_html
+from tconv.show.widgets import (
+    BOUNDS,
+    EDITABLE,
+    ChooserView,
+    DirectStepper,
+    GatherStepper,
+    SequenceView,
+    Stepper,
+    View,
+    grid_html,
+    widget_class,
+)
 from test_player import assert_self_contained, find, parse_html
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-X = [[0, 1], [2, 3]]
-K = [[0, 1], [2, 3]]
-ARTICLE_CAPTIONS = [
-    "Start: each of the 4 elements of the 2×2 input x will add a scaled copy of the 2×2 kernel, "
-    "stride 1 apart, into a 3×3 canvas of zeros. The output will be 3×3.",
-    "Step 1 of 4: x[0,0] = 0 times the kernel, added to out[0:2, 0:2].",
-    "Step 2 of 4: x[0,1] = 1 times the kernel, added to out[0:2, 1:3].",
-    "Step 3 of 4: x[1,0] = 2 times the kernel, added to out[1:3, 0:2].",
-    "Step 4 of 4: x[1,1] = 3 times the kernel, added to out[1:3, 1:3].",
-    "Result: the 4 placements sum to the 3×3 output; each output cell received 1 to 4 products.",
-]
-
-
-def book_examples():
-    """The steppers the book shows (issue 3/5), with values that make the widest cells."""
-    rng = np.random.default_rng(0)
-    return {
-        "article 2x2": Stepper(X, K),
-        "3x3 k3 s2": Stepper(rng.integers(-9, 10, (3, 3)), rng.integers(-9, 10, (3, 3)),
-                             stride=2),
-        "4x4 k4 s2 p1": Stepper(rng.integers(-9, 10, (4, 4)), rng.integers(-9, 10, (4, 4)),
-                                stride=2, padding=1),
-    }
+X = [[1, 2], [3, 4]]
+K = [[1, 3], [4, 2]]
 
 
 @pytest.fixture(autouse=True)
@@ -50,15 +43,15 @@ def live_widgets(monkeypatch):
 
 
 class _Tables(HTMLParser):
-    """Every ``<table>``: rows of cells (classes, value text, overlap count or None).
+    """Every ``<table>``: rows of cells (classes, value text, overlap count, letter tag).
 
     Header cells are left out: ``<th>`` row and column numbers and the empty corner cell
-    (``<td class=c>``) of a table with headers.
+    (``<td class=c>``) of a table with headers. Also reads the tables the module draws.
     """
 
     def __init__(self):
         super().__init__()
-        self.tables, self.cell, self.in_count = [], None, False
+        self.tables, self.cell, self.inside = [], None, None
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
@@ -69,51 +62,72 @@ class _Tables(HTMLParser):
             self.cell = None
         elif tag == "td":
             self.cell = {"cls": (dict(attrs).get("class") or "").split(), "text": "",
-                         "count": None}
+                         "count": None, "tag": None}
             self.tables[-1][-1].append(self.cell)
         elif tag == "th":
             self.cell = None
-        elif tag == "i":
-            self.in_count = True
+        elif tag in ("i", "b"):
+            self.inside = tag
 
     def handle_endtag(self, tag):
-        if tag == "i":
-            self.in_count = False
+        if tag in ("i", "b"):
+            self.inside = None
         elif tag == "table":
             self.cell = None
 
     def handle_data(self, data):
         if self.cell is None:
             return
-        if self.in_count:
+        if self.inside == "i":
             self.cell["count"] = int(data)
+        elif self.inside == "b":
+            self.cell["tag"] = data
         else:
             self.cell["text"] += data
 
 
 def tables(html: str) -> list[list[list[dict]]]:
+    """The tables of ``html``, each a list of rows of cells (see :class:`_Tables`)."""
     parser = _Tables()
     parser.feed(html)
     return [[row for row in t if row] for t in parser.tables]
 
 
 def values(table) -> np.ndarray:
-    return np.array([[int(c["text"]) if c["text"] else 0 for c in row] for row in table])
+    """A table's numbers (blank cells as 0)."""
+    return np.array([[float(c["text"]) if c["text"] else 0 for c in row] for row in table])
 
 
 def cells_with(table, cls: str) -> set[tuple[int, int]]:
+    """The (row, column) of every cell with the class ``cls``."""
     return {(r, c) for r, row in enumerate(table) for c, cell in enumerate(row)
             if cls in cell["cls"]}
 
 
+def data_of(html: str) -> dict:
+    (script,) = find(parse_html(html), "script", "tconv-data")
+    return json.loads(script.text)
+
+
 # Both renderings -----------------------------------------------------------------------------
 
-def test_mimebundle_has_the_live_widget_and_the_static_player():
-    bundle = Stepper(X, K)._repr_mimebundle_()
-    assert set(bundle) >= {WIDGET_VIEW, "text/html", "text/plain"}
-    assert bundle[WIDGET_VIEW]["model_id"]
+def test_mimebundle_has_the_live_widget_and_the_page_copy_of_the_same_data():
+    s = Stepper(X, K)
+    bundle = s._repr_mimebundle_()
+    assert set(bundle) == {WIDGET_VIEW, "text/html", "text/plain"}
+    assert bundle[WIDGET_VIEW]["model_id"] == s.widget.model_id
     assert "VBox" not in bundle["text/plain"]  # never a bare widget's repr
-    assert find(parse_html(bundle["text/html"]), "div", "tconv-player")
+    assert data_of(bundle["text/html"]) == s.widget.data == s.data()
+    assert_self_contained(bundle["text/html"])
+
+
+def test_the_live_widget_runs_the_same_module_and_stylesheet():
+    cls = widget_class()
+    assert cls is widget_class()  # built once
+    w = Stepper(X, K).widget
+    assert w._esm == MODULE_PATH.read_text(encoding="utf-8")
+    assert w._css == CSS_PATH.read_text(encoding="utf-8")
+    assert {"data", "state"} <= set(w.keys)  # synced with the browser
 
 
 def test_static_only_mode_creates_no_widget(monkeypatch):
@@ -124,105 +138,246 @@ def test_static_only_mode_creates_no_widget(monkeypatch):
     assert s._widget is None
 
 
-def test_static_html_follows_the_contract_and_holds_every_frame():
-    html = Stepper(X, K).to_html()
-    els = parse_html(html)
-    (root,) = find(els, "div", "tconv-player")
-    assert root.attrs["data-frames"] == "6" and root.attrs["data-frame"] == "0"
-    assert root.attrs["aria-label"].startswith("Transposed convolution, step by step")
-    assert len(find(els, "button", data_action=None)) == 5
-    assert len(find(els, "input", data_action="seek")) == 1
-    frames = find(els, "div", "tconv-frame")
-    assert len(frames) == 6
-    assert [f.attrs["data-caption"] for f in frames] == ARTICLE_CAPTIONS
-    assert find(els, "p", "tconv-caption")[0].text == ARTICLE_CAPTIONS[0]
-    assert_self_contained(html)
+def test_the_reader_edits_reach_python():
+    s = Stepper(X, K)
+    assert s.edits == {}
+    s.widget.state = {"x": [[5]], "stride": [2, 2]}  # what the module sends after an edit
+    assert s.edits == {"x": [[5]], "stride": [2, 2]}
 
 
-def test_rendering_is_deterministic():
-    assert Stepper(X, K).to_html() == Stepper(X, K).to_html()
+# The data the module draws -------------------------------------------------------------------
+
+def test_stepper_data_holds_the_example_and_the_editor_settings():
+    d = Stepper(X, K, stride=2, title="Stride 2").data()
+    assert d["kind"] == "editable" and d["views"] == ["scatter"]
+    assert (d["x"], d["kernel"], d["x_float"], d["kernel_float"]) == (X, K, False, False)
+    assert (d["stride"], d["padding"], d["output_padding"], d["dilation"]) == (
+        [2, 2], [0, 0], [0, 0], [1, 1])
+    assert d["titles"] == ["Stride 2"] and d["edit"] == list(EDITABLE)
+    assert d["bounds"] == BOUNDS and d["fmt"] is None and d["interval"] == 900
+    assert re.fullmatch(r"tcp-[0-9a-f]{12}", d["id"])
+    assert d["id"] == Stepper(X, K, stride=2, title="Stride 2").data()["id"]  # deterministic
+    assert d["id"] != Stepper(X, K, stride=3, title="Stride 2").data()["id"]
 
 
-# The numbers in the frames -------------------------------------------------------------------
+def test_floats_are_flagged_and_rectangular_settings_kept():
+    d = Stepper([[0.5, 1.0]], [[2, 3]], stride=(1, 2), padding=(0, 1)).data()
+    assert d["x"] == [[0.5, 1.0]] and d["x_float"] and not d["kernel_float"]
+    assert d["stride"] == [1, 2] and d["padding"] == [0, 1]
+
+
+def test_numpy_integers_are_settings_and_leave_as_plain_ints():
+    d = Stepper(np.array(X, np.int32), K, stride=np.int64(2)).data()
+    assert d["stride"] == [2, 2] and type(d["stride"][0]) is int
+    assert json.dumps(d)
+
+
+def test_the_editor_bounds_widen_to_the_example():
+    d = Stepper(np.ones((7, 2), int), [[12000]], stride=5, dilation=4, output_padding=4).data()
+    b = d["bounds"]
+    assert (b["size"], b["value"], b["stride"], b["dilation"], b["output_padding"]) == (
+        7, 12000, 5, 4, 4)
+    assert b["padding"] == BOUNDS["padding"]
+
+
+@pytest.mark.parametrize("cls, views, frames", [
+    (Stepper, ["scatter"], 6), (GatherStepper, ["gather"], 9),
+    (DirectStepper, ["direct", "scatter"], 9),
+])
+def test_each_stepper_names_its_views_and_counts_its_frames(cls, views, frames):
+    s = cls(X, K)
+    assert s.data()["views"] == views and len(s) == frames
+    assert np.array_equal(s.placements.output, tconv.conv_transpose2d(np.array(X), np.array(K)))
+
+
+def test_the_direct_player_can_stand_alone():
+    s = DirectStepper(X, K, title="Direct", beside_scatter=False)
+    assert s.data()["views"] == ["direct"] and s.data()["titles"] == ["Direct"]
+    with pytest.raises(TypeError, match="beside_scatter must be True or False"):
+        DirectStepper(X, K, beside_scatter="yes")
+
+
+def test_the_edit_list_can_be_narrowed():
+    assert Stepper(X, K, edit=("x", "stride")).data()["edit"] == ["x", "stride"]
+
+
+# Errors: the library's message, once, never a traceback --------------------------------------
 
 @pytest.mark.parametrize("kw", [
-    dict(), dict(stride=2), dict(stride=2, padding=1), dict(stride=2, output_padding=1),
-    dict(stride=(2, 1), padding=(1, 0), output_padding=(1, 0)), dict(dilation=2),
+    dict(stride=0), dict(padding=-1), dict(stride=2, output_padding=2), dict(padding=3),
+    dict(dilation=1.5), dict(stride=(1, 2, 3)),
 ])
-def test_each_frame_shows_the_placement_model(kw):
-    x = np.arange(1, 10).reshape(3, 3) - 4
-    kernel = np.array([[1, -2, 3], [0, 2, 1]])
-    s, p = Stepper(x, kernel, **kw), placements(x, kernel, **kw)
-    assert s.error is None and len(s) == len(p) + 2
-    for i, q in enumerate(p, start=1):
-        t_input, t_kernel, t_contrib, t_canvas = tables(s.frame(i))
-        np.testing.assert_array_equal(values(t_input), x)
-        np.testing.assert_array_equal(values(t_kernel), kernel)
-        np.testing.assert_array_equal(values(t_contrib), q.contribution)
-        np.testing.assert_array_equal(values(t_canvas), q.canvas)
-        counts = np.array([[c["count"] or 0 for c in row] for row in t_canvas])
-        np.testing.assert_array_equal(counts, q.canvas_count)  # counts written as text
-        assert cells_with(t_input, "h") == {q.index}
-        assert cells_with(t_canvas, "w") == set(q.footprint)
-        kept = {(r, c) for r in range(*p.crop.canvas_shape[:1]) for c in
-                range(p.crop.canvas_shape[1]) if p.crop.kept(r, c)}
-        every = {(r, c) for r in range(p.crop.canvas_shape[0])
-                 for c in range(p.crop.canvas_shape[1])}
-        if p.padding != (0, 0):
-            assert cells_with(t_canvas, "k") == every - kept
-        extra = {(r, c) for r, c in kept if r in range(p.crop.extra_rows.start,
-                 p.crop.extra_rows.stop) or c in range(p.crop.extra_cols.start,
-                                                       p.crop.extra_cols.stop)}
-        assert cells_with(t_canvas, "e") == extra
-    final = tables(s.frame(len(p) + 1))
-    np.testing.assert_array_equal(values(final[-1]), tconv.conv_transpose2d(x, kernel, **kw))
+@pytest.mark.parametrize("cls", [Stepper, GatherStepper, DirectStepper])
+def test_invalid_settings_show_the_library_message_in_both_renderings(cls, kw):
+    with pytest.raises((ValueError, TypeError)) as lib:
+        tconv.placements(np.array(X), np.array(K), **kw)
+    s = cls(X, K, **kw)  # does not raise
+    assert s.error == str(lib.value) and len(s) == 0
+    html = s._repr_mimebundle_()["text/html"]
+    els = parse_html(html)
+    (box,) = find(els, "div", "tconv-error")
+    assert box.attrs["role"] == "alert" and box.text == f"Invalid settings: {lib.value}"
+    assert not find(els, "script")  # nothing else: the message is shown once
+    assert s.widget.data == {"kind": "error", "message": str(lib.value)}  # the same box, live
 
 
-def test_first_frame_is_the_empty_canvas():
-    t_input, _, t_contrib, t_canvas = tables(Stepper(X, K).frame(0))
-    assert not cells_with(t_input, "h") and not cells_with(t_canvas, "w")
-    assert all(c["text"] == "" for row in t_contrib for c in row)
-    assert not values(t_canvas).any()
+@pytest.mark.parametrize("x, message", [
+    ([["a"]], "x must be a numeric array"),
+    ([1, 2], "x must have shape (H, W), got 1-D shape (2,)"),
+    ([[]], "x must not have an empty dimension"),
+    ([[np.inf]], "x holds inf or NaN: a player shows finite numbers only"),
+    ([[2 ** 40]], "x and kernel hold integers too large for a browser to add exactly"),
+])
+def test_invalid_arrays_show_a_message_naming_them(x, message):
+    s = Stepper(x, [[2 ** 20]] if message.startswith("x and") else K)
+    assert s.error.startswith(message)
 
 
-def test_captions_with_padding_name_the_cropped_window():
-    s = Stepper(np.ones((2, 2), int), np.ones((3, 3), int), stride=2, padding=1,
-                output_padding=1)
-    assert "Then padding 1 crops 1 row from the top" in s.caption(0)
-    assert "output_padding 1 keeps 1 more row at the bottom" in s.caption(0)
-    assert s.caption(1) == ("Step 1 of 4: x[0,0] = 1 times the kernel, added to full[0:3, 0:3], "
-                            "which is out[0:2, 0:2].")
-    assert s.caption(4).endswith("added to full[2:5, 2:5], which is out[1:4, 1:4].")
+# Budgets: bounded before anything large is computed ----------------------------------------
+
+@pytest.mark.parametrize("cls, x, kernel, kw", [
+    (Stepper, np.ones((2, 2)), np.ones((2, 2)), dict(stride=1000)),  # 30 MB of HTML before
+    (Stepper, np.ones((1, 1)), np.ones((1000, 1000)), {}),           # 81 MB before
+    (GatherStepper, np.ones((2, 2)), np.ones((3, 3)), dict(dilation=100)),
+    (DirectStepper, np.ones((3, 3)), np.ones((2, 2)), dict(stride=100, padding=1)),
+])
+def test_a_player_over_its_budget_is_an_error_box_made_without_computing_it(cls, x, kernel, kw):
+    tracemalloc.start()
+    s = cls(x, kernel, **kw)
+    html = s.to_html()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert s.error.startswith("this player would draw ")
+    assert "more than its budget of 150 KB" in s.error
+    assert s.error.endswith("use a smaller input or kernel, or a smaller stride, padding or "
+                            "dilation")
+    assert s.placements is None and peak < 2_000_000 + x.nbytes + kernel.nbytes
+    assert len(html.encode()) < 30_000
 
 
-def test_caption_of_a_dilated_step_uses_a_stepped_slice():
-    s = Stepper([[1, 2]], [[1, 1]], dilation=3)
-    assert s.caption(2) == "Step 2 of 2: x[0,1] = 2 times the kernel, added to out[0:1, 1:5:3]."
+def test_a_player_at_its_budget_is_drawn():
+    s = Stepper(np.ones((2, 2)), np.ones((2, 2)), stride=40)  # a 42×42 canvas: 3,514 cells
+    assert s.error is None
 
 
-def test_result_caption_counts_products_in_singular_and_plural():
-    assert Stepper(X, K, stride=2).caption(5) == (
-        "Result: the 4 placements sum to the 4×4 output; each output cell received 1 product.")
-    # stride 3 leaves gaps: a range, always plural
-    assert Stepper(X, K, stride=3).caption(5).endswith("each output cell received 0 to 1 products.")
-    assert Stepper([[2, 3]], [[1, 1]], stride=1).caption(3).endswith("received 1 to 2 products.")
+def test_too_many_placements_is_an_error_not_a_huge_page():
+    s = Stepper(np.ones((9, 9)), np.ones((2, 2)))
+    assert "81 placements" in s.error and "max_steps=64" in s.error
+    assert Stepper(np.ones((9, 9)), np.ones((2, 2)), max_steps=81).error is None
 
 
-def test_captions_of_a_single_element_input_are_singular():
-    s = Stepper([[5]], [[1, 2]])
-    assert s.caption(0).startswith("Start: the single element of the 1×1 input x will add")
-    assert s.caption(2) == ("Result: the single placement makes the 1×2 output; each output "
-                            "cell received 1 product.")
-    s = Stepper([[1, 2, 3]], [[1, 1]], padding=(0, 1))
-    assert "crops 0 rows from the top and the bottom and 1 column from the left" in s.caption(0)
+# Options are checked when an object is built ------------------------------------------------
+
+@pytest.mark.parametrize("kw, error, message", [
+    (dict(fmt=2), TypeError, "fmt must be a format such as '.2f' or None, got 2"),
+    (dict(fmt="d"), ValueError, "fmt must be '.Nf', '.Ng' or '.Ne'"),
+    (dict(interval="fast"), TypeError, "interval must be an integer, got 'fast'"),
+    (dict(interval=0), ValueError, "interval must be positive, got 0"),
+    (dict(max_steps=2.5), TypeError, "max_steps must be an integer"),
+    (dict(max_steps=0), ValueError, "max_steps must be positive"),
+    (dict(edit=("x", "bias")), ValueError, "edit must list names from"),
+    (dict(edit="x"), ValueError, "edit must list names from"),
+    (dict(title=3), TypeError, "title must be a string or None"),
+])
+def test_bad_options_raise_when_the_object_is_built(kw, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        Stepper(X, K, **kw)
 
 
-def test_float_values_are_rounded_for_display():
-    s = Stepper([[0.125, 1 / 3]], [[2.0]])
-    assert "x[0,1] = 0.333 times the kernel" in s.caption(2)
-    assert Stepper([[0.125]], [[2.0]], fmt=".1f").caption(1).startswith(
-        "Step 1 of 1: x[0,0] = 0.1 times")
+def test_sequence_and_chooser_options_are_checked_when_built():
+    with pytest.raises(TypeError, match="interval must be an integer"):
+        SequenceView(["a"], ["b"], interval="slow")
+    with pytest.raises(TypeError, match="max_frames must be an integer"):
+        ChooserView({"n": [1]}, _size, max_frames="many")
 
+
+# Display never raises ------------------------------------------------------------------------
+
+class Broken(View):
+    title = "broken"
+
+    def data(self):
+        raise MemoryError("Unable to allocate 400 GiB")
+
+
+def test_display_shows_whatever_went_wrong_instead_of_raising():
+    bundle = Broken()._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+    (box,) = find(parse_html(bundle["text/html"]), "div", "tconv-error")
+    assert box.text == "Invalid settings: MemoryError: Unable to allocate 400 GiB"
+
+
+# Pre-rendered frames -------------------------------------------------------------------------
+
+def test_sequence_view_hands_its_frames_to_the_module():
+    v = SequenceView([grid_html([[1]]), '<img src="data:image/png;base64,AA==" alt="a">'],
+                     ["a grid", "an image"], "Two frames", note="<i>legend</i>", css=".q{}")
+    d = v.data()
+    assert d["kind"] == "frames" and d["captions"] == ["a grid", "an image"]
+    assert d["frames"][0] == grid_html([[1]]) and (d["note"], d["css"]) == ("<i>legend</i>", ".q{}")
+    assert data_of(v.to_html()) == d == v.widget.data
+    with pytest.raises(ValueError, match="got 2 frames and 1 caption$"):
+        SequenceView(["a", "b"], ["c"])
+
+
+def test_frames_over_the_budget_are_an_error_and_rendering_stops_there():
+    calls = []
+
+    class Big(SequenceView):
+        def __len__(self):
+            return 1000
+
+        def frame(self, i):
+            calls.append(i)
+            return "x" * 20_000
+
+        def caption(self, i):
+            return f"frame {i}"
+
+    v = Big(["a"], ["b"])
+    assert len(find(parse_html(v._repr_mimebundle_()["text/html"]), "div", "tconv-error")) == 1
+    assert v.error.startswith("the 8 frames take 160 KB of HTML, more than a player's budget")
+    assert len(calls) == 8  # not 1000
+
+
+def _size(n, k, s, p):
+    out = tconv.conv_transpose_output_size(n, k, s, p)
+    return f"<b>{out}</b>", f"(n-1)s - 2p + k = {out}"
+
+
+def test_chooser_view_precomputes_every_combination_with_errors_in_their_frames():
+    v = ChooserView({"n": [1, 2], "k": [1, 3], "s": [1, 2], "p": [0, 1]}, _size, "Size",
+                    initial={"n": 2, "k": 3}, labels={"n": "size n"})
+    d = v.data()
+    assert d["kind"] == "chooser" and len(d["frames"]) == 16
+    assert d["initial"] == v.index(n=2, k=3, s=1, p=0) == 12
+    assert d["params"] == {"n": ["1", "2"], "k": ["1", "3"], "s": ["1", "2"], "p": ["0", "1"]}
+    assert d["labels"] == {"n": "size n", "k": "k", "s": "s", "p": "p"}
+    bad = v.index(n=1, k=1, s=1, p=1)  # (1-1)*1 - 2 + 1 = -1
+    with pytest.raises(ValueError) as lib:
+        tconv.conv_transpose_output_size(1, 1, 1, 1)
+    assert d["frames"][bad] == error_box(str(lib.value), style=False)
+    assert d["captions"][bad] == str(lib.value)
+    assert d["frames"][v.index(n=2, k=3, s=2, p=1)] == "<b>3</b>"
+
+
+def test_chooser_view_live_settings_follow_the_reader():
+    v = ChooserView({"n": [1, 2], "k": [1, 3]}, lambda n, k: (str(n * k), ""))
+    assert v.settings() == {"n": 1, "k": 1}
+    v.widget.state = {"settings": {"n": 1, "k": 1}}  # the indices the module sends
+    assert v.settings() == {"n": 2, "k": 3}
+
+
+def test_chooser_view_refuses_a_grid_too_large_or_a_bad_initial_setting():
+    with pytest.raises(ValueError, match="400 combinations of settings: more than max_frames"):
+        ChooserView({"a": list(range(20)), "b": list(range(20))}, _size)
+    with pytest.raises(ValueError, match="initial setting n=5 is not one of the choices"):
+        ChooserView({"n": [1, 2]}, _size, initial={"n": 5})
+    with pytest.raises(ValueError, match="non-empty list"):
+        ChooserView({"n": []}, _size)
+
+
+# Grids for pre-rendered frames ---------------------------------------------------------------
 
 def test_grid_headers_all_have_text_and_the_corner_is_an_empty_data_cell():
     """An empty ``<th>`` has no name for a screen reader (axe-core: empty-table-header)."""
@@ -235,160 +390,13 @@ def test_grid_headers_all_have_text_and_the_corner_is_an_empty_data_cell():
     assert "<th" not in plain and "class=c" not in plain
 
 
-# Errors: the library's message, never a traceback --------------------------------------------
-
-@pytest.mark.parametrize("kw", [
-    dict(stride=0), dict(padding=-1), dict(stride=2, output_padding=2), dict(padding=3),
-    dict(dilation=1.5),
-])
-def test_invalid_settings_show_the_library_message(kw):
-    with pytest.raises((ValueError, TypeError)) as lib:
-        tconv.conv_transpose2d(np.array(X), np.array(K), **kw)
-    s = Stepper(X, K, **kw)  # does not raise
-    assert s.error == str(lib.value)
-    html = s._repr_mimebundle_()["text/html"]
-    (box,) = find(parse_html(html), "div", "tconv-error")
-    assert box.attrs["role"] == "alert" and str(lib.value) in box.text
-    assert not find(parse_html(html), "div", "tconv-player")
-    assert str(lib.value) in s.widget.value  # the live widget shows the same box
-    assert "tconv-error" in s.widget.value
+def test_grid_writes_counts_and_shades_them():
+    html = grid_html(np.array([[5, 6]]), counts=np.array([[0, 7]]))
+    assert html == '<table class="g"><tr><td>5<td class=n4>6<i>7</i></table>'
+    (table,) = tables(html)
+    assert values(table).tolist() == [[5, 6]] and cells_with(table, "n4") == {(0, 1)}
 
 
-def test_invalid_arrays_show_the_message_naming_them():
-    s = Stepper([["a"]], K)
-    assert s.error.startswith("x must be a numeric array")
-    assert "x must be a numeric array" in s.to_html()
-
-
-def test_too_many_placements_is_an_error_not_a_huge_page():
-    s = Stepper(np.ones((9, 9)), np.ones((2, 2)))
-    assert "81 placements" in s.error and "max_steps=64" in s.error
-    assert len(s.to_html()) < 5_000
-
-
-# The live widget -----------------------------------------------------------------------------
-
-def test_live_buttons_and_slider_change_the_displayed_frame():
-    s = Stepper(X, K)
-    assert s.widget is s.widget  # built once
-    assert s.frame_view.value == s.frame(0)
-    s.buttons["next"].click()
-    assert s.slider.value == 1 and s.frame_view.value == s.frame(1)
-    assert ARTICLE_CAPTIONS[1] in s.caption_view.value
-    s.slider.value = 3
-    assert s.frame_view.value == s.frame(3) and ARTICLE_CAPTIONS[3] in s.caption_view.value
-    s.buttons["prev"].click()
-    assert s.frame_view.value == s.frame(2)
-    s.buttons["last"].click()
-    assert s.slider.value == 5 and s.frame_view.value == s.frame(5)
-    s.buttons["next"].click()  # stays on the last frame
-    assert s.slider.value == 5
-    s.buttons["first"].click()
-    s.buttons["prev"].click()
-    assert s.slider.value == 0 and s.frame_view.value == s.frame(0)
-    assert s.play.max == s.slider.max == 5
-
-
-def test_live_controls_are_focusable_widgets_with_labels():
-    import ipywidgets as w
-    s = Stepper(X, K)
-    controls = s.widget.children[-1].children
-    assert [type(c) for c in controls] == [w.Button, w.Button, w.Play, w.Button, w.Button,
-                                          w.IntSlider]
-    assert all(b.tooltip for b in s.buttons.values())
-    assert s.slider.description and s.play.description
-
-
-# Size budget ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name", list(book_examples()))
-def test_book_examples_stay_within_150_kb(name):
-    html = book_examples()[name].to_html()
-    assert len(html.encode("utf-8")) <= 150_000
-    assert_self_contained(html)
-
-
-# The generic bases ---------------------------------------------------------------------------
-
-def test_sequence_view_renders_given_frames_both_ways():
-    v = SequenceView([grid_html([[1]]), '<img src="data:image/png;base64,AA==" alt="a">'],
-                     ["a grid", "an image"], "Two frames")
-    els = parse_html(v.to_html())
-    assert [f.attrs["data-caption"] for f in find(els, "div", "tconv-frame")] == [
-        "a grid", "an image"]
-    assert WIDGET_VIEW in v._repr_mimebundle_()
-    v.buttons["next"].click()
-    assert v.frame_view.value == v.frame(1)
-    with pytest.raises(ValueError, match="got 2 frames and 1 caption$"):
-        SequenceView(["a", "b"], ["c"])
-
-
-def _size(n, k, s, p):
-    out = tconv.conv_transpose_output_size(n, k, s, p)
-    return f"<b>{out}</b>", f"(n-1)s - 2p + k = {out}"
-
-
-def test_chooser_view_precomputes_every_combination_with_errors_in_their_frames():
-    v = ChooserView({"n": [1, 2], "k": [1, 3], "s": [1, 2], "p": [0, 1]}, _size, "Size",
-                    initial={"n": 2, "k": 3})
-    els = parse_html(v.to_html())
-    (root,) = find(els, "div", "tconv-player")
-    assert root.attrs["data-frames"] == "16"
-    assert root.attrs["data-frame"] == str(v.index(n=2, k=3, s=1, p=0))
-    frames = find(els, "div", "tconv-frame")
-    bad = frames[v.index(n=1, k=1, s=1, p=1)]  # (1-1)*1 - 2 + 1 = -1
-    (box,) = [e for e in find(els, "div", "tconv-error") if bad in e.parents]
-    with pytest.raises(ValueError) as lib:
-        tconv.conv_transpose_output_size(1, 1, 1, 1)
-    assert str(lib.value) in box.text and bad.attrs["data-caption"] == str(lib.value)
-    good = frames[v.index(n=2, k=3, s=2, p=1)]
-    assert good.text == "3"
-
-
-def test_chooser_view_live_dropdowns_render_on_change():
-    v = ChooserView({"n": [1, 2], "k": [1, 3], "s": [1, 2], "p": [0, 1]}, _size)
-    assert WIDGET_VIEW in v._repr_mimebundle_()
-    assert v.frame_view.value == "<b>1</b>"
-    v.dropdowns["n"].value = 2
-    v.dropdowns["s"].value = 2
-    assert v.settings() == {"n": 2, "k": 1, "s": 2, "p": 0}
-    assert v.frame_view.value == "<b>3</b>" and "= 3" in v.caption_view.value
-    v.dropdowns["n"].value = 1
-    v.dropdowns["p"].value = 1
-    assert "tconv-error" in v.frame_view.value and "crops away" in v.caption_view.value
-
-
-def test_chooser_view_refuses_a_grid_too_large_or_a_bad_initial_setting():
-    with pytest.raises(ValueError, match="400 combinations of settings: more than max_frames"):
-        ChooserView({"a": list(range(20)), "b": list(range(20))}, _size)
-    with pytest.raises(ValueError, match="initial setting n=5 is not one of the choices"):
-        ChooserView({"n": [1, 2]}, _size, initial={"n": 5})
-    with pytest.raises(ValueError, match="non-empty list"):
-        ChooserView({"n": []}, _size)
-
-
-# Arguments are checked once ---------------------------------------------------------------
-
-def count_pair_checks(monkeypatch) -> list[str]:
-    """Record the name of every setting any tconv module turns into a tuple from now on."""
-    import tconv._checks as checks
-
-    names, real = [], checks.as_tuple
-
-    def counting(value, name, *args, **kwargs):
-        names.append(name)
-        return real(value, name, *args, **kwargs)
-
-    for module in [m for k, m in sys.modules.items() if k == "tconv" or k.startswith("tconv.")]:
-        if getattr(module, "as_tuple", None) is real:
-            monkeypatch.setattr(module, "as_tuple", counting)
-    return names
-
-
-def test_stepper_turns_each_setting_into_a_pair_once(monkeypatch):
-    names = count_pair_checks(monkeypatch)
-    stepper = Stepper(np.ones((3, 3)), np.ones((3, 3)), stride=2, padding=1, output_padding=1,
-                      dilation=1)
-    stepper.to_html()
-    assert stepper.error is None
-    assert sorted(names) == ["dilation", "output_padding", "padding", "stride"]
+def test_static_html_of_an_object_is_the_page_copy_of_its_data():
+    s = GatherStepper(X, K)
+    assert s.to_html() == static_html(s.data())

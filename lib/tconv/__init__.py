@@ -3,7 +3,7 @@
 The public API mirrors ``torch.nn.functional``: the same names, argument order, defaults and
 NCHW layout, so what the book teaches transfers directly to PyTorch. This package holds the
 operations only and imports numpy only (and threadpoolctl, to size conv's thread pool): it
-loads where matplotlib and ipywidgets are absent. Beside the operations:
+loads where matplotlib and anywidget are absent. Beside the operations:
 
 - :mod:`tconv.nn`: layers with forward and backward passes built on them;
 - :mod:`tconv.show`: the drawing and playing toolkit (figures, HTML players, widgets), which

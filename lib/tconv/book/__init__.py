@@ -13,7 +13,10 @@ figures), named after the chapter's file:
 - :mod:`tconv.book.super_resolution`: the round trip and its scores, the three learned
   layers, their training and seed study, the chapter's figures;
 - :mod:`tconv.book.segmentation`: the pixel rule, boundary pixels, the decoders' training and
-  seed study, the chapter's figures.
+  seed study, the chapter's figures;
+- :mod:`tconv.book.in_practice`: a DCGAN generator and a U-Net up block in :mod:`tconv.nn`,
+  a row per layer and its table, upsampler costs, one layer across PyTorch, Keras, JAX and
+  ONNX (weight layouts, kept windows, translated calls), the closing chapter's figures.
 
 Beside them, what several chapters share: :mod:`tconv.book.data` (the pictures and the
 shapes data set) and :mod:`tconv.book.exercises` (the answer checkers of every chapter).

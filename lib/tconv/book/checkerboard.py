@@ -704,6 +704,44 @@ def explorer_input_size(layers, max_size: int = 40) -> int:
                      f"periods: {layers}")
 
 
+EXPLORER_MAX_CELLS = 100_000
+"""The longest 1-D count the explorer computes (for its longest trial input)."""
+
+
+def _check_explorer_size(stack) -> None:
+    """Refuse, before counting, a stack whose 1-D count would exceed EXPLORER_MAX_CELLS."""
+    length = 40  # explorer_input_size's longest trial input
+    for k, s, p in stack:
+        length = (length - 1) * s - 2 * p + k
+    if length > EXPLORER_MAX_CELLS:
+        raise ValueError(f"these {len(stack)} layers make a 1-D count of about {length} cells, "
+                         f"more than the explorer computes ({EXPLORER_MAX_CELLS}): use fewer "
+                         f"layers or a smaller stride")
+
+
+class _Square(NamedTuple):
+    """A window of the 2-D overlap of a square input, and its levels over the whole square."""
+
+    count: np.ndarray
+    interior: np.ndarray
+    interior_levels: tuple[int, ...]
+
+
+def _square_of(row: Overlap, n: int, win: slice) -> _Square:
+    """The 2-D overlap of an n×n input through ``row``'s layers, from the 1-D counts.
+
+    All-ones kernels on an all-ones input are separable (:func:`stack_overlap`), so the 2-D
+    count is the outer product of the 1-D one with itself: only the window is formed. Its
+    interior levels come from the distinct (count, endless count) pairs of the 1-D cells.
+    """
+    layers = [(k[0], s[0], p[0]) for k, s, p in row.layers]
+    full = _endless_count_1d(n, layers, len(row.count))
+    count = np.outer(row.count[win], row.count[win])
+    pairs = {(int(a), int(b)) for a, b in zip(row.count, full, strict=True)}
+    levels = sorted({a * c for a, b in pairs for c, d in pairs if a * c == b * d})
+    return _Square(count, count == np.outer(full[win], full[win]), tuple(levels))
+
+
 class OverlapExplorer(ChooserView):
     """Overlap counts of a stack of identical transposed convolutions, in 1-D and 2-D.
 
@@ -734,15 +772,16 @@ class OverlapExplorer(ChooserView):
 
     def _render(self, kernel_size, stride, padding, layers) -> tuple[str, str]:
         stack = [(kernel_size, stride, padding)] * as_int(layers, "layers", minimum=1)
+        _check_explorer_size(stack)
         n = explorer_input_size(stack)
         row = stack_overlap(n, stack)
-        square = stack_overlap((n, n), stack)
         period = row.period[0]
         side = len(row.count)
         first = int(np.argmax(row.interior))  # the first interior cell
         w = min(side, self.window)
         start = 0 if first + min(period, w) <= w else min(first, side - w)
         win = slice(start, start + w)
+        square = _square_of(row, n, win)  # the 2-D count in the window only
         where = (f"top-left {w}×{w}" if start == 0 else
                  f"rows and columns {start}–{start + w - 1}")
         shown = "" if side <= self.max_cols else f", first {self.max_cols} shown"
@@ -751,7 +790,7 @@ class OverlapExplorer(ChooserView):
             f'<div class="pt">1-D: an input of {n} cells gives {side} output cells{shown}</div>'
             + count_table_html(row.count, row.interior, self.max_cols)
             + f'<div class="pt">2-D: an input of {n}×{n} gives {side}×{side}; {where}</div>'
-            + count_table_html(square.count[win, win], square.interior[win, win])
+            + count_table_html(square.count, square.interior)
             + "</div>")
         return html, self._caption(kernel_size, stride, padding, layers, row, square)
 

@@ -31,8 +31,8 @@ from ..conv import conv_transpose2d
 from ..fixed_kernels import MODES, fixed_upsampler
 from ..metrics import psnr
 from ..pool import max_pool2d, max_unpool2d
-from ..show.player import image_frame
-from ..show.widgets import GRID_CSS, ChooserView, SequenceView, grid_html, panel_html
+from ..show.player import budget_message, image_frame
+from ..show.widgets import ChooserView, SequenceView, check_fmt, grid_html, panel_html
 from ..upsample import bed_of_nails, bilinear_source_coords, upsample_bilinear, upsample_nearest
 from .data import downsample_box
 
@@ -145,11 +145,16 @@ class MaxUnpoolStepper(SequenceView):
 
     def __init__(self, x, kernel_size=2, stride=None, title: str | None = None, *,
                  fmt: str | None = None, interval: int = 900, max_steps: int = 36):
-        self.fmt, self.interval, self.css = fmt, interval, GRID_CSS + STEPPER_CSS
+        self.fmt, self.css = check_fmt(fmt), STEPPER_CSS
+        self.interval = as_int(interval, "interval", minimum=1)
+        max_steps = as_int(max_steps, "max_steps", minimum=1)
         self.title, self.note, self.error = title or "Max pooling, then max unpooling", "", None
         try:
             x = as_array(x, "x")
             check_ndim(x, "x", (2,), "(H, W) (the stepper shows one channel)")
+            too_big = budget_message(2 * x.size, "use a smaller input")  # input and output
+            if too_big:
+                raise ValueError(too_big)
             self.kernel_size = as_tuple(kernel_size, "kernel_size", 2, minimum=1)
             self.stride = self.kernel_size if stride is None else as_tuple(
                 stride, "stride", 2, minimum=1)
@@ -328,6 +333,10 @@ def _figure_html(image, caption: str, alt: str) -> str:
             f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
+MAX_PICKER_PIXELS = 128 * 128
+"""The largest image a picker takes: its PNGs, one pair per frame, must fit a player's budget."""
+
+
 class UpsamplePicker(ChooserView):
     """Pick a fixed upsampler and a factor; see a photo shrunk by that factor and grown back.
 
@@ -340,6 +349,10 @@ class UpsamplePicker(ChooserView):
     def __init__(self, image, methods=METHODS, factors=(2, 4, 8), title: str | None = None):
         x = as_array(image, "image")
         check_ndim(x, "image", (2,), "(H, W)")
+        if x.size > MAX_PICKER_PIXELS:  # every frame is two PNGs, within a player's budget
+            raise ValueError(f"image has {x.shape[0]}×{x.shape[1]} pixels, more than a picker "
+                             f"pre-renders ({MAX_PICKER_PIXELS} pixels, e.g. 128×128): pass a "
+                             f"smaller crop")
         self.image = x
         if not methods or any(m not in METHODS for m in methods):
             raise ValueError(f"methods must be a non-empty list drawn from {METHODS}, "

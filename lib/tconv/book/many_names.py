@@ -2,8 +2,8 @@
 
 - :class:`MatrixRowStepper`: the output of a transposed convolution cell by cell, each cell
   shown as what the scatter puts there *and* as one row of the matrix ``C.T`` applied to the
-  flattened input: the "transposed" view and the scatter in step (a
-  :class:`~tconv.show.SequenceView`).
+  flattened input: the "transposed" view and the scatter in step, editable in the page (an
+  :class:`~tconv.show.widgets.EditableView`).
 - :func:`noise_study`: what a little noise does to undoing a blur, measured: the condition
   number of the blur's matrix, the error of least squares with and without noise, and of
   Tikhonov (ridge) regularisation; :func:`noise_table` lays it out.
@@ -17,22 +17,20 @@ import: the operations (:mod:`tconv`) and the toolkit (:mod:`tconv.show`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import NamedTuple
 
 import numpy as np
 
 from .._checks import as_array, check_ndim
 from ..conv import conv2d
-from ..placements import check_scatter, gather_of, placements_of
 from ..shapes import conv_output_size
 from ..show.table import Table
-from ..show.widgets import GRID_CSS, SequenceView, format_value, grid_html, panel_html
+from ..show.widgets import EditableView
 from ..views import conv_matrix, deconvolve_least_squares, deconvolve_tikhonov
 
 # The scatter and the rows of C.T, in step -----------------------------------------------------
 
-class MatrixRowStepper(SequenceView):
+class MatrixRowStepper(EditableView):
     """Each output cell of ``conv_transpose2d(x, kernel, ...)`` as a row of ``C.T`` times x.
 
     ``C`` is the matrix of the convolution with the same kernel, stride, padding and dilation
@@ -40,95 +38,28 @@ class MatrixRowStepper(SequenceView):
     ``out.ravel() == C.T @ x.ravel()``. Frame ``r·oW + c`` shows output cell (r, c): the
     input cells whose kernel copies land on it (the scatter, via :func:`tconv.gather`), the
     kernel cells they use, row ``r·oW + c`` of ``C.T`` (non-zero only in those columns) and the
-    output filled in up to that cell. Invalid settings give ``.error``.
+    output filled in up to that cell; at most ``max_cells`` output cells. Editable in the
+    page. Invalid settings give ``.error``. ``.CT`` and ``.x_padded`` are the library's.
     """
 
+    views = ("rows",)
+    kind_title = "Each output cell is one row of Cᵀ times x"
+
     def __init__(self, x, kernel, stride=1, padding=0, output_padding=0, dilation=1,
-                 title: str | None = None, *, fmt: str | None = None, interval: int = 900,
-                 max_cells: int = 36):
-        self.fmt, self.interval, self.error = fmt, interval, None
-        self.css = GRID_CSS + ".tcv .g .r{background-color:var(--tc-n1)}"
-        self.title = title or "Each output cell is one row of Cᵀ times x"
-        self.note = ""
-        try:
-            scatter = check_scatter(x, kernel, stride, padding, output_padding, dilation)
-            x, kernel, stride, padding, _, dilation, crop = scatter
-            self.out_shape = crop.out_shape
-            n = self.out_shape[0] * self.out_shape[1]
-            if n > max_cells:
-                raise ValueError(f"the output has {n} cells, more than this view shows "
-                                 f"(max_cells={max_cells}); use a smaller input or kernel")
-        except (ValueError, TypeError) as err:
-            self.error = str(err)
+                 title: str | None = None, *, max_cells: int = 36, **options):
+        super().__init__(x, kernel, stride, padding, output_padding, dilation, title,
+                         max_cells=max_cells, **options)
+        if self.error:
             return
-        self.scatter, self.x, self.kernel = scatter, x, kernel
-        self.output = placements_of(scatter).output
-        self.CT = conv_matrix(self.out_shape, kernel, stride, padding, dilation).T
+        p = self.placements
+        self.output = p.output
+        self.CT = conv_matrix(p.output.shape, p.kernel, p.stride, p.padding, p.dilation).T
         # With output_padding >= stride (possible when dilation > stride) the convolution of an
         # output-shaped input has an extra row/column that x does not feed: x counts as 0 there.
-        conv_shape = conv_output_size(self.out_shape, kernel.shape, stride, padding, dilation)
-        self.x_padded = np.zeros(conv_shape, self.output.dtype)
-        self.x_padded[:x.shape[0], :x.shape[1]] = x
-        self.note = escape(
-            f"Cᵀ has one row per output cell ({self.CT.shape[0]}) and one column per input "
-            f"cell ({self.CT.shape[1]}, row-major). Highlighted: the input cells whose kernel "
-            f"copies cover the current output cell (outlined in out), the kernel cells they "
-            f"use, and their entries in the current row of Cᵀ; the rest of that row (shaded) "
-            f"is 0.")
-
-    def __len__(self) -> int:
-        return 0 if self.error else self.CT.shape[0]
-
-    def _cell(self, i: int):
-        """Output cell (r, c) of frame i and the scatter terms that sum into it."""
-        r, c = divmod(i, self.out_shape[1])
-        return (r, c), gather_of(self.scatter, (r, c))
-
-    def _text(self, v) -> str:
-        return format_value(v, self.fmt)
-
-    def caption(self, i: int) -> str:
-        """out[r,c] = row i of Cᵀ · x, written as its non-zero-structure terms."""
-        (r, c), terms = self._cell(i)
-        value = self._text(self.output[r, c])
-        if not terms:
-            return (f"out[{r},{c}] = row {i} of Cᵀ · x = 0: no kernel copy covers this cell, "
-                    f"so the whole row is 0.")
-        W = self.x_padded.shape[1]
-        products = " + ".join(f"{self._text(t.weight)}·x[{t.input_index[0]},"
-                              f"{t.input_index[1]}]" for t in terms)
-        columns = [str(t.input_index[0] * W + t.input_index[1]) for t in terms]
-        where = f"column {columns[0]}" if len(columns) == 1 else f"columns {', '.join(columns)}"
-        return (f"out[{r},{c}] = row {i} of Cᵀ · x = {products} = {value}. Row {i} holds "
-                f"kernel values in {where}, the inputs whose kernel copies cover out[{r},{c}], "
-                f"and 0 elsewhere.")
-
-    def frame(self, i: int) -> str:
-        """The HTML of frame i: x, kernel, Cᵀ with row i outlined, and the output so far."""
-        (r, c), terms = self._cell(i)
-        fmt = self.fmt
-        inputs = {t.input_index for t in terms}
-        weights = {t.kernel_index for t in terms}
-        W = self.x_padded.shape[1]
-        columns = {a * W + b for a, b in inputs}
-        out = np.full(self.out_shape, None, dtype=object)
-        out.flat[:i + 1] = [self._text(v) for v in self.output.flat[:i + 1]]
-
-        def row_classes(a, b):
-            return ("h" if b in columns else "r") if a == i else ""
-
-        panels = [
-            panel_html("input x", grid_html(
-                self.x_padded, lambda a, b: "h" if (a, b) in inputs else "", headers=True,
-                fmt=fmt)),
-            panel_html("kernel", grid_html(
-                self.kernel, lambda a, b: "h" if (a, b) in weights else "", fmt=fmt)),
-            panel_html(f"Cᵀ (row {i} shaded)", grid_html(self.CT, row_classes, headers=True,
-                                                          fmt=fmt)),
-            panel_html("out = Cᵀ x", grid_html(
-                out, lambda a, b: "w" if (a, b) == (r, c) else "", headers=True, fmt=fmt)),
-        ]
-        return '<div class="tcv">' + "".join(panels) + "</div>"
+        conv_shape = conv_output_size(p.output.shape, p.kernel.shape, p.stride, p.padding,
+                                      p.dilation)
+        self.x_padded = np.zeros(conv_shape, p.output.dtype)
+        self.x_padded[:p.x.shape[0], :p.x.shape[1]] = p.x
 
 
 # Undoing a blur, with noise -------------------------------------------------------------------

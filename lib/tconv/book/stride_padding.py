@@ -2,8 +2,7 @@
 
 - :class:`OutputSizeCalculator`: the output size of a transposed convolution for chosen input
   size, kernel size, stride, padding, output_padding and dilation, with the formula's numbers
-  filled in, or the library's own error message. Live: sliders. Static: a chooser over a
-  small grid of settings (a :class:`~tconv.show.ChooserView`).
+  filled in, or the library's own error message, editable in the page and live alike.
 - :func:`round_trip_table`: rows of :func:`tconv.roundtrip.round_trip` as a table.
 - :func:`output_padding_figure`: the canvas with the cells ``padding`` crops hatched and the
   ones ``output_padding`` keeps dashed, beside the output.
@@ -15,7 +14,7 @@ import: the operations (:mod:`tconv`) and the toolkit (:mod:`tconv.show`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
 
 import numpy as np
@@ -25,9 +24,9 @@ from ..placements import placements
 from ..roundtrip import RoundTrip
 from ..shapes import conv_transpose_output_size
 from ..show import draw
-from ..show.player import PLAYER_CSS
+from ..show.player import player_id
 from ..show.table import Table
-from ..show.widgets import ChooserView
+from ..show.widgets import View
 
 # The output-size calculator ------------------------------------------------------------------
 
@@ -37,11 +36,6 @@ LABELS = {"size": "input size i", "kernel_size": "kernel size k", "stride": "str
           "dilation": "dilation d"}
 MINIMUM = {"size": 1, "kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0,
            "dilation": 1}
-SLIDER_MAX = {"size": 16, "kernel_size": 7, "stride": 4, "padding": 4, "output_padding": 3,
-              "dilation": 3}
-GRID = {"size": (2, 4, 5), "kernel_size": (2, 3, 4), "stride": (1, 2, 3),
-        "padding": (0, 1, 2), "output_padding": (0, 1, 2), "dilation": (1, 2)}
-"""The settings the static calculator offers (486 combinations)."""
 
 CALCULATOR_CSS = (
     ".tcsz{font:14px/1.5 system-ui,sans-serif;color:var(--tc-fg);margin:.4em 0}"
@@ -57,7 +51,8 @@ FORMULA = "o = (i − 1)·s − 2·p + d·(k − 1) + a + 1"
 def size_formula(size, kernel_size, stride, padding, output_padding, dilation) -> tuple[int, str]:
     """The output length and :data:`FORMULA` with the numbers in, as plain text.
 
-    Raises the library's ValueError/TypeError for invalid settings.
+    Raises the library's ValueError/TypeError for invalid settings. The players' module has
+    the same function (``size_formula`` in ``player.js``).
     """
     out = conv_transpose_output_size(size, kernel_size, stride, padding, output_padding,
                                      dilation)
@@ -65,75 +60,46 @@ def size_formula(size, kernel_size, stride, padding, output_padding, dilation) -
     return out, f"o = ({i} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {op} + 1 = {out}"
 
 
-def _render_size(**settings) -> tuple[str, str]:
-    """One calculator frame (HTML) and its caption; raises for invalid settings."""
-    out, text = size_formula(**settings)
-    html = f"<div class=tcsz>output size <b>{out}</b><br><code>{escape(text)}</code></div>"
-    return html, f"Output size {out}."
-
-
-class OutputSizeCalculator(ChooserView):
+class OutputSizeCalculator(View):
     """The output size of ``conv_transpose2d`` for one setting of each parameter.
 
-    Shows the size, the formula ``o = (i-1)s - 2p + d(k-1) + a + 1`` with the numbers filled
+    Shows the size and the formula ``o = (i-1)s - 2p + d(k-1) + a + 1`` with the numbers filled
     in, or, for invalid settings, the error message :func:`tconv.conv_transpose_output_size`
-    raises. Live: one slider per setting (any value in range). Static: a select per setting
-    over ``grid`` (default :data:`GRID`; the initial values are added if missing).
-    ``.output_size``/``.message`` give the result for the initial settings.
+    raises, once. The reader types any whole numbers into the fields; the players' module
+    recomputes at once, live and in the book alike, and a link keeps the numbers.
+    ``.output_size``/``.formula``/``.message`` give the result for the initial settings.
     """
 
     def __init__(self, size=4, kernel_size=3, stride=2, padding=1, output_padding=0,
-                 dilation=1, title: str = "Output size of a transposed convolution", *,
-                 grid: Mapping[str, Sequence[int]] | None = None):
+                 dilation=1, title: str = "Output size of a transposed convolution"):
         initial = dict(zip(SETTINGS, (size, kernel_size, stride, padding, output_padding,
                                       dilation), strict=True))
-        self.title, self.note, self.css, self.error = title, "", CALCULATOR_CSS, None
+        self.title, self.error = title, None
+        self.output_size, self.formula, self.message = None, None, None
         try:
             for name, value in initial.items():
                 initial[name] = as_int(value, name, minimum=MINIMUM[name])
-            grid = dict(GRID if grid is None else grid)
-            if set(grid) != set(SETTINGS):
-                raise ValueError(f"grid must give values for exactly {SETTINGS}, got "
-                                 f"{tuple(grid)}")
-            params = {name: sorted({as_int(v, name, minimum=MINIMUM[name]) for v in grid[name]}
-                                   | {initial[name]}) for name in SETTINGS}
         except (ValueError, TypeError) as err:
             self.error = str(err)
-            self.initial = initial
+        self.initial = initial
+        if self.error:
             return
-        note = (f"<code>{escape(FORMULA)}</code>, for an input of size i; an (i, i) input "
-                f"gives an (o, o) output.")
-        super().__init__(params, _render_size, title, labels=LABELS, initial=initial,
-                         note=note, css=CALCULATOR_CSS, max_frames=1000)
-        self.output_size, self.formula, self.message = None, None, None
         try:
             self.output_size, self.formula = size_formula(**initial)
         except (ValueError, TypeError) as err:
             self.message = str(err)
 
-    def _build_widget(self):
-        import ipywidgets as w
-        head = (f"<style>{PLAYER_CSS}{self.css}</style><b>{escape(self.title)}</b>"
-                f'<div style="font-size:90%">{self.note}</div>')
-        self.sliders = {
-            name: w.IntSlider(value=self.initial[name], min=MINIMUM[name],
-                              max=max(SLIDER_MAX[name], self.initial[name]),
-                              description=LABELS[name], continuous_update=True,
-                              style={"description_width": "initial"})
-            for name in SETTINGS}
-        html, caption = self.frame_and_caption(**self.initial)
-        self.frame_view = w.HTML(html)
-        self.caption_view = w.HTML(f"<p>{escape(caption)}</p>")
-        for slider in self.sliders.values():
-            slider.observe(lambda _: self._show(), names="value")
-        return w.VBox([w.HTML(head), w.VBox(list(self.sliders.values())), self.frame_view,
-                       self.caption_view])
+    def data(self) -> dict:
+        note = (f"<code>{escape(FORMULA)}</code>, for an input of size i; an (i, i) input "
+                f"gives an (o, o) output.")
+        pid = player_id("size", self.title, *map(str, self.initial.values()))
+        return {"kind": "size", "id": pid,
+                "title": self.title, "note": note, "css": CALCULATOR_CSS, "labels": LABELS,
+                **self.initial}
 
     def settings(self) -> dict:
-        """The live widget's current settings (the initial ones before it is built)."""
-        if self._widget is None or self.error:
-            return dict(self.initial)
-        return {name: s.value for name, s in self.sliders.items()}
+        """The settings shown: the live widget's, once the reader changed them."""
+        return dict(self.initial) | self.edits
 
 
 # The round-trip table ------------------------------------------------------------------------

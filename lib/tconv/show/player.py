@@ -1,21 +1,19 @@
-"""Static HTML players: every frame pre-rendered, driven by a little inline JavaScript.
+"""The players' one module and one stylesheet, and how a page with no kernel runs them.
 
-The built book has no Python kernel, so each interactive object also renders itself as one
-self-contained ``<div class="tconv-player">``: inline CSS, inline JS, no network request, no
-external file. Two kinds (the DOM is the contract the browser tests in
-``tests/test_browser.py`` rely on):
+Every interactive object of :mod:`tconv.show.widgets` is drawn by one ES module,
+``player.js`` beside this file, with anywidget's shape (``render({model, el})``), styled by
+one stylesheet, ``player.css``. In JupyterLab the module runs as a live anywidget; in the book
+(or any page) it runs from the ``text/html`` copy of the same output that :func:`static_html`
+writes: the object's data as JSON, the module's text, the stylesheet and a small script that
+imports the module (from a Blob URL, so the page's depth and ``file://`` do not matter) and
+calls its ``mount(el, data)``, which passes a stand-in model to ``render``. No network, no
+CDN. The book's ``_ext/players.py`` keeps one copy of the module and the stylesheet per site
+(static files the pages share) instead of one per output.
 
-- :func:`sequence_player`: frames stepped through with first/prev/play/next/last buttons, a
-  slider and the keyboard (ArrowLeft/ArrowRight/Home/End; Space on the focused player plays);
-- :func:`chooser_player`: frames keyed by the settings of several ``<select>`` controls.
-
-A frame is an HTML fragment; :func:`image_frame` and :func:`figure_frame` wrap a PNG or a
-matplotlib figure as one. Each frame has a caption, shown in ``<p class="tconv-caption">``.
-:func:`error_box` is what an object with invalid settings shows instead of a player.
-
-The script is the same in every player and runs once per page (``window.tconvPlayer``
-guard); it listens on ``document``, so any number of players on a page work, including ones
-added later. Ids are hashes of the content, so rebuilding a page gives identical HTML.
+The DOM the module draws is the contract the browser tests rely on: a ``.tconv-player`` with
+``role=group``, an ``aria-label``, ``tabindex=0``, ``data-frame``/``data-frames``, buttons with
+``data-action`` (first/prev/play/next/last, edit, reset), a slider, a ``.tconv-caption`` and,
+for invalid settings, a ``.tconv-error`` box with ``role=alert``.
 
 May import: the standard library only (a figure is handed in already made); never
 :mod:`tconv.book`.
@@ -27,118 +25,37 @@ import base64
 import hashlib
 import io
 import itertools
+import json
 from collections.abc import Mapping, Sequence
+from functools import cache
 from html import escape
+from pathlib import Path
 
-# Palette: explicit colours on an explicit background, a dark variant for the book's dark
-# theme (pydata: html[data-theme=dark]) and JupyterLab's (body[data-jp-theme-light=false]).
-# Text (--tc-fg) on every overlap shade --tc-n1..n4 keeps WCAG AA contrast (4.5:1) in both.
-_LIGHT = ("--tc-bg:#fff;--tc-fg:#1b1b1b;--tc-mute:#595959;--tc-line:#949494;--tc-acc:#0a58ca;"
-          "--tc-btn:#f1f3f5;--tc-hatch:rgba(0,0,0,.22);--tc-n1:#dbeafe;--tc-n2:#93c5fd;"
-          "--tc-n3:#60a5fa;--tc-n4:#3b82f6;--tc-hi:#fde68a;--tc-err:#fdecea;--tc-errfg:#7a1010")
-_DARK = ("--tc-bg:#16191d;--tc-fg:#ececec;--tc-mute:#b0b0b0;--tc-line:#6b6b6b;--tc-acc:#7cb7ff;"
-         "--tc-btn:#2a2f36;--tc-hatch:rgba(255,255,255,.25);--tc-n1:#1c3352;--tc-n2:#1f4677;"
-         "--tc-n3:#235aa2;--tc-n4:#2866cc;--tc-hi:#6b5310;--tc-err:#3b1414;--tc-errfg:#ffd2d2")
-_SCOPES = ".tconv-player,.tconv-error,.tcv"
-_DARK_SCOPES = ",".join(f"{root} {s}" for root in (
-    "html[data-theme=dark]", "body[data-jp-theme-light=false]") for s in _SCOPES.split(","))
-PALETTE_CSS = (
-    f"{_SCOPES}{{{_LIGHT}}}{_DARK_SCOPES}{{{_DARK}}}"
-    "@media (prefers-color-scheme:dark){"
-    + ",".join(f"html:not([data-theme]) body:not([data-jp-theme-light]) {s}"
-               for s in _SCOPES.split(","))
-    + f"{{{_DARK}}}}}"
-)
-"""CSS custom properties (--tc-*) every tconv rendering uses, light and dark."""
+HERE = Path(__file__).resolve().parent
+MODULE_PATH = HERE / "player.js"
+CSS_PATH = HERE / "player.css"
 
-PLAYER_CSS = PALETTE_CSS + (
-    ".tconv-player{background:var(--tc-bg);color:var(--tc-fg);border:1px solid var(--tc-line);"
-    "border-radius:6px;padding:.6em .8em;margin:1em 0;font:14px/1.4 system-ui,sans-serif;"
-    "max-width:100%;overflow-x:auto;box-sizing:border-box}"
-    ".tconv-player .tconv-title{font-weight:600;margin:0 0 .4em}"
-    ".tconv-player .tconv-note{color:var(--tc-mute);font-size:90%;margin:.3em 0}"
-    ".tconv-player .tconv-frame[hidden]{display:none!important}"
-    ".tconv-player .tconv-caption{margin:.5em 0;min-height:1.4em}"
-    ".tconv-player .tconv-controls{display:flex;flex-wrap:wrap;gap:.4em;align-items:center}"
-    ".tconv-player button,.tconv-player select{font:inherit;color:var(--tc-fg);"
-    "background:var(--tc-btn);border:1px solid var(--tc-line);border-radius:4px;"
-    "padding:.2em .6em;cursor:pointer}"
-    ".tconv-player label{display:inline-flex;gap:.3em;align-items:center;margin-right:.6em}"
-    ".tconv-player input[type=range]{flex:1 1 8em;min-width:6em;accent-color:var(--tc-acc)}"
-    ".tconv-player .tconv-count{color:var(--tc-mute);font-variant-numeric:tabular-nums}"
-    ".tconv-player img{max-width:100%;height:auto}"
-    ".tconv-player:focus-visible,.tconv-player :focus-visible{outline:3px solid var(--tc-acc);"
-    "outline-offset:2px}"
-    ".tconv-error{background:var(--tc-err);color:var(--tc-errfg);border:2px solid "
-    "var(--tc-errfg);border-radius:6px;padding:.6em .8em;margin:1em 0;"
-    "font:14px/1.4 system-ui,sans-serif}"
-    # The book's dark theme puts a light backdrop (with padding) behind every HTML output, for
-    # outputs drawn for a white page; a player has its own background, so it needs none.
-    + ",".join(f"html[data-theme=dark] .bd-content div.cell_output div.output.text_html:has(> {s})"
-               for s in ("div.tconv-player", "div.tconv-error"))
-    + "{background:none;padding:0}"
-)
-"""The players' own CSS (layout, controls, focus, error box), palette included."""
+BUDGET_BYTES = 150_000
+"""What one player may put in a page, or draw in one frame: 150 KB of HTML."""
+CELL_BYTES = 40
+"""The HTML of one grid cell, about (a cell with its classes, number and count)."""
 
-PLAYER_JS = """(function(){
-if(window.tconvPlayer)return;
-var P=window.tconvPlayer={};
-function root(el){return el&&el.closest?el.closest('.tconv-player'):null;}
-P.show=function(r,i){
- var fs=r.querySelector('.tconv-frames').children,n=fs.length;
- i=Math.max(0,Math.min(n-1,i|0));
- for(var k=0;k<n;k++)fs[k].hidden=(k!==i);
- r.setAttribute('data-frame',i);
- var c=r.querySelector('.tconv-caption');if(c)c.textContent=fs[i].getAttribute('data-caption');
- var s=r.querySelector('input[data-action=seek]');if(s)s.value=i;
- var t=r.querySelector('.tconv-count');if(t)t.textContent=(i+1)+' / '+n;
- return i;
-};
-P.stop=function(r){
- if(r.tconvTimer){clearInterval(r.tconvTimer);r.tconvTimer=null;}
- var b=r.querySelector('[data-action=play]');
- if(b){b.textContent='Play';b.setAttribute('aria-label','Play');b.setAttribute('aria-pressed','false');}
-};
-P.play=function(r){
- var n=+r.getAttribute('data-frames'),b=r.querySelector('[data-action=play]');
- if(+r.getAttribute('data-frame')>=n-1)P.show(r,0);
- if(b){b.textContent='Pause';b.setAttribute('aria-label','Pause');b.setAttribute('aria-pressed','true');}
- r.tconvTimer=setInterval(function(){
-  var i=+r.getAttribute('data-frame');if(i>=n-1)P.stop(r);else P.show(r,i+1);
- },+r.getAttribute('data-interval')||900);
-};
-P.act=function(r,a){
- var i=+r.getAttribute('data-frame'),n=+r.getAttribute('data-frames');
- if(a==='play'){if(r.tconvTimer)P.stop(r);else P.play(r);return;}
- P.stop(r);
- P.show(r,a==='first'?0:a==='last'?n-1:a==='prev'?i-1:a==='next'?i+1:i);
-};
-P.choose=function(r){
- var i=0;
- r.querySelectorAll('select[data-param]').forEach(function(s){i=i*s.options.length+s.selectedIndex;});
- P.show(r,i);
-};
-document.addEventListener('click',function(e){
- var b=e.target.closest&&e.target.closest('button[data-action]'),r=root(b);
- if(r)P.act(r,b.getAttribute('data-action'));
-});
-document.addEventListener('input',function(e){
- var t=e.target,r=root(t);
- if(r&&t.matches('input[data-action=seek]')){P.stop(r);P.show(r,+t.value);}
-});
-document.addEventListener('change',function(e){
- var t=e.target,r=root(t);if(r&&t.matches('select[data-param]'))P.choose(r);
-});
-document.addEventListener('keydown',function(e){
- var t=e.target,r=root(t),k=e.key;
- if(!r||!r.querySelector('[data-action=seek]')||e.altKey||e.ctrlKey||e.metaKey)return;
- if(t.matches('input[data-action=seek]'))return;
- var a={ArrowRight:'next',ArrowLeft:'prev',Home:'first',End:'last'}[k];
- if(!a&&t===r&&(k===' '||k==='Enter'))a='play';
- if(a){e.preventDefault();P.act(r,a);}
-});
-})();"""
-"""The players' script; identical in every player, it does its work once per page."""
+
+@cache
+def module_text() -> str:
+    """The players' ES module (player.js)."""
+    return MODULE_PATH.read_text(encoding="utf-8")
+
+
+@cache
+def css_text() -> str:
+    """The players' stylesheet (player.css)."""
+    return CSS_PATH.read_text(encoding="utf-8")
+
+
+def digest(text: str) -> str:
+    """The first 16 hex digits of the SHA-256 of ``text``: names a version of an asset."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def count_text(n: int, noun: str, plural: str | None = None) -> str:
@@ -155,14 +72,66 @@ def player_id(*parts: str) -> str:
     return "tcp-" + h.hexdigest()[:12]
 
 
+def budget_message(cells: int, advice: str) -> str | None:
+    """The budget error for a frame of ``cells`` grid cells, or None within the budget.
+
+    The same text as the module's ``check_budget``.
+    """
+    if cells * CELL_BYTES <= BUDGET_BYTES:
+        return None
+    return (f"this player would draw {cells} grid cells a frame (about "
+            f"{round(cells * CELL_BYTES / 1000)} KB of HTML), more than its budget of "
+            f"{BUDGET_BYTES // 1000} KB ({BUDGET_BYTES // CELL_BYTES} cells): {advice}")
+
+
+def _style() -> str:
+    """The stylesheet as an inline ``<style>`` the book's extension can share between outputs."""
+    css = css_text()
+    return f'<style class="tconv-css" data-sha="{digest(css)}">{css}</style>'
+
+
 def error_box(message: str, style: bool = True) -> str:
     """The error display: ``<div class="tconv-error" role="alert">`` holding ``message``.
 
-    ``style=False`` leaves out the CSS, for an error shown inside a player (which has it).
+    ``style=False`` leaves out the stylesheet, for an error shown inside a player (which has it).
+    The module draws the same box (``error_html``).
     """
-    css = f"<style>{PLAYER_CSS}</style>" if style else ""
-    return (f'<div class="tconv-error" role="alert">{css}'
-            f"<strong>Invalid settings:</strong> {escape(str(message))}</div>")
+    box = (f'<div class="tconv-error" role="alert">'
+           f"<strong>Invalid settings:</strong> {escape(str(message))}</div>")
+    return f'<div class="tconv-widget">{_style()}{box}</div>' if style else box
+
+
+def _json_for_script(data) -> str:
+    """JSON with ``<`` escaped, so it can sit inside a ``<script>`` element as it is."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace(
+        "<", "\\u003c")
+
+
+# Imports the module once per page (from the shared copy the book's extension loads, else from
+# the copy in this output, a JSON string) and mounts this output's player with a stand-in model.
+BOOT = (
+    "(function(s){var el=s.parentNode,sha=el.getAttribute('data-tconv-module'),"
+    "M=window.tconvModules=window.tconvModules||{};"
+    "if(!M[sha]){var t=(window.tconvModuleText||{})[sha],c=el.querySelector('script.tconv-module');"
+    "if(!t&&c)t=JSON.parse(c.textContent);"
+    "M[sha]=import(URL.createObjectURL(new Blob([t],{type:'text/javascript'})));}"
+    "M[sha].then(function(m){m.mount(el,JSON.parse(el.querySelector('script.tconv-data')"
+    ".textContent));},function(e){console.error('tconv player:',e);});"
+    "})(document.currentScript);"
+)
+
+
+def static_html(data: Mapping) -> str:
+    """A self-contained ``text/html`` player: the data, the module, the stylesheet, the boot."""
+    module = module_text()
+    sha = digest(module)
+    return (f'<div class="tconv-widget" data-tconv-module="{sha}">'
+            + _style()
+            + f'<script type="application/json" class="tconv-data">{_json_for_script(data)}'
+            "</script>"
+            + f'<script type="application/json" class="tconv-module" data-sha="{sha}">'
+            + _json_for_script(module) + "</script>"
+            + f"<script>{BOOT}</script></div>")
 
 
 def image_frame(data: bytes, alt: str, mime: str = "image/png") -> str:
@@ -178,112 +147,12 @@ def figure_frame(fig, alt: str, dpi: int = 72) -> str:
     return image_frame(buf.getvalue(), alt)
 
 
-def _frames_html(frames: Sequence[str], captions: Sequence[str], shown: int) -> str:
-    """The frame stack: one div per frame, all but ``shown`` hidden, captions as attributes."""
-    return '<div class="tconv-frames">' + "".join(
-        f'<div class="tconv-frame" data-caption="{escape(cap)}"{"" if k == shown else " hidden"}>'
-        f"{frame}</div>"
-        for k, (frame, cap) in enumerate(zip(frames, captions, strict=True))) + "</div>"
-
-
-def _root(kind: str, title: str, frames, captions, shown: int, extra: str) -> str:
-    """The opening tag of a player's root div, with the contract's attributes."""
-    pid = player_id(kind, title, *frames, *captions)
-    return (f'<div class="tconv-player tconv-{kind}" id="{pid}" role="group" '
-            f'aria-label="{escape(title)}" data-frame="{shown}" data-frames="{len(frames)}" '
-            f'tabindex="0"{extra}>')
-
-
-def _head(title: str, note: str, css: str) -> str:
-    """Style, title and note shared by both kinds of player."""
-    head = f"<style>{PLAYER_CSS}{css}</style>"
-    if title:
-        head += f'<p class="tconv-title">{escape(title)}</p>'
-    if note:
-        head += f'<p class="tconv-note">{note}</p>'
-    return head
-
-
-def _check_frames(frames, captions) -> tuple[list[str], list[str]]:
-    frames, captions = list(frames), list(captions)
-    if not frames:
-        raise ValueError("frames must not be empty")
-    if len(captions) != len(frames):
-        raise ValueError(f"captions must have one entry per frame: "
-                         f"{count_text(len(frames), 'frame')}, "
-                         f"{count_text(len(captions), 'caption')}")
-    return frames, captions
-
-
-def sequence_player(frames: Sequence[str], captions: Sequence[str], title: str, *,
-                    note: str = "", css: str = "", interval: int = 900) -> str:
-    """A static player stepping through ``frames`` (HTML fragments), one caption each.
-
-    ``note`` is HTML shown under the title (e.g. a legend), ``css`` extra CSS for the frames,
-    ``interval`` the time per frame when playing, in milliseconds.
-    """
-    frames, captions = _check_frames(frames, captions)
-    n = len(frames)
-    buttons = "".join(
-        f'<button type="button" data-action="{action}" aria-label="{label}"'
-        f'{pressed}>{text}</button>'
-        for action, label, text, pressed in [
-            ("first", "First frame", "&laquo; First", ""),
-            ("prev", "Previous frame", "&lsaquo; Prev", ""),
-            ("play", "Play", "Play", ' aria-pressed="false"'),
-            ("next", "Next frame", "Next &rsaquo;", ""),
-            ("last", "Last frame", "Last &raquo;", "")])
-    slider = (f'<input type="range" data-action="seek" min="0" max="{n - 1}" value="0" '
-              f'step="1" aria-label="Frame (1 to {n})">')
-    return (_root("seq", title, frames, captions, 0, f' data-interval="{int(interval)}"')
-            + _head(title, note, css)
-            + _frames_html(frames, captions, 0)
-            + f'<p class="tconv-caption" aria-live="polite">{escape(captions[0])}</p>'
-            + f'<div class="tconv-controls">{buttons}{slider}'
-            + f'<span class="tconv-count">1 / {n}</span></div>'
-            + f"<script>{PLAYER_JS}</script></div>")
-
-
 def chooser_index(params: Mapping[str, Sequence], settings: Mapping) -> int:
     """The frame index of ``settings`` in the row-major product of ``params``' values."""
     index = 0
     for name, values in params.items():
         index = index * len(values) + list(values).index(settings[name])
     return index
-
-
-def chooser_player(params: Mapping[str, Sequence], frames: Sequence[str],
-                   captions: Sequence[str], title: str, *, labels: Mapping[str, str] | None = None,
-                   initial: Mapping | None = None, note: str = "", css: str = "") -> str:
-    """A static player showing one frame per combination of settings, chosen by selects.
-
-    ``frames``/``captions`` are in the order of ``itertools.product(*params.values())`` (the
-    first parameter varies slowest). ``labels`` maps a parameter to the text of its label;
-    ``initial`` picks the settings shown first (default: the first value of each).
-    """
-    frames, captions = _check_frames(frames, captions)
-    combos = 1
-    for values in params.values():
-        combos *= len(values)
-    if combos != len(frames):
-        raise ValueError(f"frames must have one entry per combination of settings: "
-                         f"{count_text(combos, 'combination')}, "
-                         f"{count_text(len(frames), 'frame')}")
-    labels = labels or {}
-    initial = {name: values[0] for name, values in params.items()} | dict(initial or {})
-    shown = chooser_index(params, initial)
-    selects = "".join(
-        f'<label>{escape(labels.get(name, name))} <select data-param="{escape(name)}">'
-        + "".join(f'<option{" selected" if v == initial[name] else ""}>{escape(str(v))}</option>'
-                  for v in values)
-        + "</select></label>"
-        for name, values in params.items())
-    return (_root("choose", title, frames, captions, shown, "")
-            + _head(title, note, css)
-            + f'<div class="tconv-controls">{selects}</div>'
-            + _frames_html(frames, captions, shown)
-            + f'<p class="tconv-caption" aria-live="polite">{escape(captions[shown])}</p>'
-            + f"<script>{PLAYER_JS}</script></div>")
 
 
 def product_of(params: Mapping[str, Sequence]) -> list[dict]:

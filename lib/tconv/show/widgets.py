@@ -1,78 +1,59 @@
-"""Interactive objects: one Python object, a live ipywidget and a static player for the book.
+"""Interactive objects: one Python object, one module that draws it live and in the book.
 
-Every object here has ``_repr_mimebundle_`` returning both
-``application/vnd.jupyter.widget-view+json`` (the live widget, built on first display) and
-``text/html`` (a self-contained player from :mod:`tconv.show.player`, every frame pre-rendered,
-for pages with no kernel). Invalid settings never raise at display time: the object keeps
-the library's message in ``.error`` and both renderings show it in a ``tconv-error`` box.
+Every object here is shown by the players' module (:mod:`tconv.show.player`, ``player.js``)
+from the object's *data* (a JSON-able dict): in JupyterLab as a live anywidget
+(:func:`widget_class`; Python sees each edit in ``.edits``), in the book from the ``text/html``
+copy of the same output. So the live widget and the book's player look and behave alike by
+construction. ``_repr_mimebundle_`` gives both renderings and never raises: invalid settings,
+and anything else that goes wrong, show the ``tconv-error`` box with the message.
 
-- :class:`Stepper`: the scatter of a transposed convolution, one placement per step.
-- :class:`SequenceView`: any list of frames (HTML fragments or images) with captions.
-- :class:`ChooserView`: frames computed from a few settings picked from lists.
+- :class:`Stepper`: the scatter of a transposed convolution, one placement per step;
+- :class:`GatherStepper`: the same output gathered one output cell at a time;
+- :class:`DirectStepper`: the direct convolution, the turned kernel sliding over the
+  zero-inserted input, one output cell per step (beside the scatter by default);
+- :class:`SequenceView`: any list of pre-rendered frames (HTML or images) with captions;
+- :class:`ChooserView`: one pre-rendered frame per combination of settings.
 
-Frames are HTML: small tables with the numbers as text (see :func:`grid_html`), or images from
-:func:`tconv.show.player.figure_frame`. Building another interactive piece takes a few lines::
-
-    from tconv import conv_transpose_output_size
-    from tconv.show import ChooserView
-
-    def size(n, k, s, p):
-        out = conv_transpose_output_size(n, k, s, p)  # raises ValueError for bad settings
-        return f"<b>{out}</b>", f"(n-1)s - 2p + k = ({n}-1)*{s} - 2*{p} + {k} = {out}"
-
-    ChooserView({"n": [2, 3, 4], "k": [2, 3, 4], "s": [1, 2], "p": [0, 1]}, size,
-                title="Output size")
+The steppers are *editable*: the reader changes the input, the kernel and the settings in the
+page, and the module recomputes every frame in the browser (its engine mirrors
+:mod:`tconv.placements` and is tested against it). Each player stays within a budget of
+150 KB of HTML (:data:`tconv.show.player.BUDGET_BYTES`): beyond it, the error box says what
+to change. Presentation options (``fmt``, ``interval``, ``max_steps``, ``edit``, ...) are
+checked when the object is built.
 
 Setting the environment variable ``TCONV_STATIC=1`` (e.g. for the book build) leaves out the
 live widget: no widget is created, so no widget state is saved into executed notebooks.
 
-May import: the operations (:mod:`tconv`), numpy, :mod:`tconv.show.player`, and ipywidgets
+May import: the operations (:mod:`tconv`), numpy, :mod:`tconv.show.player`, and anywidget
 (only when a live widget is first built); never :mod:`tconv.book`.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
+from functools import cache
 from html import escape
 
 import numpy as np
 
-from ..placements import Placements, check_scatter, placements_of
+from .._checks import as_array, as_int, as_tuple, check_ndim, check_nonempty
+from ..placements import Placements, placements
+from ..shapes import conv_transpose_output_size
 from .player import (
-    PALETTE_CSS,
-    PLAYER_CSS,
+    BUDGET_BYTES,
+    CSS_PATH,
+    MODULE_PATH,
+    budget_message,
     chooser_index,
-    chooser_player,
     count_text,
     error_box,
+    player_id,
     product_of,
-    sequence_player,
+    static_html,
 )
-
-GRID_CSS = (
-    ".tcv{display:flex;flex-wrap:wrap;gap:.8em 1.4em;align-items:flex-start;"
-    "color:var(--tc-fg);font:14px/1.3 system-ui,sans-serif}"
-    ".tcv .pn{display:flex;flex-direction:column;gap:.25em}"
-    ".tcv .pt{font-size:85%;color:var(--tc-mute)}"
-    ".tcv .g{margin:0;border-collapse:collapse;font:13px/1 ui-monospace,Menlo,Consolas,monospace;"
-    "font-variant-numeric:tabular-nums}"
-    ".tcv .g td{border:1px solid var(--tc-line);min-width:2.4em;height:2.3em;padding:0 .5em;"
-    "text-align:center;vertical-align:middle;position:relative;box-sizing:border-box;"
-    "background-color:var(--tc-bg);color:var(--tc-fg)}"
-    ".tcv .g th{font-weight:400;font-size:75%;color:var(--tc-mute);padding:0 .3em}"
-    ".tcv .g .c{border:0;min-width:0;height:auto;background:none}"
-    ".tcv .g i{position:absolute;top:1px;right:2px;font-size:65%;font-style:normal}"
-    ".tcv .g .n1{background-color:var(--tc-n1)}.tcv .g .n2{background-color:var(--tc-n2)}"
-    ".tcv .g .n3{background-color:var(--tc-n3)}.tcv .g .n4{background-color:var(--tc-n4)}"
-    ".tcv .g .h{background-color:var(--tc-hi)}"
-    ".tcv .h,.tcv .w{outline:3px solid var(--tc-acc);outline-offset:-3px;font-weight:700}"
-    ".tcv .k{background-image:repeating-linear-gradient(135deg,transparent 0 4px,"
-    "var(--tc-hatch) 4px 6px);color:var(--tc-mute)}"
-    ".tcv .g .e{border:2px dashed var(--tc-fg)}"
-)
-"""CSS of the grids drawn by :func:`grid_html` (cell classes h, w, k, e, n1..n4)."""
 
 
 def static_only() -> bool:
@@ -80,7 +61,39 @@ def static_only() -> bool:
     return os.environ.get("TCONV_STATIC", "") not in ("", "0")
 
 
-# Grids as HTML tables ------------------------------------------------------------------------
+@cache
+def widget_class():
+    """The live widget: an anywidget running ``player.js`` with ``player.css`` (built once)."""
+    import anywidget
+    import traitlets
+
+    class PlayerWidget(anywidget.AnyWidget):
+        """A tconv player in JupyterLab: ``data`` in, the reader's ``state`` out."""
+
+        _esm = MODULE_PATH
+        _css = CSS_PATH
+        data = traitlets.Dict().tag(sync=True)
+        state = traitlets.Dict().tag(sync=True)
+
+    return PlayerWidget
+
+
+# Grids as HTML tables (for pre-rendered frames) -----------------------------------------------
+
+FORMAT = re.compile(r"\.\d{1,2}[fge]")
+"""The number formats a player takes: '.2f', '.3g', '.1e' (the module writes them too)."""
+
+
+def check_fmt(fmt) -> str | None:
+    """``fmt`` if it is None or a format :data:`FORMAT` allows; else TypeError/ValueError."""
+    if fmt is None:
+        return None
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format such as '.2f' or None, got {fmt!r}")
+    if not FORMAT.fullmatch(fmt):
+        raise ValueError(f"fmt must be '.Nf', '.Ng' or '.Ne' (N at most 99), got {fmt!r}")
+    return fmt
+
 
 def format_value(v, fmt: str | None = None) -> str:
     """A number as short text: integers plainly, floats with 3 significant digits or ``fmt``."""
@@ -94,7 +107,7 @@ def format_value(v, fmt: str | None = None) -> str:
 def grid_html(values, classes: Callable[[int, int], str] | None = None,
               counts: np.ndarray | None = None, headers: bool = False,
               fmt: str | None = None) -> str:
-    """A 2-D array as a compact ``<table class="g">``, numbers as text.
+    """A 2-D array as a compact ``<table class="g">``, numbers as text (the module's grids).
 
     ``values`` may be None for blank cells of that shape (give ``counts`` or a shape-like
     array). ``classes(r, c)`` returns a cell's CSS classes (h: highlighted element, w: being
@@ -129,44 +142,79 @@ def panel_html(title: str, body: str) -> str:
     return f'<div class="pn"><div class="pt">{title}</div>{body}</div>'
 
 
-# Generic bases -------------------------------------------------------------------------------
+# The base -----------------------------------------------------------------------------------
 
 class View:
-    """Base of every interactive object: ``.widget`` (live), ``.to_html()`` (static), ``.error``."""
+    """Base of every interactive object: ``data()``, ``.widget`` (live), ``.to_html()``, ``.error``.
+
+    Subclasses implement :meth:`data`, which returns the module's data for the object or raises
+    ValueError/TypeError (then shown as the error box, live and in the book alike).
+    """
 
     title: str = ""
     error: str | None = None
     _widget = None
 
+    def data(self) -> dict:
+        """What the players' module draws: a JSON-able dict with a ``kind``."""
+        raise NotImplementedError
+
+    def _resolved(self) -> dict:
+        """:meth:`data`, or the error's data (the message is kept in ``.error``)."""
+        if self.error is None:
+            try:
+                return self.data()
+            except (ValueError, TypeError) as err:
+                self.error = str(err)
+        return {"kind": "error", "message": self.error}
+
     def to_html(self) -> str:
         """The static rendering: a self-contained player, or the error box."""
-        return error_box(self.error) if self.error else self._static_html()
+        data = self._resolved()
+        return error_box(self.error) if data["kind"] == "error" else static_html(data)
 
     @property
     def widget(self):
-        """The live ipywidget (built once, on first use)."""
+        """The live widget (built once, on first use)."""
         if self._widget is None:
-            import ipywidgets as w
-            self._widget = (w.HTML(error_box(self.error)) if self.error
-                            else self._build_widget())
+            self._widget = widget_class()(data=self._resolved())
         return self._widget
 
+    @property
+    def edits(self) -> dict:
+        """What the reader changed in the live widget ({} when nothing, or before display)."""
+        return dict(self._widget.state) if self._widget is not None else {}
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        bundle = {"text/plain": repr(self), "text/html": self.to_html()}
-        if not static_only():
-            live = self.widget._repr_mimebundle_(**kwargs) or {}
-            bundle.update({k: v for k, v in live.items() if k != "text/plain"})
-        return bundle
+        try:
+            bundle = {"text/plain": repr(self), "text/html": self.to_html()}
+            if not static_only():
+                live = self.widget._repr_mimebundle_(**kwargs) or {}
+                if isinstance(live, tuple):  # (data, metadata), as anywidget gives it
+                    live = live[0]
+                bundle.update({k: v for k, v in live.items() if k != "text/plain"})
+            return bundle
+        except Exception as err:  # display never raises: whatever failed is shown instead
+            message = f"{type(err).__name__}: {err}"
+            return {"text/plain": f"<{type(self).__name__}: {message}>",
+                    "text/html": error_box(message)}
 
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"<{name}: {self.error}>" if self.error else f"<{name}: {self.title}>"
 
-    def _static_html(self) -> str:
-        raise NotImplementedError
 
-    def _build_widget(self):
-        raise NotImplementedError
+def _check_options(interval) -> int:
+    return as_int(interval, "interval", minimum=1)
+
+
+def _pre_rendered(frames: list[str], captions: list[str], *extra: str) -> None:
+    """Raise the budget error when pre-rendered frames (and their extras) exceed it."""
+    size = sum(len(s.encode("utf-8")) for s in (*frames, *captions, *extra))
+    if size > BUDGET_BYTES:
+        raise ValueError(f"the {count_text(len(frames), 'frame')} take "
+                         f"{round(size / 1000)} KB of HTML, more than a player's budget of "
+                         f"{BUDGET_BYTES // 1000} KB: show fewer or smaller frames")
 
 
 class SequenceView(View):
@@ -174,7 +222,7 @@ class SequenceView(View):
 
     ``frames`` are HTML fragments (grids from :func:`grid_html`, or images from
     :func:`tconv.show.player.figure_frame`); ``note`` is HTML shown once above them (a legend);
-    ``css`` extra CSS the frames need. Live: Play, a slider, first/prev/next/last buttons.
+    ``css`` extra CSS the frames need. Play, a slider, first/prev/next/last buttons.
     Subclasses may override ``__len__``, ``frame(i)`` and ``caption(i)`` to render lazily.
     """
 
@@ -185,7 +233,8 @@ class SequenceView(View):
                              f"{count_text(len(frames), 'frame')} and "
                              f"{count_text(len(captions), 'caption')}")
         self._frames, self._captions = list(frames), list(captions)
-        self.title, self.note, self.css, self.interval = title, note, css, interval
+        self.title, self.note, self.css = title, note, css
+        self.interval = _check_options(interval)
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -198,49 +247,18 @@ class SequenceView(View):
         """The sentence describing frame ``i`` (plain text)."""
         return self._captions[i]
 
-    def _static_html(self) -> str:
-        n = len(self)
-        return sequence_player([self.frame(i) for i in range(n)],
-                               [self.caption(i) for i in range(n)], self.title,
-                               note=self.note, css=self.css, interval=self.interval)
-
-    def _build_widget(self):
-        import ipywidgets as w
-        n = len(self)
-        head = f"<style>{PALETTE_CSS}{self.css}</style>"
-        if self.title:
-            head += f"<b>{escape(self.title)}</b>"
-        if self.note:
-            head += f'<div style="font-size:90%">{self.note}</div>'
-        self.frame_view = w.HTML(self.frame(0))
-        self.caption_view = w.HTML(f"<p>{escape(self.caption(0))}</p>")
-        self.slider = w.IntSlider(value=0, min=0, max=n - 1, description="Frame",
-                                  continuous_update=True)
-        self.play = w.Play(value=0, min=0, max=n - 1, interval=self.interval,
-                           description="Play", show_repeat=False)
-        w.jslink((self.play, "value"), (self.slider, "value"))
-        self.buttons = {}
-        for action, label, tip in [("first", "« First", "First frame"),
-                                   ("prev", "‹ Prev", "Previous frame"),
-                                   ("next", "Next ›", "Next frame"),
-                                   ("last", "Last »", "Last frame")]:
-            button = w.Button(description=label, tooltip=tip,
-                              layout=w.Layout(width="auto"))
-            button.on_click(lambda _, a=action: self._act(a))
-            self.buttons[action] = button
-        self.slider.observe(lambda change: self._show(change["new"]), names="value")
-        controls = w.HBox([self.buttons["first"], self.buttons["prev"], self.play,
-                           self.buttons["next"], self.buttons["last"], self.slider])
-        return w.VBox([w.HTML(head), self.frame_view, self.caption_view, controls])
-
-    def _act(self, action: str) -> None:
-        i, last = self.slider.value, len(self) - 1
-        self.slider.value = {"first": 0, "prev": max(i - 1, 0), "next": min(i + 1, last),
-                             "last": last}[action]
-
-    def _show(self, i: int) -> None:
-        self.frame_view.value = self.frame(i)
-        self.caption_view.value = f"<p>{escape(self.caption(i))}</p>"
+    def data(self) -> dict:
+        frames, captions, size = [], [], 0
+        for i in range(len(self)):  # stop rendering as soon as the budget is spent
+            frames.append(self.frame(i))
+            captions.append(self.caption(i))
+            size += len(frames[-1]) + len(captions[-1])
+            if size > BUDGET_BYTES:
+                break
+        _pre_rendered(frames, captions, self.note, self.css)
+        return {"kind": "frames", "id": player_id("seq", self.title, *captions),
+                "title": self.title, "note": self.note, "css": self.css,
+                "interval": self.interval, "frames": frames, "captions": captions}
 
 
 class ChooserView(View):
@@ -248,9 +266,9 @@ class ChooserView(View):
 
     ``params`` maps each setting's name to its possible values; ``render`` returns
     ``(html, caption)`` for one combination. A ValueError or TypeError from ``render`` (the
-    library rejecting the settings) becomes that frame's error box, not a crash. Live, the
-    settings are dropdowns and ``render`` runs on every change; the static player
-    pre-renders every combination, at most ``max_frames`` of them.
+    library rejecting the settings) becomes that frame's error box, not a crash. Every
+    combination is pre-rendered, at most ``max_frames`` of them, within the player's budget;
+    the settings are dropdowns, live and in the book alike.
     """
 
     def __init__(self, params: Mapping[str, Sequence], render: Callable[..., tuple[str, str]],
@@ -262,6 +280,7 @@ class ChooserView(View):
         if not self.params or empty:
             raise ValueError(f"params must map each setting to a non-empty list of values "
                              f"(empty: {empty or 'no settings'})")
+        max_frames = as_int(max_frames, "max_frames", minimum=1)
         combos = int(np.prod([len(v) for v in self.params.values()]))
         if combos > max_frames:
             raise ValueError(f"{count_text(combos, 'combination')} of settings: more than "
@@ -280,75 +299,168 @@ class ChooserView(View):
         except (ValueError, TypeError) as err:
             return error_box(str(err), style=False), str(err)
 
-    def _static_html(self) -> str:
-        rendered = [self.frame_and_caption(**s) for s in product_of(self.params)]
-        return chooser_player(self.params, [f for f, _ in rendered], [c for _, c in rendered],
-                              self.title, labels=self.labels, initial=self.initial,
-                              note=self.note, css=self.css)
-
-    def _build_widget(self):
-        import ipywidgets as w
-        head = f"<style>{PLAYER_CSS}{self.css}</style>"
-        if self.title:
-            head += f"<b>{escape(self.title)}</b>"
-        if self.note:
-            head += f'<div style="font-size:90%">{self.note}</div>'
-        self.dropdowns = {
-            name: w.Dropdown(options=[(str(v), v) for v in values], value=self.initial[name],
-                             description=self.labels.get(name, name),
-                             style={"description_width": "initial"},
-                             layout=w.Layout(width="auto"))
-            for name, values in self.params.items()}
-        html, caption = self.frame_and_caption(**self.initial)
-        self.frame_view = w.HTML(html)
-        self.caption_view = w.HTML(f"<p>{escape(caption)}</p>")
-        for dropdown in self.dropdowns.values():
-            dropdown.observe(lambda _: self._show(), names="value")
-        return w.VBox([w.HTML(head), w.HBox(list(self.dropdowns.values())), self.frame_view,
-                       self.caption_view])
+    def data(self) -> dict:
+        frames, captions, size = [], [], 0
+        for settings in product_of(self.params):
+            frame, caption = self.frame_and_caption(**settings)
+            frames.append(frame)
+            captions.append(caption)
+            size += len(frame) + len(caption)
+            if size > BUDGET_BYTES:
+                break
+        _pre_rendered(frames, captions, self.note, self.css)
+        return {"kind": "chooser", "id": player_id("choose", self.title, *captions),
+                "title": self.title, "note": self.note, "css": self.css,
+                "params": {n: [str(v) for v in vs] for n, vs in self.params.items()},
+                "labels": {n: self.labels.get(n, n) for n in self.params},
+                "initial": self.index(), "frames": frames, "captions": captions}
 
     def settings(self) -> dict:
-        """The live widget's current settings (the initial ones before it is built)."""
-        if self._widget is None or self.error:
+        """The settings shown: the live widget's, once the reader changed them."""
+        chosen = self.edits.get("settings")
+        if not chosen:
             return dict(self.initial)
-        return {name: d.value for name, d in self.dropdowns.items()}
+        return {name: self.params[name][int(k)] for name, k in chosen.items()}
 
     def index(self, **settings) -> int:
-        """The static player's frame index for ``settings``."""
+        """The frame index for ``settings`` (the rest as ``initial``)."""
         return chooser_index(self.params, self.initial | settings)
 
-    def _show(self) -> None:
-        html, caption = self.frame_and_caption(**self.settings())
-        self.frame_view.value = html
-        self.caption_view.value = f"<p>{escape(caption)}</p>"
+
+# The editable steppers ----------------------------------------------------------------------
+
+EDITABLE = ("x", "kernel", "stride", "padding", "output_padding", "dilation")
+"""What a reader may edit in a stepper, by default all of it."""
+BOUNDS = {"size": 6, "value": 9999, "stride": 4, "padding": 4, "output_padding": 3,
+          "dilation": 3}
+"""The editor's bounds (grids up to 6×6, values up to 9999 in size, ...), widened to the
+example's own numbers where they are larger."""
+_EXACT = 2 ** 53  # integers a browser computes exactly
 
 
-# The stepper ---------------------------------------------------------------------------------
-
-def _setting(pair: tuple[int, int]) -> str:
-    """(2, 2) -> '2', (1, 2) -> '(1, 2)'."""
-    return str(pair[0]) if pair[0] == pair[1] else str(pair)
-
-
-def _count_range(lo: int, hi: int, noun: str) -> str:
-    """(0, 1, 'product') -> '0 to 1 products', (1, 1, 'product') -> '1 product'."""
-    return count_text(lo, noun) if lo == hi else f"{lo} to {hi} {noun}s"
+def _image(arr, name: str, layout: str) -> np.ndarray:
+    """``arr`` as a non-empty numeric 2-D array, checked as tconv.placements checks it."""
+    arr = as_array(arr, name)
+    check_ndim(arr, name, (2,), layout)
+    check_nonempty(arr, name)
+    return arr
 
 
-def _slice_text(s: slice) -> str:
-    """slice(0, 2) -> '0:2', slice(0, 3, 2) -> '0:3:2'."""
-    return f"{s.start}:{s.stop}" + (f":{s.step}" if s.step not in (None, 1) else "")
+def _grid_data(arr: np.ndarray, name: str) -> tuple[list, bool]:
+    """A grid as JSON lists and whether it holds floats; refuses what a browser cannot show."""
+    is_float = bool(np.issubdtype(arr.dtype, np.floating))
+    if is_float and not np.isfinite(arr).all():
+        raise ValueError(f"{name} holds inf or NaN: a player shows finite numbers only")
+    values = arr.astype(np.float64 if is_float else np.int64).tolist()
+    return values, is_float
 
 
-def _kept_slice(s: slice, lo: int, hi: int) -> slice | None:
-    """The part of canvas slice ``s`` inside [lo, hi), shifted by -lo; None if empty."""
-    kept = [r - lo for r in range(s.start, s.stop, s.step or 1) if lo <= r < hi]
-    if not kept:
-        return None
-    return slice(kept[0], kept[-1] + 1, s.step)
+class EditableView(View):
+    """A transposed convolution of ``x`` (H, W) with ``kernel`` (kH, kW) the reader can edit.
+
+    ``views`` are the module's views of it drawn side by side (``scatter``, ``gather``,
+    ``rows``, ``direct``), one frame per step, sharing one editor for the names in ``edit``.
+    The arguments are checked as :func:`tconv.placements` checks them; invalid ones give
+    ``.error`` (the library's message) instead of an exception, and so does a frame that would
+    draw more than the player's budget. ``.placements`` is the library's scatter of the
+    example, the reference every view agrees with.
+    """
+
+    views: tuple[str, ...] = ()
+    kind_title = "Transposed convolution"
+
+    def __init__(self, x, kernel, stride=1, padding=0, output_padding=0, dilation=1,
+                 title: str | None = None, *, fmt: str | None = None, interval: int = 900,
+                 edit: Sequence[str] = EDITABLE, max_steps: int = 64, max_cells: int = 36,
+                 titles: Sequence[str | None] | None = None):
+        self.fmt = check_fmt(fmt)
+        self.interval = _check_options(interval)
+        self.max_steps = as_int(max_steps, "max_steps", minimum=1)
+        self.max_cells = as_int(max_cells, "max_cells", minimum=1)
+        if isinstance(edit, str) or not all(name in EDITABLE for name in edit):
+            raise ValueError(f"edit must list names from {EDITABLE}, got {edit!r}")
+        self.edit = tuple(edit)
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title must be a string or None, got {title!r}")
+        self.title = title or self.kind_title
+        self._title, self._titles = title, list(titles or [title] + [None] * 3)
+        self.placements: Placements | None = None
+        try:
+            self._check(x, kernel, stride, padding, output_padding, dilation)
+        except (ValueError, TypeError) as err:
+            self.error = str(err)
+
+    def _check(self, x, kernel, stride, padding, output_padding, dilation) -> None:
+        x, kernel = _image(x, "x", "(H, W)"), _image(kernel, "kernel", "(kH, kW)")
+        out = conv_transpose_output_size(x.shape, kernel.shape, stride, padding,
+                                         output_padding, dilation)
+        pairs = {name: as_tuple(value, name, 2) for name, value in
+                 zip(("stride", "padding", "output_padding", "dilation"),
+                     (stride, padding, output_padding, dilation), strict=True)}
+        for view in self.views:
+            self._limit(view, x.shape, kernel.shape, out, pairs)
+        (xs, x_float), (ks, k_float) = _grid_data(x, "x"), _grid_data(kernel, "kernel")
+        if not (x_float or k_float):
+            top = int(np.abs(x).max()) * int(np.abs(kernel).max()) * x.size
+            if top >= _EXACT:
+                raise ValueError("x and kernel hold integers too large for a browser to add "
+                                 "exactly: use smaller values, or floats")
+        self._settings = {"x": xs, "x_float": x_float, "kernel": ks, "kernel_float": k_float,
+                          **{name: list(pair) for name, pair in pairs.items()}}
+        self.placements = placements(x, kernel, stride, padding, output_padding, dilation)
+
+    def _limit(self, view: str, x_shape, k_shape, out, pairs) -> None:
+        """The module's limits of one view (same rules and messages as ``player.js``)."""
+        (H, W), (kH, kW), (oH, oW) = x_shape, k_shape, out
+        (ph, pw), (dh, dw), (sh, sw) = pairs["padding"], pairs["dilation"], pairs["stride"]
+        if view == "scatter":
+            if H * W > self.max_steps:
+                n = H * W
+                raise ValueError(f"x has {count_text(n, 'element')}, so "
+                                 f"{count_text(n, 'placement')}: more than a stepper shows "
+                                 f"(max_steps={self.max_steps}); use a smaller input")
+            cells = H * W + 2 * kH * kW + (oH + 2 * ph) * (oW + 2 * pw) + oH * oW
+        elif view == "gather":
+            cells = H * W + kH * kW + 2 * oH * oW
+        elif view == "rows":
+            if oH * oW > self.max_cells:
+                raise ValueError(f"the output has {oH * oW} cells, more than this view shows "
+                                 f"(max_cells={self.max_cells}); use a smaller input or kernel")
+            cH = (oH + 2 * ph - dh * (kH - 1) - 1) // sh + 1
+            cW = (oW + 2 * pw - dw * (kW - 1) - 1) // sw + 1
+            cells = cH * cW + kH * kW + oH * oW * cH * cW + oH * oW
+        else:  # direct
+            cells = (oH + dh * (kH - 1)) * (oW + dw * (kW - 1)) + kH * kW + oH * oW
+        message = budget_message(cells, "use a smaller input or kernel, or a smaller stride, "
+                                        "padding or dilation")
+        if message:
+            raise ValueError(message)
+
+    def data(self) -> dict:
+        s = self._settings
+        bounds = dict(BOUNDS)
+        bounds["size"] = max(bounds["size"], *np.shape(s["x"]), *np.shape(s["kernel"]))
+        bounds["value"] = max(bounds["value"], *(abs(v) for v in np.ravel(s["x"])),
+                              *(abs(v) for v in np.ravel(s["kernel"])))
+        for name in ("stride", "padding", "output_padding", "dilation"):
+            bounds[name] = max(bounds[name], *s[name])
+        return {"kind": "editable", "views": list(self.views),
+                "id": player_id("edit", *self.views, json.dumps(s, sort_keys=True),
+                                self._title or ""),
+                "title": self.title, "titles": self._titles[:len(self.views)],
+                **s, "edit": list(self.edit), "bounds": bounds, "fmt": self.fmt,
+                "interval": self.interval, "max_steps": self.max_steps,
+                "max_cells": self.max_cells}
+
+    def __len__(self) -> int:
+        """The number of frames of the first view (0 with invalid settings)."""
+        if self.error:
+            return 0
+        p = self.placements
+        return len(p) + 2 if self.views[0] == "scatter" else p.output.size
 
 
-class Stepper(SequenceView):
+class Stepper(EditableView):
     """The scatter of ``conv_transpose2d(x, kernel, ...)`` on a bare 2-D input, step by step.
 
     Frame 0 is the empty canvas, frames 1..n add one placement each (x[u, v] times the
@@ -356,151 +468,44 @@ class Stepper(SequenceView):
     highlighted, the kernel, the contribution x[u, v] * kernel, and the canvas with the window
     being written outlined, the running sums in the cells, and the overlap count in each cell's
     corner (also as shading). With padding the whole canvas is shown and the cropped cells are
-    hatched; output_padding's extra rows/columns are dashed. Invalid settings give ``.error``
-    (the library's message) instead of an exception.
+    hatched; output_padding's extra rows/columns are dashed. Editable in the page.
     """
 
+    views = ("scatter",)
+    kind_title = "Transposed convolution, step by step"
+
+
+class GatherStepper(EditableView):
+    """The gather view: each output cell of ``conv_transpose2d(x, kernel, ...)`` in turn.
+
+    Frame ``r·oW + c`` shows output cell (r, c): the input cells and kernel cells whose
+    products sum into it (the same letter on both cells of a product, as
+    :func:`tconv.gather` lists them), the products and their sum, and the output filled in up
+    to that cell. Editable in the page.
+    """
+
+    views = ("gather",)
+    kind_title = "The gather view, one output cell per step"
+
+
+class DirectStepper(EditableView):
+    """The direct convolution: the turned kernel slides over the zero-inserted, padded input.
+
+    One output cell per frame: ``z`` (:func:`tconv.zero_insertion_input`) with the window of
+    the current cell outlined and the input values it meets highlighted, the kernel turned by
+    180° (:func:`tconv.rotate180`), and the output filled in up to that cell. With
+    ``beside_scatter`` (the default) the scatter stepper on the same numbers stands beside it,
+    and one editor changes both. Editable in the page.
+    """
+
+    kind_title = "Direct convolution and scatter, on the same numbers"
+
     def __init__(self, x, kernel, stride=1, padding=0, output_padding=0, dilation=1,
-                 title: str | None = None, *, fmt: str | None = None, interval: int = 900,
-                 max_steps: int = 64):
-        self.fmt, self.interval, self.css = fmt, interval, GRID_CSS
-        self.placements: Placements | None = None
-        self.error = None
-        try:
-            scatter = check_scatter(x, kernel, stride, padding, output_padding, dilation)
-            n = scatter[0].size
-            if n > max_steps:  # checked before recording n snapshots of the canvas
-                raise ValueError(f"x has {count_text(n, 'element')}, so "
-                                 f"{count_text(n, 'placement')}: more than a stepper "
-                                 f"shows (max_steps={max_steps}); use a smaller input")
-            self.placements = placements_of(scatter)
-        except (ValueError, TypeError) as err:
-            self.error = str(err)
-            self.title, self.note = title or "Transposed convolution", ""
-            return
-        self.title = title or self._default_title()
-        self.note = self._legend()
-        self._frame = lru_cache(maxsize=None)(self._render_frame)
-
-    # Text ---------------------------------------------------------------------------------
-
-    def _trivial_crop(self) -> bool:
-        p = self.placements
-        return p.padding == (0, 0) and p.output_padding == (0, 0)
-
-    def _canvas_name(self) -> str:
-        return "out" if self._trivial_crop() else "full"
-
-    def _default_title(self) -> str:
-        p = self.placements
-        (H, W), (kH, kW) = p.x.shape, p.kernel.shape
-        title = f"Transposed convolution, step by step: {H}×{W} input, {kH}×{kW} kernel"
-        for name in ("stride", "padding", "output_padding", "dilation"):
-            value = getattr(p, name)
-            if value != ((1, 1) if name in ("stride", "dilation") else (0, 0)) or name == "stride":
-                title += f", {name} {_setting(value)}"
-        return title
-
-    def _legend(self) -> str:
-        p = self.placements
-        text = ("Outlined cells: where the current step adds. Small corner number: how many "
-                "placements have added to that cell so far (darker shading = more).")
-        if p.padding != (0, 0):
-            text += (f" Hatched cells: cropped away by padding {_setting(p.padding)}; the "
-                     f"output is the rest.")
-        if p.output_padding != (0, 0):
-            text += (f" Dashed cells: the rows/columns that output_padding "
-                     f"{_setting(p.output_padding)} keeps in the output.")
-        return escape(text)
-
-    def __len__(self) -> int:
-        return len(self.placements) + 2 if self.placements is not None else 0
-
-    def caption(self, i: int) -> str:
-        """The sentence for frame i: the start, step i of n, or the result."""
-        p, n = self.placements, len(self.placements)
-        (H, W), (kH, kW), crop = p.x.shape, p.kernel.shape, p.crop
-        fH, fW = crop.full_shape
-        oH, oW = crop.out_shape
-        if i == 0:
-            each = f"each of the {n} elements" if n > 1 else "the single element"
-            text = (f"Start: {each} of the {H}×{W} input x will add a scaled "
-                    f"copy of the {kH}×{kW} kernel, stride {_setting(p.stride)} apart, into a "
-                    f"{fH}×{fW} canvas of zeros.")
-            if p.padding != (0, 0):
-                text += (f" Then padding {_setting(p.padding)} crops "
-                         f"{count_text(p.padding[0], 'row')} from the top and the bottom and "
-                         f"{count_text(p.padding[1], 'column')} from the left and the right "
-                         f"(hatched).")
-            if p.output_padding != (0, 0):
-                text += (f" output_padding {_setting(p.output_padding)} keeps "
-                         f"{count_text(p.output_padding[0], 'more row')} at the bottom and "
-                         f"{count_text(p.output_padding[1], 'more column')} at the right "
-                         f"(dashed).")
-            return text + f" The output will be {oH}×{oW}."
-        if i <= n:
-            q = p[i - 1]
-            v = format_value(q.value, self.fmt)
-            text = (f"Step {i} of {n}: x[{q.index[0]},{q.index[1]}] = {v} times the kernel, "
-                    f"added to {self._canvas_name()}[{_slice_text(q.rows)}, "
-                    f"{_slice_text(q.cols)}]")
-            if not self._trivial_crop():
-                rows = _kept_slice(q.rows, crop.rows.start, crop.rows.stop)
-                cols = _kept_slice(q.cols, crop.cols.start, crop.cols.stop)
-                if rows is None or cols is None:
-                    text += ", all of it cropped away"
-                else:
-                    text += f", which is out[{_slice_text(rows)}, {_slice_text(cols)}]"
-            return text + "."
-        counts = p.overlap
-        summed = f"the {n} placements sum to" if n > 1 else "the single placement makes"
-        return (f"Result: {summed} the {oH}×{oW} output; each output cell received "
-                f"{_count_range(int(counts.min()), int(counts.max()), 'product')}.")
-
-    # Frames -------------------------------------------------------------------------------
-
-    def frame(self, i: int) -> str:
-        """The HTML of frame i (cached)."""
-        return self._frame(i)
-
-    def _render_frame(self, i: int) -> str:
-        p, n, fmt = self.placements, len(self.placements), self.fmt
-        crop = p.crop
-        q = p[i - 1] if 1 <= i <= n else None
-        blank = np.full(p.kernel.shape, None, dtype=object)
-        panels = [
-            panel_html("input x", grid_html(
-                p.x, (lambda r, c: "h" if (r, c) == q.index else "") if q else None,
-                headers=True, fmt=fmt)),
-            panel_html("kernel", grid_html(p.kernel, fmt=fmt)),
-            panel_html(f"x[{q.index[0]},{q.index[1]}] × kernel" if q else "x[u,v] × kernel",
-                       grid_html(q.contribution, fmt=fmt) if q else grid_html(blank)),
-        ]
-        if q is not None:
-            canvas, counts, written = q.canvas, q.canvas_count, set(q.footprint)
-        elif i == 0:
-            canvas, counts, written = np.zeros_like(p.canvas), None, set()
-        else:
-            canvas, counts, written = p.canvas, p.canvas_count, set()
-        trivial = self._trivial_crop()
-        extra_r = range(crop.extra_rows.start, crop.extra_rows.stop)
-        extra_c = range(crop.extra_cols.start, crop.extra_cols.stop)
-
-        def classes(r, c):
-            cls = "w" if (r, c) in written else ""
-            if not trivial:
-                if not crop.kept(r, c):
-                    cls += " k"
-                elif r in extra_r or c in extra_c:
-                    cls += " e"
-            return cls.strip()
-
-        name = "out" if trivial else "full (before cropping)"
-        panels.append(panel_html(f"{name}, running sum" if i <= n else name,
-                                 grid_html(canvas, classes, counts, headers=True, fmt=fmt)))
-        if i == n + 1 and not trivial:
-            panels.append(panel_html("out (cropped)", grid_html(
-                p.output, lambda r, c: "e" if (r + crop.rows.start in extra_r or
-                                              c + crop.cols.start in extra_c) else "",
-                headers=True, fmt=fmt)))
-        return '<div class="tcv">' + "".join(panels) + "</div>"
+                 title: str | None = None, *, beside_scatter: bool = True, **options):
+        if not isinstance(beside_scatter, bool):
+            raise TypeError(f"beside_scatter must be True or False, got {beside_scatter!r}")
+        self.views = ("direct", "scatter") if beside_scatter else ("direct",)
+        super().__init__(x, kernel, stride, padding, output_padding, dilation, title,
+                         titles=options.pop("titles", None) or [None, None], **options)
+        if not beside_scatter:
+            self._titles = [title]
