@@ -24,8 +24,12 @@ edition is built under ``_build/html/zh``).
 
 The printer waits for what the pages use: MathJax's ``startup.promise`` when MathJax is on
 the page (math written as MathML at build time, ``_ext/mathml.py``, needs nothing), the web
-fonts, and every image (``loading="lazy"`` is dropped first). A request that would leave the
-machine is refused and reported, as is an image that did not load or math left as TeX.
+fonts, every image (``loading="lazy"`` is dropped first) and every player, which the
+players' module draws in the browser; then it fires ``beforeprint``, as a browser's Print
+does and Chromium's PDF printing does not, so each stepper lays out its frames (or key frames)
+with their captions (``lib/tconv/show/player.js``, print rules in ``player.css``). A request
+that would leave the machine is refused and reported, as is an image that did not load, math
+left as TeX, a player not drawn or a stepper not laid out for print.
 
 Usage: ``python scripts/print_book.py [--html _build/html] [--out _build/pdf]
 [--edition student --edition instructor] [--lang en] [--copy-to _build/html/downloads]``.
