@@ -199,8 +199,8 @@ def test_deck_steps_through_every_slide_by_keyboard(browser, deck_server, docnam
         assert page.evaluate("() => Reveal.isLastSlide()")
         page.keyboard.press("Home")
         assert visit.indices()["h"] == 0
-        assert small == []
-        assert overflowing == []
+        assert small == [], small
+        assert overflowing == [], overflowing
         assert visit.problems == []
     finally:
         visit.close()
