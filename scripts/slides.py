@@ -17,8 +17,10 @@ A list too long for one slide (objectives, summary) goes on as many slides as it
 
 Each deck is one HTML file in the output folder (``_build/html/slides/<chapter>.html``
 beside the book, so the instructors' page links them), with reveal.js 5 as the
-``sphinx-revealjs`` wheel ships it, the deck's own stylesheet and script (``slides/``) and the
-figures it shows, all inside that folder: no CDN, no kernel, and the folder can be copied to
+``sphinx-revealjs`` wheel ships it, the deck's own stylesheet and script (``slides/``), the
+figures it shows and the players' shared module and stylesheet (``_tconv/``, loaded in the
+deck's head as ``_ext/players.py`` loads them in a page; each player's own boot script then
+draws it from its data), all inside that folder: no CDN, no kernel, and the folder can be copied to
 a laptop and opened from disk. ``.gz``/``.br`` copies are written as the book's build writes
 them (``_ext/precompress.py``).
 
