@@ -17,8 +17,10 @@ A list too long for one slide (objectives, summary) goes on as many slides as it
 
 Each deck is one HTML file in the output folder (``_build/html/slides/<chapter>.html``
 beside the book, so the instructors' page links them), with reveal.js 5 as the
-``sphinx-revealjs`` wheel ships it, the deck's own stylesheet and script (``slides/``) and the
-figures it shows, all inside that folder: no CDN, no kernel, and the folder can be copied to
+``sphinx-revealjs`` wheel ships it, the deck's own stylesheet and script (``slides/``), the
+figures it shows and the players' shared module and stylesheet (``_tconv/``, loaded in the
+deck's head as ``_ext/players.py`` loads them in a page; each player's own boot script then
+draws it from its data), all inside that folder: no CDN, no kernel, and the folder can be copied to
 a laptop and opened from disk. ``.gz``/``.br`` copies are written as the book's build writes
 them (``_ext/precompress.py``).
 
@@ -46,6 +48,9 @@ from bs4 import BeautifulSoup, Tag
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "slides"  # the deck's stylesheet and script
 SLIDE_TAG = "slide"  # a code cell with this tag becomes a slide
+STEPPERS = ("frames", "editable")  # players' data kinds stepped by ← → (tconv.show.player)
+PLAYER_ASSET = re.compile(r"(?:^|/)_static/tconv/(player-\w+\.(?:js|css))$")
+PLAYER_FOLDER = "_tconv"  # the players' shared module and stylesheet, inside the deck folder
 METADATA_KEY = "slides"  # markdown cell metadata: {"slides": {"exercises": [labels]}}
 CHECK_CALL = re.compile(r"\bcheck\(\s*[\"']ex-")  # tconv.book.exercises.check("ex-...", ...)
 CHECK_SENTENCE = re.compile(r"To check [^.:]*in a running notebook")
@@ -150,6 +155,9 @@ def clean(fragment: Tag, images: dict[str, str]) -> Tag:
         link.decompose()
     for link in fragment.find_all("a"):
         link.unwrap()
+    for ref in fragment.select("script[src], link[href]"):
+        if PLAYER_ASSET.search(ref.get("src") or ref.get("href") or ""):
+            ref.decompose()
     for img in fragment.find_all("img"):
         src = img.get("src", "")
         if not src.startswith(("data:", "http:", "https:")):
@@ -232,18 +240,21 @@ def cell_slide(cell: Tag, images: dict[str, str], docname: str) -> Slide:
     output = cell.select_one("div.cell_output")
     if output is None:
         raise SlidesError(f"{docname}: a cell tagged {SLIDE_TAG!r} has no output in the book")
-    player = output.select_one(".tconv-player")
+    widget = output.select_one(".tconv-widget[data-tconv-module]")
     figure = output.select_one("figure")
-    if player is not None:
+    if widget is not None:  # drawn in the browser from its data by the players' module
         kind = "player"
-        body = "".join(str(clean(child, images)) for child in
-                       output.select_one("div.output.text_html").children)
-        if "tconv-seq" in (player.get("class") or []):
+        data_tag = widget.select_one("script.tconv-data")
+        data = json.loads(data_tag.string) if data_tag is not None else {}
+        html_output = output.select_one("div.output.text_html") or output
+        body = "".join(str(clean(child, images)) for child in html_output.children)
+        if data.get("kind") in STEPPERS:
             hint = "Tab to the player, then ← → step it, Home/End jump"
         else:
-            hint = "Tab to a menu, then ↑ ↓ change it"
+            hint = "Tab to a control, then ↑ ↓ or type to change it"
         body += f'<p class="deck-hint">{hint}; Esc returns to the slides.</p>'
-        legend = [note for note in player.select(".tconv-note")]
+        note = data.get("note")
+        legend = [BeautifulSoup(note, "lxml")] if note else []
     elif figure is not None:
         kind, legend = "figure", []
         body = str(clean(figure, images))
@@ -343,6 +354,7 @@ class Deck:
     number: str
     slides: list[Slide]
     images: dict[str, str]  # file name -> src in the page
+    assets: dict[str, str] = field(default_factory=dict)  # players' module/stylesheet -> src
 
     @property
     def name(self) -> str:
@@ -378,7 +390,19 @@ def cut_deck(html_dir: Path, docname: str, marks: Marks) -> Deck:
     slides.extend(exercise_slide(article, label, images, docname) for label in marks.exercises)
     slides.extend(summary_slides(article, images, docname))
     slides[0].body = kicker
-    return Deck(docname, title, number, slides, images)
+    assets: dict[str, str] = {}
+    if any(slide.kind == "player" for slide in slides):
+        # the page references the players' shared files once, at its first player (which
+        # need not be on a slide): the deck loads them in its head, before any player boots
+        for ref in soup.select("script[src], link[href]"):
+            src = ref.get("src") or ref.get("href")
+            found = PLAYER_ASSET.search(src)
+            if found:
+                assets[found.group(1)] = src
+        if not any(name.endswith(".js") for name in assets):
+            raise SlidesError(f"{docname}: a slide shows a player, but the page loads no "
+                              "players' module (_static/tconv/player-*.js)")
+    return Deck(docname, title, number, slides, images, assets)
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -409,6 +433,13 @@ def render_slide(slide: Slide, deck: Deck) -> str:
 def render_deck(deck: Deck) -> str:
     label = f"Chapter {deck.number}: {deck.title}" if deck.number else deck.title
     sections = "\n".join(render_slide(slide, deck) for slide in deck.slides)
+    # the players' stylesheet, and their module as a classic script (it works from file://),
+    # as a book page loads them (_ext/players.py); each player's boot script then mounts it
+    player_head = "".join(
+        f'<link rel="stylesheet" href="{PLAYER_FOLDER}/{name}">\n' for name in sorted(deck.assets)
+        if name.endswith(".css")) + "".join(
+        f'<script src="{PLAYER_FOLDER}/{name}"></script>\n' for name in sorted(deck.assets)
+        if name.endswith(".js"))
     return f"""<!DOCTYPE html>
 <html lang="en" data-theme="light">
 <head>
@@ -420,7 +451,7 @@ def render_deck(deck: Deck) -> str:
 <link rel="stylesheet" href="_reveal/dist/reveal.css">
 <link rel="stylesheet" href="_reveal/dist/theme/white-contrast.css">
 <link rel="stylesheet" href="deck.css">
-</head>
+{player_head}</head>
 <body>
 <div class="reveal" role="main" aria-label="{html.escape(label)}, slides"><div class="slides">
 {sections}
@@ -468,6 +499,7 @@ def build(html_dir: Path, out: Path, chapters_dir: Path = ROOT / "chapters",
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "_images", ignore_errors=True)  # no figure left from an older build
     (out / "_images").mkdir()
+    shutil.rmtree(out / PLAYER_FOLDER, ignore_errors=True)
     copy_reveal(out)
     cut = [cut_deck(html_dir, docname, marks) for docname, marks in decks]
     for index, deck in enumerate(cut):
@@ -479,6 +511,9 @@ def build(html_dir: Path, out: Path, chapters_dir: Path = ROOT / "chapters",
         for name, src in deck.images.items():
             source = (page.parent / src.split("?")[0]).resolve()
             shutil.copyfile(source, out / "_images" / name)
+        for name, src in deck.assets.items():
+            (out / PLAYER_FOLDER).mkdir(exist_ok=True)
+            shutil.copyfile((page.parent / src).resolve(), out / PLAYER_FOLDER / name)
         target = out / f"{deck.name}.html"
         target.write_text(render_deck(deck), encoding="utf-8")
         written.append(target)

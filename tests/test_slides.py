@@ -132,3 +132,43 @@ def test_cut_deck_fails_when_the_page_and_the_notebook_disagree(tmp_path):
         slides.cut_deck(tmp_path, "chapters/a", slides.Marks(1, ["ex-a-9"]))
     with pytest.raises(slides.SlidesError, match="build the book first"):
         slides.cut_deck(tmp_path, "chapters/missing", slides.Marks(1, ["ex-a-1"]))
+
+
+# A player cell as the book's extension leaves it (_ext/players.py): the shared module and
+# stylesheet referenced once, at the page's first player (here not on a slide), then data only.
+PLAYER_CELL = """<div class="cell tag_slide docutils container"><div class="cell_output">
+<div class="output text_html"><div class="tconv-widget" data-tconv-module="abc">
+<script type="application/json" class="tconv-data">{"kind": "chooser", "note": "Dark: many."}
+</script><script>boot()</script></div></div></div></div>"""
+FIRST_PLAYER = """<div class="cell docutils container"><div class="cell_output">
+<div class="output text_html"><div class="tconv-widget" data-tconv-module="abc">
+<link rel="stylesheet" href="../_static/tconv/player-def.css">
+<script type="application/json" class="tconv-data">{"kind": "frames"}</script>
+<script src="../_static/tconv/player-abc.js"></script><script>boot()</script></div></div></div>
+</div>"""
+
+
+def player_page(first: str) -> str:
+    return PAGE.replace('<p>After the figure.</p>', f"{first}{PLAYER_CELL}<p>After.</p>")
+
+
+def test_cut_deck_loads_the_players_module_once_from_the_deck_folder(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text(player_page(FIRST_PLAYER), encoding="utf-8")
+    deck = slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
+    player = deck.slides[3]
+    assert player.kind == "player" and "↑ ↓" in player.body  # a chooser's hint
+    assert "data-tconv-module" in player.body and "_static" not in player.body
+    assert "On screen: Dark: many." in player.notes
+    assert deck.assets == {"player-abc.js": "../_static/tconv/player-abc.js",
+                           "player-def.css": "../_static/tconv/player-def.css"}
+    head = slides.render_deck(deck).split("</head>")[0]
+    assert '<script src="_tconv/player-abc.js">' in head
+    assert '<link rel="stylesheet" href="_tconv/player-def.css">' in head
+
+
+def test_cut_deck_fails_when_a_player_has_no_module(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text(player_page(""), encoding="utf-8")
+    with pytest.raises(slides.SlidesError, match="loads no players' module"):
+        slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
