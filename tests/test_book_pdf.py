@@ -7,18 +7,17 @@ book the browser tests share, and read back with pypdf: what a reader of the PDF
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
 import shutil
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
-from browser_support import ROOT, chromium_path, toc_docnames
+from browser_support import chromium_path, toc_docnames
 from bs4 import BeautifulSoup
 from filelock import FileLock
+from script_support import load_script
 
 pytest_plugins = ["browser_support"]
 pytestmark = pytest.mark.xdist_group("pdf")
@@ -32,15 +31,7 @@ CONTROL_TEXT = ("« First", "‹ Prev", "Next ›", "Last »", "Show code cell s
 RAW_TEX = ("\\(", "\\)", "\\[", "\\frac", "\\mathrm", "$$")
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-print_book = _load("print_book")
+print_book = load_script("print_book")
 
 
 def squeeze(text: str) -> str:

@@ -10,26 +10,17 @@ keys while the deck stays put.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import pytest
-from browser_support import ROOT, is_local, serve_book_module
+from browser_support import is_local, serve_book_module
 from bs4 import BeautifulSoup
+from script_support import load_script
 
 pytest_plugins = ["browser_support"]
 
 
-def load_slides():
-    spec = importlib.util.spec_from_file_location("slides", ROOT / "scripts" / "slides.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-slides = load_slides()
+slides = load_script("slides")
 CHAPTERS = slides.chapter_docnames()
 MIN_FONT_PX = 24  # at the slide's own size, 1280×720
 SLIDE_HEIGHT = 720

@@ -5,18 +5,14 @@ The decks made from the real book are checked in tests/test_browser_slides.py.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from script_support import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("slides", ROOT / "scripts" / "slides.py")
-slides = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = slides  # dataclasses look their module up there
-spec.loader.exec_module(slides)
+slides = load_script("slides")
 
 CHAPTERS = slides.chapter_docnames()
 
