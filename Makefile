@@ -24,9 +24,9 @@ FW_STAMP := $(FW_VENV)/.requirements-installed
 # the framework stage runs them with it.
 TORCH_ORACLE_TESTS := $(shell grep -l "PyTorch not installed" tests/test_*.py)
 
-.PHONY: help venv venv-frameworks book book-en book-zh i18n-update i18n-stat pdf figures test \
-        test-fast test-notebooks test-book test-frameworks lab student grade serve lint bench \
-        bench-web bench-widgets bench-lab readme-figure clean distclean
+.PHONY: help venv venv-frameworks book book-en book-zh i18n-update i18n-stat pdf figures slides \
+        test test-fast test-notebooks test-book test-frameworks lab student grade serve lint \
+        bench bench-web bench-widgets bench-lab readme-figure clean distclean
 
 help:
 	@echo "make book           build the HTML book, English and Chinese (executes the notebooks,"
@@ -45,6 +45,7 @@ help:
 	@echo "                    ROSTER=ids.csv (or SEEDS=\"1 2 3\", SALT=term) adds one exercise"
 	@echo "                    notebook per student and the key in _build/instructor"
 	@echo "make grade SUBMITTED=dir  grade the students' exercise notebooks with that key"
+	@echo "make slides         a reveal.js deck per chapter, in _build/html/slides (builds the book)"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
@@ -187,6 +188,11 @@ student: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMITTED)" || { echo "make grade SUBMITTED=<folder of .ipynb>"; exit 2; }
 	$(BIN)/python scripts/student.py grade $(SUBMITTED)/*.ipynb
+
+# A reveal.js deck per chapter, cut from the built book (scripts/slides.py): offline, linked
+# from the instructors' page.
+slides: book
+	$(BIN)/python scripts/slides.py --html $(HTML)
 
 # Served as a static host serves it: the precompressed .gz/.br copies the build writes.
 serve: book

@@ -24,8 +24,12 @@ edition is built under ``_build/html/zh``).
 
 The printer waits for what the pages use: MathJax's ``startup.promise`` when MathJax is on
 the page (math written as MathML at build time, ``_ext/mathml.py``, needs nothing), the web
-fonts, and every image (``loading="lazy"`` is dropped first). A request that would leave the
-machine is refused and reported, as is an image that did not load or math left as TeX.
+fonts, every image (``loading="lazy"`` is dropped first) and every player, which the
+players' module draws in the browser; then it fires ``beforeprint``, as a browser's Print
+does and Chromium's PDF printing does not, so each stepper lays out its frames (or key frames)
+with their captions (``lib/tconv/show/player.js``, print rules in ``player.css``). A request
+that would leave the machine is refused and reported, as is an image that did not load, math
+left as TeX, a player not drawn or a stepper not laid out for print.
 
 Usage: ``python scripts/print_book.py [--html _build/html] [--out _build/pdf]
 [--edition student --edition instructor] [--lang en] [--copy-to _build/html/downloads]``.
@@ -381,6 +385,7 @@ class Printed:
     pages: dict[str, int]  # anchor -> 1-based page number
     problems: list[str]
     seconds: float
+    players: list[dict] = field(default_factory=list)  # PLAYERS_JS: what each player prints
 
 
 WAIT_JS = """async () => {
@@ -407,9 +412,36 @@ WAIT_JS = """async () => {
     if (raw.length) problems.push(raw.length + ' math elements are not MathML, e.g. '
                                   + raw[0].textContent.slice(0, 60));
   }
+  // The players are drawn in the browser (lib/tconv/show/player.js): wait until each is, then
+  // fire beforeprint as a browser's Print does (Chromium's PDF printing does not), so every
+  // stepper lays out its frames, or key frames, with their captions.
+  const widgets = [...document.querySelectorAll('.tconv-widget[data-tconv-module]')];
+  const drawn = w => w.querySelector('.tconv-player, .tconv-pair, .tconv-error');
+  for (let i = 0; i < 1200 && !widgets.every(drawn); i++) await wait(50);
+  const blank = widgets.filter(w => !drawn(w));
+  if (blank.length) problems.push(blank.length + ' players were not drawn (see script errors)');
+  window.dispatchEvent(new Event('beforeprint'));
+  const bare = [...document.querySelectorAll('.tconv-seq')].filter(
+      p => !p.querySelector(':scope > .tconv-paper > .tconv-pframe'));
+  if (bare.length) problems.push(bare.length + ' steppers were not laid out for print, e.g. '
+                                 + bare[0].getAttribute('aria-label'));
   await document.fonts.ready;
   return problems;
 }"""
+
+# What each player of the document prints, read from the DOM after the players were laid out
+# for print: the page it is on, its title, how many frames it has, what it prints.
+PLAYERS_JS = """() => [...document.querySelectorAll('.tconv-player')].map(p => ({
+  doc: p.closest('section.tcd-doc').getAttribute('data-docname'),
+  kind: p.classList.contains('tconv-seq') ? 'stepper'
+      : p.classList.contains('tconv-choose') ? 'chooser' : 'other',
+  title: p.querySelector('.tconv-title').textContent,
+  frames: +p.getAttribute('data-frames'),
+  printed: [...p.querySelectorAll(':scope > .tconv-paper > .tconv-pframe > figcaption')]
+      .map(c => c.textContent),
+  shown: [...p.querySelectorAll(':scope > .tconv-frames > .tconv-frame')]
+      .filter(f => f.checkVisibility()).map(f => f.getAttribute('data-caption')),
+}))"""
 
 
 class Printer:
@@ -470,6 +502,7 @@ class Printer:
             page.emulate_media(media="print")
             page.goto(origin + DOCUMENT_PATH, wait_until="load", timeout=300_000)
             problems.extend(page.evaluate(WAIT_JS))
+            players = page.evaluate(PLAYERS_JS)
             options = dict(print_background=True, prefer_css_page_size=True)
             whole = page.pdf(**options)
             pages = destination_pages(whole)
@@ -482,7 +515,7 @@ class Printer:
         finally:
             context.close()
         return Printed(whole, contents, (first, last), pages, problems,
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, players)
 
 
 def destination_pages(pdf: bytes) -> dict[str, int]:
@@ -662,6 +695,7 @@ class Edition:
     seconds: float
     solutions: int
     headings: list[tuple[int, str, str]]
+    players: list[dict] = field(default_factory=list)  # what each player prints (PLAYERS_JS)
 
 
 def print_editions(html_dir: Path, out_dir: Path, editions=EDITIONS, *, lang: str = "en",
@@ -697,7 +731,7 @@ def print_editions(html_dir: Path, out_dir: Path, editions=EDITIONS, *, lang: st
 
             pages = len(PdfReader(io.BytesIO(pdf)).pages)
             made.append(Edition(edition, path, pages, len(pdf), time.perf_counter() - start,
-                                combined.solutions, combined.headings))
+                                combined.solutions, combined.headings, printed.players))
     return made
 
 

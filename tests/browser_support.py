@@ -19,7 +19,6 @@ assertion rewriting (PYTEST_DONT_REWRITE) and keeps its checks in the test modul
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from filelock import FileLock
+from script_support import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 TOC = ROOT / "_toc.yml"
@@ -200,10 +200,7 @@ def book_html(built_book) -> Path:
 
 def serve_book_module():
     """scripts/serve_book.py, the server `make serve` and `make bench-web` use."""
-    spec = importlib.util.spec_from_file_location("serve_book", ROOT / "scripts" / "serve_book.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("serve_book")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ the slowest of the book tests after the build itself.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
@@ -19,6 +18,7 @@ import pytest
 from browser_support import ROOT, toc_docnames
 from filelock import FileLock
 from PIL import Image
+from script_support import load_script
 
 pytest_plugins = ["browser_support"]
 pytestmark = pytest.mark.xdist_group("figures")
@@ -26,16 +26,8 @@ pytestmark = pytest.mark.xdist_group("figures")
 ZIP_BUDGET = 20_000_000  # bytes (about 7 MB today)
 
 
-def _load(name: str):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-figures = _load("figures")
+sys.path.insert(0, str(ROOT / "scripts"))  # figures.py imports its neighbours
+figures = load_script("figures")
 
 
 @pytest.fixture(scope="session")

@@ -7,18 +7,17 @@ book the browser tests share, and read back with pypdf: what a reader of the PDF
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
 import shutil
-import sys
 import unicodedata
 from pathlib import Path
 
 import pytest
-from browser_support import ROOT, chromium_path, toc_docnames
+from browser_support import chromium_path, toc_docnames
 from bs4 import BeautifulSoup
 from filelock import FileLock
+from script_support import load_script
 
 pytest_plugins = ["browser_support"]
 pytestmark = pytest.mark.xdist_group("pdf")
@@ -32,15 +31,7 @@ CONTROL_TEXT = ("« First", "‹ Prev", "Next ›", "Last »", "Show code cell s
 RAW_TEX = ("\\(", "\\)", "\\[", "\\frac", "\\mathrm", "$$")
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-print_book = _load("print_book")
+print_book = load_script("print_book")
 
 
 def squeeze(text: str) -> str:
@@ -65,7 +56,8 @@ def editions(book_html, tmp_path_factory, worker_id) -> dict[str, dict]:
             made = print_book.print_editions(book_html, out)
             record.write_text(json.dumps({m.edition: {
                 "path": str(m.path), "pages": m.pages, "size": m.size, "seconds": m.seconds,
-                "solutions": m.solutions, "headings": m.headings} for m in made}))
+                "solutions": m.solutions, "headings": m.headings,
+                "players": m.players} for m in made}))
     return json.loads(record.read_text())
 
 
@@ -253,25 +245,31 @@ def test_contents_give_each_chapter_its_page(readers, texts, edition):
         assert re.search(line, contents, re.M), (title, page)
 
 
-def test_steppers_print_every_frame_and_choosers_their_default(texts, book_pages):
+def test_steppers_print_every_frame_and_choosers_their_default(editions, texts):
+    """The players are drawn in the browser: what they print is read from the document's DOM
+    after they were laid out for print (print_book.PLAYERS_JS), then looked for in the PDF."""
+    players = editions["student"]["players"]
     pages = [squeeze(t) for t in texts["student"]]
     whole = "".join(pages)
-    steppers = 0
-    for doc, article in book_pages.items():
-        for player in article.select(".tconv-player"):
-            frames = player.select(".tconv-frame")
-            title = squeeze(player.select_one(".tconv-title").get_text())
-            if "tconv-seq" in player["class"]:
-                steppers += 1
-                captions = [squeeze(frame["data-caption"]) for frame in frames]
-                assert [c for c in captions if c not in whole] == [], (doc, title)
-                # no title left alone at the foot of a page: it shares a page with frame 1
-                assert any(title in p and captions[0] in p for p in pages), (doc, title)
-            else:
-                shown = [f for f in frames if not f.has_attr("hidden")]
-                assert len(shown) == 1
-                assert squeeze(shown[0]["data-caption"]) in whole, (doc, title)
-    assert steppers > 0
+    steppers = [p for p in players if p["kind"] == "stepper"]
+    choosers = [p for p in players if p["kind"] == "chooser"]
+    assert steppers and choosers, [p["kind"] for p in players]
+    for p in steppers:
+        where = (p["doc"], p["title"])
+        numbers = [int(c.split(".", 1)[0]) for c in p["printed"]]
+        # every frame, or (a long stepper) its key frames from the first to the last
+        assert len(numbers) == min(p["frames"], 12), (where, numbers, p["frames"])
+        assert numbers == sorted(set(numbers)) and numbers[0] == 1, where
+        assert numbers[-1] == p["frames"], where
+        assert p["shown"] == [], where  # the on-screen frame is not printed besides
+        captions = [squeeze(c) for c in p["printed"]]
+        assert [c for c in captions if c not in whole] == [], where
+        # no title left alone at the foot of a page: it shares a page with frame 1
+        title = squeeze(p["title"])
+        assert any(title in page and captions[0] in page for page in pages), where
+    for p in choosers:
+        assert p["printed"] == [] and len(p["shown"]) == 1, (p["doc"], p["title"])
+        assert squeeze(p["shown"][0]) in whole, (p["doc"], p["title"])
 
 
 def test_the_pages_link_the_downloads_only_once_they_exist(book_html, editions, tmp_path):

@@ -730,3 +730,56 @@ def test_no_axe_violation_with_every_editor_open_and_an_error_shown(open_page, s
     page.page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
     violations = axe_violations(page.page, ["color-contrast"])
     assert violations == [], describe(violations)
+
+
+# ---------------------------------------------------------------- on paper
+
+PAPER = """() => [...document.querySelectorAll('.tconv-player')].map(p => ({
+  id: p.closest('section').id, seq: p.classList.contains('tconv-seq'),
+  printed: [...p.querySelectorAll(':scope > .tconv-paper > .tconv-pframe')].map(f => [
+    f.querySelector('.tconv-pbody').innerHTML, f.querySelector('figcaption').textContent]),
+  hidden: [...p.querySelectorAll('.tconv-controls, .tconv-edit, .tconv-count')]
+    .every(e => !e.checkVisibility()),
+  screen: [...p.querySelectorAll(':scope > .tconv-frames')].filter(e => e.checkVisibility()).length,
+}))"""
+
+
+def test_on_paper_a_stepper_prints_every_frame_with_its_caption_and_no_controls(open_page):
+    page = open_page()
+    page.page.emulate_media(media="print")
+    screen = {name: frames(page, name) for name in ("stepper", "crop", "gather", "pair", "frames")}
+    page.page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    printed = page.page.evaluate(PAPER)
+    for name, shown in screen.items():
+        players_ = [p for p in printed if p["id"] == name]
+        assert len(players_) == len(shown), name
+        for player, frames_ in zip(players_, shown, strict=True):
+            assert player["seq"] and player["hidden"] and player["screen"] == 0, name
+            assert [html for html, _ in player["printed"]] == [html for html, _ in frames_]
+            assert [c for _, c in player["printed"]] == [
+                f"{i}. {c}" for i, (_, c) in enumerate(frames_, start=1)]
+    chooser = next(p for p in printed if p["id"] == "chooser")
+    assert chooser["printed"] == [] and chooser["hidden"] and chooser["screen"] == 1
+    page.page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert all(p["printed"] == [] for p in page.page.evaluate(PAPER))
+    assert page.problems == []
+
+
+def test_on_paper_a_long_stepper_prints_key_frames_from_first_to_last(open_page):
+    page = open_page()
+    page.page.emulate_media(media="print")
+    n = 40
+    data = {"kind": "frames", "id": "long", "title": "Long", "note": "", "interval": 900,
+            "frames": [f"<b>{i}</b>" for i in range(n)], "captions": [f"c{i}" for i in range(n)]}
+    page.page.evaluate(
+        """([sha, data]) => window.tconvModules[sha].then(m => {
+             const s = document.createElement('section'); s.id = 'long';
+             document.body.append(s); m.mount(s, data); })""", [SHA, data])
+    page.page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    (long,) = [p for p in page.page.evaluate(PAPER) if p["id"] == "long"]
+    numbers = [int(c.split(".")[0]) for _, c in long["printed"]]
+    assert len(numbers) == 12 and numbers[0] == 1 and numbers[-1] == n
+    assert numbers == sorted(set(numbers))
+    assert all(html == f"<b>{k - 1}</b>" for (html, _), k in zip(long["printed"], numbers,
+                                                                  strict=True))
+    assert page.page.locator("#long .tconv-pnote").inner_text().startswith("12 key frames of 40")

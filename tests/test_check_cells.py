@@ -6,28 +6,18 @@ no ``{eval}`` result is committed; the script itself collapses, moves and tags a
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from script_support import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
 
-def _load_script():
-    script = ROOT / "scripts" / "check_cells.py"
-    spec = importlib.util.spec_from_file_location("check_cells", script)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["check_cells"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-check_cells = _load_script()
+check_cells = load_script("check_cells")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

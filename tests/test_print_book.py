@@ -6,25 +6,16 @@ are checked in tests/test_book_pdf.py.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from script_support import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-print_book = _load("print_book")
+print_book = load_script("print_book")
 
 HEAD = """<head><meta charset="utf-8">
 <link rel="stylesheet" href="{up}_static/styles/theme.css">

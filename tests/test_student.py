@@ -4,28 +4,19 @@ notebook per student with that student's numbers plus the instructor's key (scri
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from script_support import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("student", ROOT / "scripts" / "student.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["student"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-student = _load_script()
+student = load_script("student")
 CHAPTERS = student.chapter_paths()
 SOLUTION_BODY = re.compile(r"^(`{3,}|:{3,})\{solution\}[^\n]*\n(?P<body>.*?)^\1[ \t]*$",
                            re.MULTILINE | re.DOTALL)

@@ -860,8 +860,11 @@ function stepper_root(id, {title, note, interval}) {
                              'aria-label': tw('Frame (1 to {n})', {n: 1})});
   const counter = h('span', {class: 'tconv-count'});
   controls.append(slider, counter);
-  root.append(head, legend, frames, caption, controls);
+  const paper = h('div', {class: 'tconv-paper'});  // filled only while the page is printed
+  root.append(head, legend, frames, caption, paper, controls);
   const player = {root, head, legend, frame, caption, slider, counter, timer: null, source: null, n: 1};
+  root.tconvPrint = () => paper_frames(paper, player.n, player.source);
+  root.tconvUnprint = () => paper.replaceChildren();
   player.show = (i) => {
     i = Math.max(0, Math.min(player.n - 1, i | 0));
     frame.innerHTML = player.source.frame(i);
@@ -919,6 +922,57 @@ function stepper_root(id, {title, note, interval}) {
     if (a) { e.preventDefault(); player.act(a); }
   });
   return player;
+}
+
+// ---- on paper ----
+
+/** How many frames a stepper prints at most; a longer one prints that many key frames. */
+export const PRINT_FRAMES = 12;
+
+/**
+ * The frames a stepper of ``n`` frames prints: all of them up to ``most``, else ``most`` key
+ * frames spread evenly from the first to the last (the start, steps along the way, the result).
+ */
+export function print_indices(n, most = PRINT_FRAMES) {
+  if (n <= most) return Array.from({length: n}, (_, i) => i);
+  return [...new Set(Array.from({length: most}, (_, k) => Math.round(k * (n - 1) / (most - 1))))];
+}
+
+/** Fill ``paper`` with the frames a stepper prints, each numbered with its caption. */
+function paper_frames(paper, n, source) {
+  if (!source) return;
+  const picks = print_indices(n);
+  const figures = picks.map((i) => `<figure class="tconv-pframe"><div class="tconv-pbody">${source.frame(i)}</div>` +
+    `<figcaption>${i + 1}. ${esc(source.caption(i))}</figcaption></figure>`);
+  const note = picks.length < n
+    ? `<p class="tconv-pnote">${picks.length} key frames of ${n}; the web edition steps through every one.</p>` : '';
+  paper.innerHTML = note + figures.join('');
+  // A frame wider than its half of the page takes a row of its own (measurable when the page
+  // is laid out for print, as scripts/print_book.py does; a browser's Print fires beforeprint
+  // before it switches to print styles, so there every frame keeps its half).
+  for (const fig of paper.querySelectorAll('.tconv-pframe')) {
+    if (fig.scrollWidth > fig.clientWidth + 1) fig.classList.add('tconv-wide');
+  }
+}
+
+/**
+ * Printing a page: every stepper lays out its frames (or key frames) with their captions
+ * before the page is printed, and drops them after. Browsers fire beforeprint/afterprint;
+ * scripts/print_book.py fires beforeprint itself (Chromium's PDF printing does not). One
+ * listener per page, whichever version of the module comes first.
+ */
+export function print_players(on = true) {
+  let n = 0;
+  for (const el of document.querySelectorAll('.tconv-player')) {
+    const f = on ? el.tconvPrint : el.tconvUnprint;
+    if (f) { f(); n += 1; }
+  }
+  return n;
+}
+if (typeof window !== 'undefined' && !window.tconvPrintListening) {
+  window.tconvPrintListening = true;
+  window.addEventListener('beforeprint', () => print_players(true));
+  window.addEventListener('afterprint', () => print_players(false));
 }
 
 /** The error box (also what Python's tconv.show.player.error_box writes). */

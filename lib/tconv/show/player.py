@@ -13,7 +13,10 @@ CDN. The book's ``_ext/players.py`` keeps one copy of the module and the stylesh
 The DOM the module draws is the contract the browser tests rely on: a ``.tconv-player`` with
 ``role=group``, an ``aria-label``, ``tabindex=0``, ``data-frame``/``data-frames``, buttons with
 ``data-action`` (first/prev/play/next/last, edit, reset), a slider, a ``.tconv-caption`` and,
-for invalid settings, a ``.tconv-error`` box with ``role=alert``.
+for invalid settings, a ``.tconv-error`` box with ``role=alert``. On ``beforeprint`` each
+stepper fills its ``.tconv-paper`` with every frame (or 12 key frames) as
+``figure.tconv-pframe`` with a numbered caption; ``afterprint`` empties it (``player.css``
+holds the print rules).
 
 The module's own words (controls, the error box) are shown in the reader's language: the data
 carries their translations (:func:`player_words`, from tconv's catalog via :mod:`.text`).

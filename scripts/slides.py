@@ -1,0 +1,546 @@
+"""Lecture slides: one reveal.js deck per chapter, cut out of the built book (`make slides`).
+
+A deck is made of what the chapter itself computed and wrote, taken from the chapter's built
+page (so a figure, a number or a player in a slide is the one the book shows, from the same
+execution: nothing is run again):
+
+1. a title slide (the chapter's number and title, and where to read it);
+2. the chapter's learning objectives; speaker notes: its opening paragraphs;
+3. one slide per code cell tagged ``slide`` in the notebook, in the chapter's order: its
+   output (a figure with its number and caption, or a step-by-step player), titled by the
+   section it sits in; speaker notes: the chapter's prose around that cell;
+4. one slide per exercise named in a markdown cell's ``slides: {exercises: [...]}``
+   metadata, to do in class; speaker notes: the worked solution;
+5. the chapter's summary; speaker notes: where the next chapter goes.
+
+A list too long for one slide (objectives, summary) goes on as many slides as it needs.
+
+Each deck is one HTML file in the output folder (``_build/html/slides/<chapter>.html``
+beside the book, so the instructors' page links them), with reveal.js 5 as the
+``sphinx-revealjs`` wheel ships it, the deck's own stylesheet and script (``slides/``), the
+figures it shows and the players' shared module and stylesheet (``_tconv/``, loaded in the
+deck's head as ``_ext/players.py`` loads them in a page; each player's own boot script then
+draws it from its data), all inside that folder: no CDN, no kernel, and the folder can be copied to
+a laptop and opened from disk. ``.gz``/``.br`` copies are written as the book's build writes
+them (``_ext/precompress.py``).
+
+    python scripts/slides.py --html _build/html            # writes _build/html/slides/
+    python scripts/slides.py --html _build/html --out DIR  # elsewhere
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+import importlib.util
+import json
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from bs4 import BeautifulSoup, Tag
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "slides"  # the deck's stylesheet and script
+SLIDE_TAG = "slide"  # a code cell with this tag becomes a slide
+STEPPERS = ("frames", "editable")  # players' data kinds stepped by ← → (tconv.show.player)
+PLAYER_ASSET = re.compile(r"(?:^|/)_static/tconv/(player-\w+\.(?:js|css))$")
+PLAYER_FOLDER = "_tconv"  # the players' shared module and stylesheet, inside the deck folder
+METADATA_KEY = "slides"  # markdown cell metadata: {"slides": {"exercises": [labels]}}
+CHECK_CALL = re.compile(r"\bcheck\(\s*[\"']ex-")  # tconv.book.exercises.check("ex-...", ...)
+CHECK_SENTENCE = re.compile(r"To check [^.:]*in a running notebook")
+# reveal.js files a deck loads, relative to the package's revealjs folder
+REVEAL_FILES = ("dist/reset.css", "dist/reveal.css", "dist/reveal.js",
+                "dist/theme/white-contrast.css", "plugin/notes/notes.js", "LICENSE")
+REVEAL_DIRS = ("dist/theme/fonts/source-sans-pro",)
+
+
+class SlidesError(Exception):
+    """A chapter's slide markings do not match its built page."""
+
+
+def reveal_root() -> Path:
+    """reveal.js as the sphinx-revealjs wheel ships it (found without importing Sphinx)."""
+    spec = importlib.util.find_spec("sphinx_revealjs")
+    if spec is None or not spec.submodule_search_locations:
+        raise SlidesError("sphinx-revealjs is not installed (it ships reveal.js): "
+                          "run `make venv`")
+    root = Path(next(iter(spec.submodule_search_locations))) / "_static" / "revealjs"
+    if not (root / "dist" / "reveal.js").is_file():
+        raise SlidesError(f"no reveal.js under {root}")
+    return root
+
+
+def chapter_docnames(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """The chapters (``chapters/*``) in table-of-contents order."""
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node and str(node["file"]).startswith("chapters/"):
+                found.append(str(Path(str(node["file"])).with_suffix("")))
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+
+    walk(yaml.safe_load(toc_path.read_text(encoding="utf-8")))
+    return found
+
+
+@dataclass
+class Marks:
+    """What a notebook marks for its slides."""
+
+    code_cells: int  # code cells tagged `slide`
+    exercises: list[str] = field(default_factory=list)  # exercise labels, in order
+
+
+def read_marks(notebook: Path) -> Marks:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    count, exercises = 0, []
+    for cell in cells:
+        meta = cell.get("metadata", {})
+        if SLIDE_TAG in meta.get("tags", []):
+            if cell["cell_type"] != "code":
+                raise SlidesError(f"{notebook.name}: the tag {SLIDE_TAG!r} marks code cells "
+                                  "only (a markdown cell names its exercises in metadata)")
+            if "remove-cell" in meta.get("tags", []):
+                raise SlidesError(f"{notebook.name}: a cell tagged remove-cell has no output "
+                                  f"in the book, so it cannot be tagged {SLIDE_TAG!r}")
+            count += 1
+        labels = meta.get(METADATA_KEY, {}).get("exercises", [])
+        source = "".join(cell.get("source", []))
+        for label in labels:
+            if not re.search(rf"^:label:\s*{re.escape(label)}\s*$", source, re.M):
+                raise SlidesError(f"{notebook.name}: metadata names exercise {label!r}, "
+                                  "which is not in that cell")
+        exercises.extend(labels)
+    return Marks(count, exercises)
+
+
+# --- cutting the page --------------------------------------------------------------------
+
+
+def text_of(tag: Tag) -> str:
+    return " ".join(tag.get_text().split())
+
+
+def heading_text(heading: Tag) -> str:
+    heading = copy.copy(heading)
+    for link in heading.select("a.headerlink"):
+        link.decompose()
+    return text_of(heading)
+
+
+def section_title(node: Tag) -> str:
+    section = node.find_parent("section")
+    while section is not None:
+        heading = section.find(re.compile("^h[1-6]$"), recursive=False)
+        if heading is not None:
+            return heading_text(heading)
+        section = section.find_parent("section")
+    return ""
+
+
+def clean(fragment: Tag, images: dict[str, str]) -> Tag:
+    """A copy of part of the page, fit for a slide: links to the book become plain text
+    (the deck stands alone), figures point at the deck's own copies, nothing lazy."""
+    fragment = copy.copy(fragment)
+    for link in fragment.select("a.headerlink"):
+        link.decompose()
+    for link in fragment.find_all("a"):
+        link.unwrap()
+    for ref in fragment.select("script[src], link[href]"):
+        if PLAYER_ASSET.search(ref.get("src") or ref.get("href") or ""):
+            ref.decompose()
+    for img in fragment.find_all("img"):
+        src = img.get("src", "")
+        if not src.startswith(("data:", "http:", "https:")):
+            name = Path(src.split("?")[0]).name
+            images[name] = src
+            img["src"] = f"_images/{name}"
+        for attr in ("loading", "srcset", "decoding"):
+            if attr in img.attrs:
+                del img[attr]
+    return fragment
+
+
+def prose_around(cell: Tag, limit: int = 3) -> list[Tag]:
+    """What the chapter says about a cell: the nearest run of paragraphs, lists and displayed
+    formulas before it and the one after it, in its own section (other cells skipped), at
+    most ``limit`` items each side."""
+    def is_prose(node) -> bool:
+        return isinstance(node, Tag) and (node.name in ("p", "ul", "ol", "dl") or
+                                          "math" in (node.get("class") or []))
+
+    def run(nodes) -> list[Tag]:
+        found = []
+        for node in nodes:
+            if not isinstance(node, Tag):
+                continue
+            if node.name == "section" or re.fullmatch(r"h[1-6]", node.name):
+                break
+            if is_prose(node):
+                found.append(node)
+                if len(found) == limit:
+                    break
+            elif found:  # the run has ended
+                break
+        return found
+
+    return list(reversed(run(cell.previous_siblings))) + run(cell.next_siblings)
+
+
+@dataclass
+class Slide:
+    title: str
+    body: str  # HTML
+    notes: str = ""  # HTML
+    kind: str = "content"  # title, objectives, figure, player, exercise, summary
+
+
+def notes_html(nodes: list[Tag], images: dict[str, str]) -> str:
+    return "\n".join(str(clean(node, images)) for node in nodes)
+
+
+OPENING_PARAGRAPHS = 3
+
+
+def objectives_slides(article: Tag, images: dict[str, str], docname: str) -> list[Slide]:
+    lead = next((strong for strong in article.find_all("strong")
+                 if text_of(strong).rstrip(".") == "Learning objectives"), None)
+    if lead is None or lead.parent.name != "p":
+        raise SlidesError(f"{docname}: no paragraph starting **Learning objectives.**")
+    paragraph = lead.parent
+    items = paragraph.find_next_sibling(["ul", "ol"])
+    if items is None:
+        raise SlidesError(f"{docname}: the learning objectives have no list")
+    intro = copy.copy(paragraph)
+    intro.find("strong").decompose()
+    # the chapter's opening: its paragraphs before the first section, before or after these
+    opening = [p for p in paragraph.parent.find_all("p", recursive=False)
+               if p is not paragraph][:OPENING_PARAGRAPHS]
+    if not opening:  # the objectives open the chapter: the first section's opening, then
+        first = paragraph.parent.find("section")
+        opening = first.find_all("p", recursive=False)[:OPENING_PARAGRAPHS] if first else []
+    words = intro.decode_contents().strip()  # "After this chapter you can", where it is said
+    lead_html = f'<p class="lead">{words}</p>\n' if text_of(intro) else ""
+    parts = split_list(clean(items, images), LIST_BUDGET - len(text_of(intro)))
+    return [Slide("Learning objectives" + (f" ({n}/{len(parts)})" if len(parts) > 1 else ""),
+                  lead_html + str(part), notes_html(opening, images), "objectives")
+            for n, part in enumerate(parts, start=1)]
+
+
+def cell_slide(cell: Tag, images: dict[str, str], docname: str) -> Slide:
+    output = cell.select_one("div.cell_output")
+    if output is None:
+        raise SlidesError(f"{docname}: a cell tagged {SLIDE_TAG!r} has no output in the book")
+    widget = output.select_one(".tconv-widget[data-tconv-module]")
+    figure = output.select_one("figure")
+    if widget is not None:  # drawn in the browser from its data by the players' module
+        kind = "player"
+        data_tag = widget.select_one("script.tconv-data")
+        data = json.loads(data_tag.string) if data_tag is not None else {}
+        html_output = output.select_one("div.output.text_html") or output
+        body = "".join(str(clean(child, images)) for child in html_output.children)
+        if data.get("kind") in STEPPERS:
+            hint = "Tab to the player, then ← → step it, Home/End jump"
+        else:
+            hint = "Tab to a control, then ↑ ↓ or type to change it"
+        body += f'<p class="deck-hint">{hint}; Esc returns to the slides.</p>'
+        note = data.get("note")
+        legend = [BeautifulSoup(note, "lxml")] if note else []
+    elif figure is not None:
+        kind, legend = "figure", []
+        body = str(clean(figure, images))
+    else:
+        kind, legend = "output", []
+        body = str(clean(output, images))
+    notes = notes_html(prose_around(cell), images)
+    if kind == "player":  # its legend is hidden on the slide (deck.css): the presenter says it
+        notes += "".join(f"<p>On screen: {text_of(note)}</p>" for note in legend)
+    return Slide(section_title(cell), body, notes, kind)
+
+
+def drop_sentence(paragraph: Tag, pattern: re.Pattern) -> None:
+    """Remove the sentence matching ``pattern`` (and all after it) from a paragraph; the
+    whole paragraph when that is all it says."""
+    if pattern.match(text_of(paragraph)):
+        paragraph.decompose()
+        return
+    for string in paragraph.find_all(string=True):
+        found = pattern.search(string)
+        if found is None:
+            continue
+        for later in list(string.next_siblings):
+            later.extract()
+        string.replace_with(string[:found.start()].rstrip())
+        return
+
+
+def exercise_slide(article: Tag, label: str, images: dict[str, str], docname: str) -> Slide:
+    box = article.find("div", id=label)
+    if box is None or "exercise" not in (box.get("class") or []):
+        raise SlidesError(f"{docname}: no exercise {label!r} in the built page")
+    number = box.select_one(".caption-number")
+    title = text_of(number) if number else "Exercise"
+    content = clean(box.select_one("section"), images)
+    # How to check an answer in a running notebook is for the page, not the room: the code
+    # that calls the checker goes, and so does the sentence (or paragraph) that introduces it.
+    for block in content.select("div[class*=highlight]"):
+        if CHECK_CALL.search(block.get_text()):
+            block.decompose()
+    for paragraph in content.find_all("p"):
+        drop_sentence(paragraph, CHECK_SENTENCE)
+    for section in content.find_all("section"):
+        section.unwrap()
+    solution = next((div for div in article.select("div.solution")
+                     if div.select_one(f'a[href="#{label}"]')), None)
+    notes = ""
+    if solution is not None:
+        solved = clean(solution.select_one("section") or solution, images)
+        notes = "<p><strong>Solution.</strong></p>\n" + solved.decode_contents()
+    return Slide(title, content.decode_contents(), notes, "exercise")
+
+
+# Characters of list text that fit on one slide at the deck's 32 px (about 11 lines of 65).
+LIST_BUDGET = 900
+
+
+def split_list(items: Tag, budget: int = LIST_BUDGET) -> list[Tag]:
+    """A long list as several shorter ones of about equal length, whole items each, in order."""
+    entries = items.find_all("li", recursive=False)
+    total = sum(len(text_of(item)) for item in entries)
+    count = max(1, -(-total // max(budget, 1)))  # slides needed
+    target = total / count
+    parts: list[list[Tag]] = [[]]
+    used = 0
+    for item in entries:
+        size = len(text_of(item))
+        if parts[-1] and len(parts) < count and used + size / 2 > target:
+            parts.append([])
+            used = 0
+        parts[-1].append(item)
+        used += size
+    lists = []
+    for group in parts:
+        part = copy.copy(items)
+        part.clear()
+        for item in group:
+            part.append(copy.copy(item))
+        lists.append(part)
+    return lists
+
+
+def summary_slides(article: Tag, images: dict[str, str], docname: str) -> list[Slide]:
+    section = article.find("section", id="summary")
+    items = section.find(["ul", "ol"]) if section is not None else None
+    if items is None:
+        raise SlidesError(f"{docname}: no Summary section with a list")
+    parts = split_list(clean(items, images))
+    return [Slide("Summary" + (f" ({n}/{len(parts)})" if len(parts) > 1 else ""),
+                  str(part), "", "summary") for n, part in enumerate(parts, start=1)]
+
+
+@dataclass
+class Deck:
+    docname: str
+    title: str
+    number: str
+    slides: list[Slide]
+    images: dict[str, str]  # file name -> src in the page
+    assets: dict[str, str] = field(default_factory=dict)  # players' module/stylesheet -> src
+
+    @property
+    def name(self) -> str:
+        return Path(self.docname).name
+
+
+def cut_deck(html_dir: Path, docname: str, marks: Marks) -> Deck:
+    page = html_dir / f"{docname}.html"
+    if not page.is_file():
+        raise SlidesError(f"{page} does not exist: build the book first (make book)")
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
+    article = soup.select_one("article") or soup.body
+    h1 = article.find("h1")
+    number_span = h1.select_one(".section-number") if h1 is not None else None
+    number = text_of(number_span).rstrip(".") if number_span else ""
+    if number_span is not None:
+        h1 = copy.copy(h1)
+        h1.select_one(".section-number").decompose()
+    title = heading_text(h1) if h1 is not None else docname
+    images: dict[str, str] = {}
+    cells = article.select(f"div.cell.tag_{SLIDE_TAG}")
+    if len(cells) != marks.code_cells:
+        raise SlidesError(f"{docname}: {marks.code_cells} cells tagged {SLIDE_TAG!r} in the "
+                          f"notebook, {len(cells)} in the built page: rebuild the book")
+    if not cells:
+        raise SlidesError(f"{docname}: no code cell is tagged {SLIDE_TAG!r}")
+    if not marks.exercises:
+        raise SlidesError(f"{docname}: no exercise is marked for the slides")
+    kicker = f"Chapter {number}" if number else ""
+    slides = [Slide(title, "", "", "title")]
+    slides.extend(objectives_slides(article, images, docname))
+    slides.extend(cell_slide(cell, images, docname) for cell in cells)
+    slides.extend(exercise_slide(article, label, images, docname) for label in marks.exercises)
+    slides.extend(summary_slides(article, images, docname))
+    slides[0].body = kicker
+    assets: dict[str, str] = {}
+    if any(slide.kind == "player" for slide in slides):
+        # the page references the players' shared files once, at its first player (which
+        # need not be on a slide): the deck loads them in its head, before any player boots
+        for ref in soup.select("script[src], link[href]"):
+            src = ref.get("src") or ref.get("href")
+            found = PLAYER_ASSET.search(src)
+            if found:
+                assets[found.group(1)] = src
+        if not any(name.endswith(".js") for name in assets):
+            raise SlidesError(f"{docname}: a slide shows a player, but the page loads no "
+                              "players' module (_static/tconv/player-*.js)")
+    return Deck(docname, title, number, slides, images, assets)
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+BOOK_TITLE = "Transposed Convolution, Demystified"
+
+
+def render_slide(slide: Slide, deck: Deck) -> str:
+    if slide.kind == "title":
+        kicker = f'<p class="deck-kicker">{html.escape(slide.body)}</p>' if slide.body else ""
+        body = (f'{kicker}<h1>{html.escape(slide.title)}</h1>'
+                f'<p class="deck-book">{BOOK_TITLE} · lecture slides</p>'
+                f'<p class="deck-small">The chapter: <a href="../{deck.docname}.html">'
+                f'{html.escape(deck.title)}</a>. Keys: → / Space next, ← back, '
+                'S speaker notes, Esc overview, ? all keys.</p>'
+                '<p class="deck-small">Text and figures CC BY 4.0, code MIT.</p>')
+        notes = ("<p>Press S for this speaker view; each slide's notes are the chapter's "
+                 "own words around what the slide shows.</p>")
+        return (f'<section class="deck-title" data-kind="title">{body}'
+                f'<aside class="notes">{notes}</aside></section>')
+    heading = f"<h2>{html.escape(slide.title)}</h2>" if slide.title else ""
+    notes = f'<aside class="notes">{slide.notes}</aside>' if slide.notes else ""
+    return (f'<section class="deck-{slide.kind}" data-kind="{slide.kind}">{heading}'
+            f'<div class="deck-body">{slide.body}</div>{notes}</section>')
+
+
+def render_deck(deck: Deck) -> str:
+    label = f"Chapter {deck.number}: {deck.title}" if deck.number else deck.title
+    sections = "\n".join(render_slide(slide, deck) for slide in deck.slides)
+    # the players' stylesheet, and their module as a classic script (it works from file://),
+    # as a book page loads them (_ext/players.py); each player's boot script then mounts it
+    player_head = "".join(
+        f'<link rel="stylesheet" href="{PLAYER_FOLDER}/{name}">\n' for name in sorted(deck.assets)
+        if name.endswith(".css")) + "".join(
+        f'<script src="{PLAYER_FOLDER}/{name}"></script>\n' for name in sorted(deck.assets)
+        if name.endswith(".js"))
+    return f"""<!DOCTYPE html>
+<html lang="en" data-theme="light">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(label)} · slides · {BOOK_TITLE}</title>
+<link rel="icon" href="_reveal/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="_reveal/dist/reset.css">
+<link rel="stylesheet" href="_reveal/dist/reveal.css">
+<link rel="stylesheet" href="_reveal/dist/theme/white-contrast.css">
+<link rel="stylesheet" href="deck.css">
+{player_head}</head>
+<body>
+<div class="reveal" role="main" aria-label="{html.escape(label)}, slides"><div class="slides">
+{sections}
+</div></div>
+<script src="_reveal/dist/reveal.js"></script>
+<script src="_reveal/plugin/notes/notes.js"></script>
+<script src="deck.js"></script>
+</body>
+</html>
+"""
+
+
+def copy_reveal(out: Path) -> None:
+    root = reveal_root()
+    target = out / "_reveal"
+    for name in REVEAL_FILES:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / name, target / name)
+    for name in REVEAL_DIRS:
+        shutil.copytree(root / name, target / name, dirs_exist_ok=True)
+    favicon = ROOT / "_static" / "favicon.svg"
+    if favicon.is_file():
+        shutil.copyfile(favicon, target / "favicon.svg")
+    for name in ("deck.css", "deck.js"):
+        shutil.copyfile(ASSETS / name, out / name)
+
+
+def precompress(out: Path) -> int:
+    """The .gz/.br copies, as _ext/precompress.py writes them for the book."""
+    spec = importlib.util.spec_from_file_location("precompress", ROOT / "_ext" / "precompress.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.remove_orphans(out)
+    work = module.stale_copies(out)
+    return sum(module.write_copy(item) for item in work)
+
+
+def build(html_dir: Path, out: Path, chapters_dir: Path = ROOT / "chapters",
+          docnames: list[str] | None = None, compress: bool = True) -> list[Path]:
+    """Write one deck per chapter into ``out``; returns the deck files."""
+    docnames = docnames or chapter_docnames()
+    decks = [(docname, read_marks(chapters_dir / f"{Path(docname).name}.ipynb"))
+             for docname in docnames]
+    written = []
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / "_images", ignore_errors=True)  # no figure left from an older build
+    (out / "_images").mkdir()
+    shutil.rmtree(out / PLAYER_FOLDER, ignore_errors=True)
+    copy_reveal(out)
+    cut = [cut_deck(html_dir, docname, marks) for docname, marks in decks]
+    for index, deck in enumerate(cut):
+        if index + 1 < len(cut):
+            following = cut[index + 1]
+            deck.slides[-1].notes = (f"<p>Next: chapter {following.number}, "
+                                     f"{html.escape(following.title)}.</p>")
+        page = html_dir / f"{deck.docname}.html"
+        for name, src in deck.images.items():
+            source = (page.parent / src.split("?")[0]).resolve()
+            shutil.copyfile(source, out / "_images" / name)
+        for name, src in deck.assets.items():
+            (out / PLAYER_FOLDER).mkdir(exist_ok=True)
+            shutil.copyfile((page.parent / src).resolve(), out / PLAYER_FOLDER / name)
+        target = out / f"{deck.name}.html"
+        target.write_text(render_deck(deck), encoding="utf-8")
+        written.append(target)
+    if compress:
+        precompress(out)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html",
+                        help="the built book (default: _build/html)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where the decks go (default: HTML/slides)")
+    args = parser.parse_args(argv)
+    out = args.out or args.html / "slides"
+    start = time.perf_counter()
+    try:
+        written = build(args.html, out)
+    except SlidesError as error:
+        print(f"slides: {error}", file=sys.stderr)
+        return 1
+    print(f"{len(written)} decks in {time.perf_counter() - start:.1f} s:")
+    for path in written:
+        print(f"    {path.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

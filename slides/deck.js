@@ -1,0 +1,39 @@
+/* Lecture slides of "Transposed Convolution, Demystified": reveal.js set up for a projector.
+ * Written by `make slides` (scripts/slides.py) beside every deck. reveal.js and its notes
+ * plugin are loaded before this file, from the deck's own _reveal/ folder.
+ *
+ * Keys: reveal.js's own (→/Space/N next, ←/P back, Home/End, Esc/O overview, S speaker
+ * notes, F full screen, ? help). Inside a step-by-step player (Tab to it, or click it) the
+ * arrows, Home and End step the player instead, as they do in the book; Esc leaves it. */
+(function () {
+  "use strict";
+  var inWidget = function (node) {
+    return node instanceof Element &&
+      node.closest(".tconv-player, .tconv-error, input, select, textarea, button") !== null;
+  };
+  Reveal.initialize({
+    width: 1280,
+    height: 720,
+    margin: 0.04,
+    center: false,
+    display: "flex", // each slide a column: title, then the body filling the rest
+    hash: true,
+    history: false,
+    controls: true,
+    controlsTutorial: false,
+    progress: true,
+    slideNumber: "c/t",
+    showSlideNumber: "all",
+    transition: "none",
+    backgroundTransition: "none",
+    // keys typed inside a player belong to the player
+    keyboardCondition: function (event) { return !inWidget(event.target); },
+    plugins: [RevealNotes],
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && inWidget(event.target)) {
+      event.target.blur();
+      event.preventDefault();
+    }
+  });
+})();

@@ -1,0 +1,170 @@
+"""scripts/slides.py without a build: the chapters' slide markings, and cutting a small page.
+
+The decks made from the real book are checked in tests/test_browser_slides.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from script_support import load_script
+
+ROOT = Path(__file__).resolve().parents[1]
+slides = load_script("slides")
+
+CHAPTERS = slides.chapter_docnames()
+
+
+def test_every_chapter_in_the_toc_is_a_deck():
+    names = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
+    assert sorted(c.split("/")[-1] for c in CHAPTERS) == names
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_marks_figures_and_exercises_for_its_slides(docname):
+    marks = slides.read_marks(ROOT / f"{docname}.ipynb")
+    assert 2 <= marks.code_cells <= 8
+    assert 1 <= len(marks.exercises) <= 2  # one or two, to do in class
+    assert len(set(marks.exercises)) == len(marks.exercises)
+
+
+def test_reveal_js_ships_in_a_package():
+    root = slides.reveal_root()
+    for name in slides.REVEAL_FILES:
+        assert (root / name).is_file(), name
+    assert "reveal.js 5" in (root / "dist" / "reveal.js").read_text(encoding="utf-8")[:200]
+
+
+def notebook(tmp_path, cells):
+    path = tmp_path / "chapter.ipynb"
+    path.write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    return path
+
+
+def code(tags):
+    return {"cell_type": "code", "metadata": {"tags": tags}, "source": "f()\n", "outputs": []}
+
+
+def markdown(source, **meta):
+    return {"cell_type": "markdown", "metadata": meta, "source": source}
+
+
+EXERCISE = "````{exercise}\n:label: ex-a-1\n\nDo it.\n````\n"
+
+
+def test_read_marks_counts_tagged_code_and_named_exercises(tmp_path):
+    path = notebook(tmp_path, [code(["slide"]), code([]), code(["hide-input", "slide"]),
+                               markdown(EXERCISE, slides={"exercises": ["ex-a-1"]})])
+    marks = slides.read_marks(path)
+    assert marks.code_cells == 2 and marks.exercises == ["ex-a-1"]
+
+
+@pytest.mark.parametrize("cells, message", [
+    ([markdown("Text", tags=["slide"])], "code cells only"),
+    ([code(["remove-cell", "slide"])], "remove-cell"),
+    ([markdown(EXERCISE, slides={"exercises": ["ex-a-2"]})], "'ex-a-2'"),
+])
+def test_read_marks_rejects_marks_it_cannot_honour(tmp_path, cells, message):
+    with pytest.raises(slides.SlidesError, match=message):
+        slides.read_marks(notebook(tmp_path, cells))
+
+
+PAGE = """<html><body><article>
+<section id="a-chapter"><h1><span class="section-number">7. </span>A chapter<a class="headerlink"
+ href="#a-chapter">#</a></h1>
+<p>The opening paragraph, with a <a href="../glossary.html#term-kernel">kernel</a>.</p>
+<p><strong>Learning objectives.</strong> After this chapter you can</p>
+<ul><li><p>do one thing;</p></li><li><p>do another.</p></li></ul>
+<section id="part"><h2>A part<a class="headerlink" href="#part">#</a></h2>
+<p>Before the figure.</p>
+<div class="cell tag_hide-input tag_slide docutils container"><div class="cell_output">
+<figure id="fig-a"><img alt="A grid." loading="lazy" src="../_images/abc.png"/>
+<figcaption><p><span class="caption-number">Fig. 7.1 </span>A grid.</p></figcaption>
+</figure></div></div>
+<p>After the figure.</p>
+<div class="cell docutils container"><div class="cell_output">not a slide</div></div>
+</section>
+<section id="summary"><h2>Summary</h2><ul><li><p>It works.</p></li></ul></section>
+<section id="exercises"><h2>Exercises</h2>
+<div class="exercise admonition" id="ex-a-1"><p class="admonition-title">
+<span class="caption-number">Exercise 7.1 </span></p><section id="exercise-content">
+<p>Do it.</p><p>To check your answer in a running notebook:</p>
+<div class="highlight-python"><pre>check("ex-a-1", answer)</pre></div></section></div>
+<div class="solution dropdown admonition" id="sol-1"><p class="admonition-title">Solution to
+<a class="reference internal" href="#ex-a-1">Exercise 7.1</a></p>
+<section id="solution-content"><p>It is 42.</p></section></div>
+</section></section></article></body></html>"""
+
+
+def test_cut_deck_takes_each_part_from_the_page(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text(PAGE, encoding="utf-8")
+    deck = slides.cut_deck(tmp_path, "chapters/a", slides.Marks(1, ["ex-a-1"]))
+    assert (deck.number, deck.title) == ("7", "A chapter")
+    kinds = [s.kind for s in deck.slides]
+    assert kinds == ["title", "objectives", "figure", "exercise", "summary"]
+    objectives, figure, exercise = deck.slides[1], deck.slides[2], deck.slides[3]
+    assert "do one thing" in objectives.body and "opening paragraph" in objectives.notes
+    assert "<a " not in objectives.notes  # links to the book become text
+    assert figure.title == "A part"
+    assert 'src="_images/abc.png"' in figure.body and "loading" not in figure.body
+    assert "Fig. 7.1" in figure.body
+    assert "Before the figure." in figure.notes and "After the figure." in figure.notes
+    assert deck.images == {"abc.png": "../_images/abc.png"}
+    assert exercise.title == "Exercise 7.1" and "Do it." in exercise.body
+    assert "check(" not in exercise.body and "running notebook" not in exercise.body
+    assert "It is 42." in exercise.notes
+    assert "It works." in deck.slides[-1].body
+
+
+def test_cut_deck_fails_when_the_page_and_the_notebook_disagree(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text(PAGE, encoding="utf-8")
+    with pytest.raises(slides.SlidesError, match="rebuild the book"):
+        slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
+    with pytest.raises(slides.SlidesError, match="no exercise 'ex-a-9'"):
+        slides.cut_deck(tmp_path, "chapters/a", slides.Marks(1, ["ex-a-9"]))
+    with pytest.raises(slides.SlidesError, match="build the book first"):
+        slides.cut_deck(tmp_path, "chapters/missing", slides.Marks(1, ["ex-a-1"]))
+
+
+# A player cell as the book's extension leaves it (_ext/players.py): the shared module and
+# stylesheet referenced once, at the page's first player (here not on a slide), then data only.
+PLAYER_CELL = """<div class="cell tag_slide docutils container"><div class="cell_output">
+<div class="output text_html"><div class="tconv-widget" data-tconv-module="abc">
+<script type="application/json" class="tconv-data">{"kind": "chooser", "note": "Dark: many."}
+</script><script>boot()</script></div></div></div></div>"""
+FIRST_PLAYER = """<div class="cell docutils container"><div class="cell_output">
+<div class="output text_html"><div class="tconv-widget" data-tconv-module="abc">
+<link rel="stylesheet" href="../_static/tconv/player-def.css">
+<script type="application/json" class="tconv-data">{"kind": "frames"}</script>
+<script src="../_static/tconv/player-abc.js"></script><script>boot()</script></div></div></div>
+</div>"""
+
+
+def player_page(first: str) -> str:
+    return PAGE.replace('<p>After the figure.</p>', f"{first}{PLAYER_CELL}<p>After.</p>")
+
+
+def test_cut_deck_loads_the_players_module_once_from_the_deck_folder(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text(player_page(FIRST_PLAYER), encoding="utf-8")
+    deck = slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
+    player = deck.slides[3]
+    assert player.kind == "player" and "↑ ↓" in player.body  # a chooser's hint
+    assert "data-tconv-module" in player.body and "_static" not in player.body
+    assert "On screen: Dark: many." in player.notes
+    assert deck.assets == {"player-abc.js": "../_static/tconv/player-abc.js",
+                           "player-def.css": "../_static/tconv/player-def.css"}
+    head = slides.render_deck(deck).split("</head>")[0]
+    assert '<script src="_tconv/player-abc.js">' in head
+    assert '<link rel="stylesheet" href="_tconv/player-def.css">' in head
+
+
+def test_cut_deck_fails_when_a_player_has_no_module(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text(player_page(""), encoding="utf-8")
+    with pytest.raises(slides.SlidesError, match="loads no players' module"):
+        slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
