@@ -61,7 +61,8 @@ SITE_ZH = BUILD / "html" / "zh"
 LIBRARY = ROOT / "lib" / "tconv"
 TCONV_PO = LIBRARY / "show" / "locales" / f"{LANG}.po"
 TCONV_POT = POT / "tconv.pot"
-MARKERS = {"_": 1, "N_": 1, "ngettext": 2}  # tconv.show.text's lookups: name -> msgid args
+# tconv.show.text's lookups: name -> how many msgid arguments (two: singular and plural)
+MARKERS = {"_": 1, "N_": 1, "Nn_": 2, "ngettext": 2}
 
 
 # --- building through Jupyter Book ----------------------------------------------------------
@@ -174,7 +175,7 @@ def library_messages() -> dict[str, dict]:
             if not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
                 continue
             entry = found.setdefault(args[0].value, {"plural": None, "places": []})
-            if name == "ngettext":
+            if MARKERS[name] == 2:  # a count message: singular and plural
                 entry["plural"] = args[1].value
             entry["places"].append(f"{path.relative_to(ROOT).as_posix()}:{node.lineno}")
     return found

@@ -273,9 +273,7 @@ def test_the_modules_words_are_translated_in_the_data_and_the_error_box(monkeypa
     from tconv.show import text
     from tconv.show.player import MODULE_WORDS, player_words
 
-    module = module_text()
-    for word in MODULE_WORDS:
-        assert f"tw('{word}'" in module, word
+    assert set(module_messages(module_text())) == set(MODULE_WORDS)
     monkeypatch.setattr(text, "language", lambda: "en")
     assert player_words() == {}
     monkeypatch.setattr(text, "language", lambda: "zh_CN")
@@ -284,4 +282,53 @@ def test_the_modules_words_are_translated_in_the_data_and_the_error_box(monkeypa
     monkeypatch.setattr(player, "language", lambda: "zh_CN")
     words = player_words()
     assert words["Play"] != "Play" and text.has_cjk(words["Play"])
-    assert set(words) <= set(MODULE_WORDS)
+    english = {form for m in MODULE_WORDS for form in (m if isinstance(m, tuple) else (m,))}
+    assert set(words) <= english
+    # a count message's one Chinese form stands for both English forms
+    assert words["{n} product"] == words["{n} products"] and text.has_cjk(words["{n} products"])
+
+
+# A JS string literal, a concatenation of them, and the module's message calls.
+_LITERAL = r"'(?:[^'\\]|\\.)*'"
+_JOINED = rf"{_LITERAL}(?:\s*\+\s*{_LITERAL})*"
+_CALL = re.compile(rf"\b(tw|tn|tw_html)\(\s*({_JOINED})?(?:\s*,\s*({_JOINED}))?")
+
+
+def module_messages(source: str) -> list:
+    """The messages of player.js's ``tw``/``tw_html`` (a string) and ``tn`` (a pair) calls,
+    literals joined; fails on a call whose message is not a literal (outside the helpers)."""
+    def join(text):
+        return "".join(lit[1:-1] for lit in re.findall(_LITERAL, text))
+
+    found = []
+    for match in _CALL.finditer(source):
+        kind, first, second = match.groups()
+        line = source[source.rfind("\n", 0, match.start()) + 1:source.find("\n", match.end())]
+        if first is None:  # tw(message) inside the helpers that define tw, tn and tw_html
+            assert re.match(r"\s*(const (tn|tw_html) =|esc\(tw\(message\)\))", line) or \
+                "tw(n === 1 ? one : many" in line, f"a message that is not a literal: {line}"
+            continue
+        found.append((join(first), join(second)) if kind == "tn" else join(first))
+    return found
+
+
+def test_module_messages_reads_joined_literals_and_count_pairs():
+    source = ("x = tw('a ' +\n  'b {n}', {n}); y = tn('{n} row', '{n} rows', k);"
+              " z = tw_html('output size {size}', {size});")
+    assert module_messages(source) == ["a b {n}", ("{n} row", "{n} rows"), "output size {size}"]
+    with pytest.raises(AssertionError, match="not a literal"):
+        module_messages("const f = () => tw(words[k]);")
+
+
+def test_every_english_word_of_the_editable_players_goes_through_the_table():
+    """The views' titles, legends, captions and panel titles: no English phrase is written
+    outside ``tw``/``tn``, except the engine's errors, which mirror tconv's (English) ones."""
+    module = module_text()
+    code = module[module.index("// ---- the scatter (Stepper)"):module.index("export const VIEWS")]
+    code = re.sub(r"/\*\*.*?\*/|//[^\n]*", "", code, flags=re.S)  # comments
+    code = re.sub(r"throw valueError\(.*?\);", "", code, flags=re.S)  # the engine's errors
+    code = _CALL.sub(lambda m: m.group(1) + "(", code)  # the table's messages
+    literals = re.findall(r"'[^'\n]*'|`[^`\n]*`", code)
+    shown = (re.sub(r"<[^>]*>|\$\{[^}]*\}", "", s) for s in literals)  # tags, ${...}
+    phrases = [s for s in shown if re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", s)]
+    assert phrases == []

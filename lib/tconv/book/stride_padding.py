@@ -91,8 +91,8 @@ class OutputSizeCalculator(View):
             self.message = str(err)
 
     def data(self) -> dict:
-        note = (f"<code>{escape(FORMULA)}</code>, for an input of size i; an (i, i) input "
-                f"gives an (o, o) output.")
+        note = escape(_("{formula}, for an input of size i; an (i, i) input gives an (o, o) "
+                        "output.")).replace("{formula}", f"<code>{escape(FORMULA)}</code>")
         pid = player_id("size", self.title, *map(str, self.initial.values()))
         return {"kind": "size", "id": pid,
                 "title": self.title, "note": note, "css": CALCULATOR_CSS, "labels": LABELS,

@@ -419,8 +419,28 @@ export function check_budget(cells, advice) {
 // ================================================================ 4. Drawing frames
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/**
+ * The module's own words in the reader's language: ``data.words`` maps an English message to
+ * its translation (tconv.show.player.player_words, from tconv's catalog); ``{name}`` filled in.
+ * Every message is a whole phrase with ``{names}`` (a translation may reorder them), listed in
+ * tconv.show.player.MODULE_WORDS; ``tn`` picks the English singular or plural of a count.
+ */
+let WORDS = {};
+const tw = (message, values = {}) =>
+  (WORDS[message] || message).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+const tn = (one, many, n, values = {}) => tw(n === 1 ? one : many, {...values, n});
+/** A message as HTML: its text escaped, then ``values`` (HTML already) put in. */
+const tw_html = (message, values = {}) =>
+  esc(tw(message)).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+/** Sentences as one text: a space between them, none after a full-width stop (Chinese). */
+const sentences = (parts) => parts.join(' ').replace(/([\u3000-\u303f\uff00-\uffef]) (?=\S)/g, '$1');
+/** Numbers as a list: '0, 1, 2' in English. */
+const number_list = (items) => items.reduce((list, item) => tw('{list}, {item}', {list, item}));
+/** English counts in the engine's messages, which mirror tconv's own (English) errors. */
 const count_text = (n, noun, plural = null) => `${n} ${n === 1 ? noun : plural || noun + 's'}`;
-const count_range = (lo, hi, noun) => lo === hi ? count_text(lo, noun) : `${lo} to ${hi} ${noun}s`;
+/** How many products each output cell received: '1 product', '1 to 4 products'. */
+const count_range = (lo, hi) => lo === hi ? tn('{n} product', '{n} products', lo)
+  : tw('{lo} to {hi} products', {lo, hi});
 const setting = (pair) => pair[0] === pair[1] ? String(pair[0]) : `(${pair[0]}, ${pair[1]})`;
 const slice_text = (s) => `${s.start}:${s.stop}` + (s.step && s.step !== 1 ? `:${s.step}` : '');
 const tag = (k) => k < 26 ? String.fromCharCode(65 + k) : String(k + 1);
@@ -474,72 +494,92 @@ const sum_text = (products, fmt) => products.map((v) => { const t = fmt(v); retu
 
 const trivial_crop = (p) => same(p.padding, [0, 0]) && same(p.output_padding, [0, 0]);
 
-function scatter_title(p) {
+/** A setting as a title names it: 'stride 2', 'padding (1, 0)'. */
+const SETTING_TEXT = {
+  stride: (value) => tw('stride {value}', {value}),
+  padding: (value) => tw('padding {value}', {value}),
+  output_padding: (value) => tw('output_padding {value}', {value}),
+  dilation: (value) => tw('dilation {value}', {value}),
+};
+
+function scatter_title(p, head = tw('Transposed convolution, step by step')) {
   const [H, W] = shape(p.x), [kH, kW] = shape(p.kernel);
-  let title = `Transposed convolution, step by step: ${H}×${W} input, ${kH}×${kW} kernel`;
-  for (const name of ['stride', 'padding', 'output_padding', 'dilation']) {
+  const parts = [tw('{h}×{w} input', {h: H, w: W}), tw('{h}×{w} kernel', {h: kH, w: kW})];
+  for (const name of SETTINGS) {
     const def = name === 'stride' || name === 'dilation' ? [1, 1] : [0, 0];
-    if (!same(p[name], def) || name === 'stride') title += `, ${name} ${setting(p[name])}`;
+    if (!same(p[name], def) || name === 'stride') parts.push(SETTING_TEXT[name](setting(p[name])));
   }
-  return title;
+  // the separator of a title's parts: ', ' in English
+  return tw('{head}: {details}', {head, details: parts.join(tw(', '))});
 }
 
 function scatter_note(p) {
-  let text = 'Outlined cells: where the current step adds. Small corner number: how many ' +
-             'placements have added to that cell so far (darker shading = more).';
+  const parts = [tw('Outlined cells: where the current step adds. Small corner number: how many ' +
+                    'placements have added to that cell so far (darker shading = more).')];
   if (!same(p.padding, [0, 0])) {
-    text += ` Hatched cells: cropped away by padding ${setting(p.padding)}; the output is the rest.`;
+    parts.push(tw('Hatched cells: cropped away by padding {padding}; the output is the rest.',
+                  {padding: setting(p.padding)}));
   }
   if (!same(p.output_padding, [0, 0])) {
-    text += ` Dashed cells: the rows/columns that output_padding ${setting(p.output_padding)} keeps in the output.`;
+    parts.push(tw('Dashed cells: the rows/columns that output_padding {output_padding} keeps in the output.',
+                  {output_padding: setting(p.output_padding)}));
   }
-  return esc(text);
+  return esc(sentences(parts));
 }
 
 function scatter_caption(p, i, t) {
   const n = p.steps.length, [H, W] = shape(p.x), [kH, kW] = shape(p.kernel), crop = p.crop;
   const [fH, fW] = crop.full_shape, [oH, oW] = crop.out_shape;
   if (i === 0) {
-    const each = n > 1 ? `each of the ${n} elements` : 'the single element';
-    let text = `Start: ${each} of the ${H}×${W} input x will add a scaled copy of the ` +
-               `${kH}×${kW} kernel, stride ${setting(p.stride)} apart, into a ${fH}×${fW} canvas of zeros.`;
+    const values = {n, h: H, w: W, kh: kH, kw: kW, stride: setting(p.stride), fh: fH, fw: fW};
+    const parts = [n > 1
+      ? tw('Start: each of the {n} elements of the {h}×{w} input x will add a scaled copy of the ' +
+           '{kh}×{kw} kernel, stride {stride} apart, into a {fh}×{fw} canvas of zeros.', values)
+      : tw('Start: the single element of the {h}×{w} input x will add a scaled copy of the ' +
+           '{kh}×{kw} kernel, stride {stride} apart, into a {fh}×{fw} canvas of zeros.', values)];
     if (!same(p.padding, [0, 0])) {
-      text += ` Then padding ${setting(p.padding)} crops ${count_text(p.padding[0], 'row')} ` +
-              `from the top and the bottom and ${count_text(p.padding[1], 'column')} from the ` +
-              'left and the right (hatched).';
+      parts.push(tw('Then padding {padding} crops {rows} from the top and the bottom and {cols} ' +
+                    'from the left and the right (hatched).', {padding: setting(p.padding),
+        rows: tn('{n} row', '{n} rows', p.padding[0]), cols: tn('{n} column', '{n} columns', p.padding[1])}));
     }
     if (!same(p.output_padding, [0, 0])) {
-      text += ` output_padding ${setting(p.output_padding)} keeps ` +
-              `${count_text(p.output_padding[0], 'more row')} at the bottom and ` +
-              `${count_text(p.output_padding[1], 'more column')} at the right (dashed).`;
+      parts.push(tw('output_padding {output_padding} keeps {rows} at the bottom and {cols} at the ' +
+                    'right (dashed).', {output_padding: setting(p.output_padding),
+        rows: tn('{n} more row', '{n} more rows', p.output_padding[0]),
+        cols: tn('{n} more column', '{n} more columns', p.output_padding[1])}));
     }
-    return text + ` The output will be ${oH}×${oW}.`;
+    parts.push(tw('The output will be {h}×{w}.', {h: oH, w: oW}));
+    return sentences(parts);
   }
   if (i <= n) {
-    const q = p.steps[i - 1];
-    let text = `Step ${i} of ${n}: x[${q.index[0]},${q.index[1]}] = ${t.x(q.value)} times the ` +
-               `kernel, added to ${trivial_crop(p) ? 'out' : 'full'}[${slice_text(q.rows)}, ${slice_text(q.cols)}]`;
-    if (!trivial_crop(p)) {
-      const rows = kept_slice(q.rows, crop.rows.start, crop.rows.stop);
-      const cols = kept_slice(q.cols, crop.cols.start, crop.cols.stop);
-      text += rows === null || cols === null ? ', all of it cropped away'
-        : `, which is out[${slice_text(rows)}, ${slice_text(cols)}]`;
+    const q = p.steps[i - 1], trivial = trivial_crop(p);
+    const values = {step: i, steps: n, i: q.index[0], j: q.index[1], value: t.x(q.value),
+                    where: `${trivial ? 'out' : 'full'}[${slice_text(q.rows)}, ${slice_text(q.cols)}]`};
+    if (trivial) return tw('Step {step} of {steps}: x[{i},{j}] = {value} times the kernel, added to {where}.', values);
+    const rows = kept_slice(q.rows, crop.rows.start, crop.rows.stop);
+    const cols = kept_slice(q.cols, crop.cols.start, crop.cols.stop);
+    if (rows === null || cols === null) {
+      return tw('Step {step} of {steps}: x[{i},{j}] = {value} times the kernel, added to {where}, ' +
+                'all of it cropped away.', values);
     }
-    return text + '.';
+    return tw('Step {step} of {steps}: x[{i},{j}] = {value} times the kernel, added to {where}, ' +
+              'which is {kept}.', {...values, kept: `out[${slice_text(rows)}, ${slice_text(cols)}]`});
   }
-  const counts = p.overlap.flat(), summed = n > 1 ? `the ${n} placements sum to` : 'the single placement makes';
-  return `Result: ${summed} the ${oH}×${oW} output; each output cell received ` +
-         `${count_range(Math.min(...counts), Math.max(...counts), 'product')}.`;
+  const counts = p.overlap.flat(), lo = Math.min(...counts), hi = Math.max(...counts);
+  const values = {n, h: oH, w: oW, products: count_range(lo, hi)};
+  return n > 1
+    ? tw('Result: the {n} placements sum to the {h}×{w} output; each output cell received {products}.', values)
+    : tw('Result: the single placement makes the {h}×{w} output; each output cell received {products}.', values);
 }
 
 function scatter_frame(p, i, t) {
   const n = p.steps.length, crop = p.crop, q = i >= 1 && i <= n ? p.steps[i - 1] : null;
   const [kH, kW] = shape(p.kernel);
   const panels = [
-    panel('input x', grid_html(p.x, {text: t.x, headers: true,
+    panel(tw('input x'), grid_html(p.x, {text: t.x, headers: true,
       classes: q ? (r, c) => (same([r, c], q.index) ? 'h' : '') : null})),
-    panel('kernel', grid_html(p.kernel, {text: t.k})),
-    panel(q ? `x[${q.index[0]},${q.index[1]}] × kernel` : 'x[u,v] × kernel',
+    panel(tw('kernel'), grid_html(p.kernel, {text: t.k})),
+    panel(q ? tw('x[{i},{j}] × kernel', {i: q.index[0], j: q.index[1]}) : tw('x[u,v] × kernel'),
           q ? grid_html(q.contribution, {text: t.y}) : grid_html(blank(kH, kW))),
   ];
   let canvas, counts = null;
@@ -554,11 +594,11 @@ function scatter_frame(p, i, t) {
     if (!trivial) cls += !crop.kept(r, c) ? ' k' : extra(r, c) ? ' e' : '';
     return cls.trim();
   };
-  const name = trivial ? 'out' : 'full (before cropping)';
-  panels.push(panel(i <= n ? `${name}, running sum` : name,
+  const name = trivial ? tw('out') : tw('full (before cropping)');
+  panels.push(panel(i <= n ? tw('{name}, running sum', {name}) : name,
                     grid_html(canvas, {text: t.y, classes, counts, headers: true})));
   if (i === n + 1 && !trivial) {
-    panels.push(panel('out (cropped)', grid_html(p.output, {text: t.y, headers: true,
+    panels.push(panel(tw('out (cropped)'), grid_html(p.output, {text: t.y, headers: true,
       classes: (r, c) => (extra(r + crop.rows.start, c + crop.cols.start) ? 'e' : '')})));
   }
   return `<div class="tcv">${panels.join('')}</div>`;
@@ -569,8 +609,9 @@ const scatter_view = {
   cells: (sc) => { const [cH, cW] = sc.crop.canvas_shape, [oH, oW] = sc.crop.out_shape;
     return sc.x.length * sc.x[0].length + 2 * sc.kernel.length * sc.kernel[0].length + cH * cW + oH * oW; },
   count: (p) => p.steps.length + 2,
-  title: scatter_title, note: scatter_note, caption: scatter_caption, frame: scatter_frame,
+  title: (p) => scatter_title(p), note: scatter_note, caption: scatter_caption, frame: scatter_frame,
   limit: (sc, st) => {
+    // the library's message (tconv.show.widgets.EditableView._limit), in English as it is
     const n = sc.x.length * sc.x[0].length;
     if (n > st.max_steps) {
       throw valueError(`x has ${count_text(n, 'element')}, so ${count_text(n, 'placement')}: ` +
@@ -593,22 +634,23 @@ function gather_frame(g, i, t) {
   lines.push(`<li>out[${r},${c}] = ${terms.length ? esc(sum_text(terms.map((u) => u.product), t.y)) + ' = ' : ''}` +
              `${esc(t.y(g.output[r][c]))}</li>`);
   return '<div class="tcv">' + [
-    panel('input x', grid_html(g.x, {text: t.x, headers: true, tags: in_tags,
+    panel(tw('input x'), grid_html(g.x, {text: t.x, headers: true, tags: in_tags,
       classes: (a, b) => (in_tags(a, b) ? 'h' : '')})),
-    panel('kernel', grid_html(g.kernel, {text: t.k, headers: true, tags: k_tags,
+    panel(tw('kernel'), grid_html(g.kernel, {text: t.k, headers: true, tags: k_tags,
       classes: (a, b) => (k_tags(a, b) ? 'h' : '')})),
-    panel(`out, cell (${r},${c})`, grid_html(out, {text: t.y, headers: true,
+    panel(tw('out, cell ({r},{c})', {r, c}), grid_html(out, {text: t.y, headers: true,
       classes: (a, b) => (a === r && b === c ? 'w' : '')})),
-    panel(count_text(terms.length, 'product'), `<ul class="terms">${lines.join('')}</ul>`),
+    panel(tn('{n} product', '{n} products', terms.length), `<ul class="terms">${lines.join('')}</ul>`),
   ].join('') + '</div>';
 }
 
 function gather_caption(g, i, t) {
   const {index: [r, c], terms} = g.cells[i];
-  if (!terms.length) return `out[${r},${c}] gathers no product: no kernel copy reaches it, so it is 0.`;
+  if (!terms.length) return tw('out[{r},{c}] gathers no product: no kernel copy reaches it, so it is 0.', {r, c});
   const names = terms.map((u) => `x[${u.input_index}]·kernel[${u.kernel_index}]`).join(' + ');
-  return `out[${r},${c}] gathers ${count_text(terms.length, 'product')}: ${names} = ` +
-         `${sum_text(terms.map((u) => u.product), t.y)} = ${t.y(g.output[r][c])}.`;
+  return tw('out[{r},{c}] gathers {products}: {names} = {sum} = {value}.', {r, c, names,
+    products: tn('{n} product', '{n} products', terms.length),
+    sum: sum_text(terms.map((u) => u.product), t.y), value: t.y(g.output[r][c])});
 }
 
 const cells_view = (title, note) => ({
@@ -616,11 +658,10 @@ const cells_view = (title, note) => ({
 });
 
 const gather_view = {
-  ...cells_view((g) => scatter_title(g).replace('Transposed convolution, step by step',
-                                                 'The gather view, one output cell per step'),
-                () => esc('Highlighted: the input cells and the kernel cells whose products sum ' +
-                          'into the outlined output cell; the same letter marks the two cells of ' +
-                          'each product.')),
+  ...cells_view((g) => scatter_title(g, tw('The gather view, one output cell per step')),
+                () => esc(tw('Highlighted: the input cells and the kernel cells whose products sum ' +
+                             'into the outlined output cell; the same letter marks the two cells of ' +
+                             'each product.'))),
   compute: (sc) => {
     const p = placements_of(sc), [oH, oW] = sc.crop.out_shape, cells = [];
     for (let r = 0; r < oH; r++) for (let c = 0; c < oW; c++) cells.push({index: [r, c], terms: gather_of(sc, [r, c])});
@@ -641,10 +682,10 @@ function rows_frame(m, i, t) {
   const out = blank(oH, oW);
   m.output.flat().slice(0, i + 1).forEach((v, k) => { out[Math.floor(k / oW)][k % oW] = t.y(v); });
   return '<div class="tcv">' + [
-    panel('input x', grid_html(m.x_padded, {text: t.x, headers: true,
+    panel(tw('input x'), grid_html(m.x_padded, {text: t.x, headers: true,
       classes: (a, b) => (inputs.has(a + ',' + b) ? 'h' : '')})),
-    panel('kernel', grid_html(m.kernel, {text: t.k, classes: (a, b) => (weights.has(a + ',' + b) ? 'h' : '')})),
-    panel(`Cᵀ (row ${i} shaded)`, grid_html(m.CT, {text: t.k, headers: true,
+    panel(tw('kernel'), grid_html(m.kernel, {text: t.k, classes: (a, b) => (weights.has(a + ',' + b) ? 'h' : '')})),
+    panel(tw('Cᵀ (row {i} shaded)', {i}), grid_html(m.CT, {text: t.k, headers: true,
       classes: (a, b) => (a === i ? (columns.has(b) ? 'h' : 'r') : '')})),
     panel('out = Cᵀ x', grid_html(out, {headers: true, classes: (a, b) => (a === r && b === c ? 'w' : '')})),
   ].join('') + '</div>';
@@ -654,22 +695,23 @@ function rows_caption(m, i, t) {
   const oW = m.crop.out_shape[1], r = Math.floor(i / oW), c = i % oW, terms = m.cells[i].terms;
   const value = t.y(m.output[r][c]);
   if (!terms.length) {
-    return `out[${r},${c}] = row ${i} of Cᵀ · x = 0: no kernel copy covers this cell, so the whole row is 0.`;
+    return tw('out[{r},{c}] = row {i} of Cᵀ · x = 0: no kernel copy covers this cell, so the whole row is 0.', {r, c, i});
   }
   const W = m.conv_shape[1];
   const products = terms.map((u) => `${t.k(u.weight)}·x[${u.input_index[0]},${u.input_index[1]}]`).join(' + ');
   const columns = terms.map((u) => String(u.input_index[0] * W + u.input_index[1]));
-  const where = columns.length === 1 ? `column ${columns[0]}` : `columns ${columns.join(', ')}`;
-  return `out[${r},${c}] = row ${i} of Cᵀ · x = ${products} = ${value}. Row ${i} holds kernel ` +
-         `values in ${where}, the inputs whose kernel copies cover out[${r},${c}], and 0 elsewhere.`;
+  const where = tn('column {list}', 'columns {list}', columns.length, {list: number_list(columns)});
+  return tw('out[{r},{c}] = row {i} of Cᵀ · x = {products} = {value}. Row {i} holds kernel values in ' +
+            '{where}, the inputs whose kernel copies cover out[{r},{c}], and 0 elsewhere.',
+            {r, c, i, products, value, where});
 }
 
 const rows_view = {
-  ...cells_view(() => 'Each output cell is one row of Cᵀ times x',
-    (m) => esc(`Cᵀ has one row per output cell (${m.CT.length}) and one column per input cell ` +
-      `(${m.CT[0].length}, row-major). Highlighted: the input cells whose kernel copies cover the ` +
-      'current output cell (outlined in out), the kernel cells they use, and their entries in ' +
-      'the current row of Cᵀ; the rest of that row (shaded) is 0.')),
+  ...cells_view(() => tw('Each output cell is one row of Cᵀ times x'),
+    (m) => esc(tw('Cᵀ has one row per output cell ({rows}) and one column per input cell ({cols}, ' +
+      'row-major). Highlighted: the input cells whose kernel copies cover the current output cell ' +
+      '(outlined in out), the kernel cells they use, and their entries in the current row of Cᵀ; ' +
+      'the rest of that row (shaded) is 0.', {rows: m.CT.length, cols: m.CT[0].length}))),
   compute: (sc) => {
     const g = gather_view.compute(sc), {CT, conv_shape} = conv_matrix_t(sc);
     const x_padded = zeros(...conv_shape);
@@ -682,6 +724,7 @@ const rows_view = {
     return cH * cW + kH * kW + n * cH * cW + n;
   },
   limit: (sc, st) => {
+    // the library's message (tconv.show.widgets.EditableView._limit), in English as it is
     const [oH, oW] = sc.crop.out_shape, n = oH * oW;
     if (n > st.max_cells) {
       throw valueError(`the output has ${n} cells, more than this view shows ` +
@@ -696,22 +739,28 @@ const rows_view = {
 function direct_note(d) {
   const [s] = d.stride, [top] = [d.top], op = d.output_padding[0];
   const square = same(d.stride, [s, s]) && d.top === d.left && same(d.output_padding, [op, op]);
-  const pad = square ? (top >= 0 ? `${count_text(top, 'zero')} around it` : `${count_text(-top, 'cell')} cropped from each side`) +
-    (op ? ` (and ${op} more at the bottom and the right, for output_padding)` : '')
-    : 'd(k − 1) − p zeros around it (a negative amount crops; output_padding adds at the bottom and right)';
-  return esc(`z: the input with ${square ? count_text(s - 1, 'zero') : 'stride − 1 zeros'} between neighbours and ` +
-    `${pad}; grey numbers are zeros put in. The kernel is turned by 180° and slides over z one cell ` +
-    'at a time: outlined, the cells it covers for the current output cell; highlighted, the input ' +
-    'values it meets there.');
+  let pad;
+  if (square) {
+    pad = top >= 0 ? tn('{n} zero around it', '{n} zeros around it', top)
+      : tn('{n} cell cropped from each side', '{n} cells cropped from each side', -top);
+    if (op) pad = tw('{pad} (and {n} more at the bottom and the right, for output_padding)', {pad, n: op});
+  } else {
+    pad = tw('d(k − 1) − p zeros around it (a negative amount crops; output_padding adds at the bottom and right)');
+  }
+  const between = square ? tn('{n} zero', '{n} zeros', s - 1) : tw('stride − 1 zeros');
+  return esc(tw('z: the input with {between} between neighbours and {pad}; grey numbers are zeros put ' +
+    'in. The kernel is turned by 180° and slides over z one cell at a time: outlined, the cells it ' +
+    'covers for the current output cell; highlighted, the input values it meets there.', {between, pad}));
 }
 
 function direct_caption(d, i, t) {
   const {index: [r, c], rows, cols, terms} = d.cells[i], [kH, kW] = shape(d.kernel);
-  const where = `out[${r},${c}]: the turned kernel over z[${slice_text(rows)}, ${slice_text(cols)}]`;
-  if (!terms.length) return `${where} meets no input value, only zeros, so it is 0.`;
+  const where = tw('out[{r},{c}]: the turned kernel over z[{rows}, {cols}]',
+                   {r, c, rows: slice_text(rows), cols: slice_text(cols)});
+  if (!terms.length) return tw('{where} meets no input value, only zeros, so it is 0.', {where});
   const products = terms.map((u) => `${t.k(u.weight)}·${t.x(u.value)}`).join(' + ');
-  return `${where}: ${terms.length} of its ${kH * kW} cells meet input values, ` +
-         `${products} = ${t.y(d.output[r][c])}.`;
+  return tw('{where}: {n} of its {cells} cells meet input values, {products} = {value}.',
+            {where, n: terms.length, cells: kH * kW, products, value: t.y(d.output[r][c])});
 }
 
 function direct_frame(d, i, t) {
@@ -721,18 +770,17 @@ function direct_frame(d, i, t) {
   const out = blank(oH, oW);
   d.output.flat().slice(0, i + 1).forEach((v, k) => { out[Math.floor(k / oW)][k % oW] = v; });
   return '<div class="tcv">' + [
-    panel('z: x with zeros put in, padded', grid_html(d.z, {headers: true,
+    panel(tw('z: x with zeros put in, padded'), grid_html(d.z, {headers: true,
       text: (v) => t.x(v), classes: (R, C) => [inside(R, C) ? (met.has(R + ',' + C) ? 'h' : 'w') : '',
         d.source(R, C) ? '' : 'z'].join(' ').trim()})),
-    panel('kernel turned 180°', grid_html(d.turned, {text: t.k})),
-    panel(`out, cell (${r},${c})`, grid_html(out, {text: t.y, headers: true,
+    panel(tw('kernel turned 180°'), grid_html(d.turned, {text: t.k})),
+    panel(tw('out, cell ({r},{c})', {r, c}), grid_html(out, {text: t.y, headers: true,
       classes: (a, b) => (a === r && b === c ? 'w' : '')})),
   ].join('') + '</div>';
 }
 
 const direct_view = {
-  ...cells_view((d) => scatter_title(d).replace('Transposed convolution, step by step',
-                                                 'Direct convolution, one output cell per step'),
+  ...cells_view((d) => scatter_title(d, tw('Direct convolution, one output cell per step')),
                 direct_note),
   compute: (sc) => direct_of(sc),
   cells: (sc) => {
@@ -792,18 +840,20 @@ function check_bounds(st, bounds) {
   for (const name of GRIDS) {
     const [h, w] = shape(st[name]);
     if (h > bounds.size || w > bounds.size) {
-      throw valueError(`${name} is ${h}×${w}: this player edits grids of up to ${bounds.size}×${bounds.size}`);
+      throw valueError(tw('{name} is {h}×{w}: this player edits grids of up to {size}×{size}',
+                          {name, h, w, size: bounds.size}));
     }
     const big = st[name].flat().find((v) => Math.abs(v) > bounds.value);
     if (big !== undefined) {
-      throw valueError(`${name} holds ${big}: this player takes values between ` +
-                       `-${bounds.value} and ${bounds.value}`);
+      throw valueError(tw('{name} holds {value}: this player takes values between -{most} and {most}',
+                          {name, value: big, most: bounds.value}));
     }
   }
   for (const name of SETTINGS) {
     const big = st[name].find((v) => v > bounds[name]);
     if (big !== undefined) {
-      throw valueError(`${name} ${big} is more than this player shows (at most ${bounds[name]})`);
+      throw valueError(tw('{name} {value} is more than this player shows (at most {most})',
+                          {name, value: big, most: bounds[name]}));
     }
   }
 }
@@ -822,13 +872,6 @@ const h = (tag, attrs = {}, html = '') => {
   if (html) e.innerHTML = html;
   return e;
 };
-/**
- * The module's own words in the reader's language: ``data.words`` maps an English message to
- * its translation (tconv.show.player.player_words, from tconv's catalog); ``{name}`` filled in.
- */
-let WORDS = {};
-const tw = (message, values = {}) =>
-  (WORDS[message] || message).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 const BUTTONS = () => [['first', tw('First frame'), '« ' + tw('First')], ['prev', tw('Previous frame'), '‹ ' + tw('Prev')],
                        ['play', tw('Play'), tw('Play')], ['next', tw('Next frame'), tw('Next') + ' ›'],
                        ['last', tw('Last frame'), tw('Last') + ' »']];
@@ -945,7 +988,8 @@ function paper_frames(paper, n, source) {
   const figures = picks.map((i) => `<figure class="tconv-pframe"><div class="tconv-pbody">${source.frame(i)}</div>` +
     `<figcaption>${i + 1}. ${esc(source.caption(i))}</figcaption></figure>`);
   const note = picks.length < n
-    ? `<p class="tconv-pnote">${picks.length} key frames of ${n}; the web edition steps through every one.</p>` : '';
+    ? `<p class="tconv-pnote">${esc(tw('{shown} key frames of {n}; the web edition steps through every one.',
+                                       {shown: picks.length, n}))}</p>` : '';
   paper.innerHTML = note + figures.join('');
   // A frame wider than its half of the page takes a row of its own (measurable when the page
   // is laid out for print, as scripts/print_book.py does; a browser's Print fires beforeprint
@@ -1094,8 +1138,8 @@ function setting_fields(st, edit, bounds) {
   for (const name of SETTINGS.filter((n) => edit.includes(n))) {
     const v = st[name], common = {type: 'number', min: MINIMUM[name], max: bounds[name]};
     if (v[0] === v[1]) out.push({name, label: name, value: v[0], ...common});
-    else out.push({name: name + '_h', label: `${name} (rows)`, value: v[0], ...common},
-                  {name: name + '_w', label: `${name} (columns)`, value: v[1], ...common});
+    else out.push({name: name + '_h', label: tw('{name} (rows)', {name}), value: v[0], ...common},
+                  {name: name + '_w', label: tw('{name} (columns)', {name}), value: v[1], ...common});
   }
   return out;
 }
@@ -1116,8 +1160,6 @@ function state_from(texts, base) {
   return st;
 }
 
-const GRID_HELP = 'Numbers separated by spaces, rows by semicolons (1 2; 3 4); up to ';
-
 /** The editable steppers: one or two views of the same numbers, one editor. */
 function render_editable(el, model, data) {
   const page = !!model.get('page'), base = unique_id(data.id), views = data.views;
@@ -1126,7 +1168,7 @@ function render_editable(el, model, data) {
   const players = views.map((name, k) => stepper_root(views.length > 1 ? `${base}-${name}` : base,
                                                       {title: data.title || '', note: '', interval: data.interval}));
   const fields = GRIDS.filter((n) => data.edit.includes(n)).map((name) => ({
-    name, type: 'text', label: name === 'x' ? 'input x' : 'kernel',
+    name, type: 'text', label: name === 'x' ? tw('input x') : tw('kernel'),
     value: grid_text(example[name], example[name + '_float'])})).concat(setting_fields(example, data.edit, data.bounds));
   const fragment_of = (st) => `${base}:${encode_state(st, data.edit)}`;
   const show = (st, edited) => {
@@ -1187,12 +1229,13 @@ function render_editable(el, model, data) {
     model.save_changes();
   };
   const ed = editor(base, {fields, apply, reset, page,
-    label: `Numbers of ${views.length > 1 ? 'both players' : 'this player'}`,
-    help: GRID_HELP + `${data.bounds.size}×${data.bounds.size}, values up to ${data.bounds.value} ` +
-          'in size. The frames follow every change and start again at the first.'});
+    label: views.length > 1 ? tw('Numbers of both players') : tw('Numbers of this player'),
+    help: tw('Numbers separated by spaces, rows by semicolons (1 2; 3 4); up to {size}×{size}, ' +
+             'values up to {value} in size. The frames follow every change and start again at the first.',
+             {size: data.bounds.size, value: data.bounds.value})});
   let host;
   if (views.length > 1) {
-    host = h('div', {class: 'tconv-pair', role: 'group', 'aria-label': data.title || 'Two views'});
+    host = h('div', {class: 'tconv-pair', role: 'group', 'aria-label': data.title || tw('Two views')});
     const head = h('p', {class: 'tconv-title'});
     head.textContent = data.title || '';
     const side = h('div', {class: 'tconv-side'});
@@ -1247,8 +1290,9 @@ function render_size(el, model, data) {
       values = SIZE_SETTINGS.map((n) => parse_number(texts[n]));
       const [out, text] = size_formula(...values);
       frame.hidden = false;
-      frame.innerHTML = `<div class="tcsz">output size <b>${out}</b><br><code>${esc(text)}</code></div>`;
-      caption.textContent = `Output size ${out}.`;
+      frame.innerHTML = `<div class="tcsz">${tw_html('output size {size}', {size: `<b>${out}</b>`})}` +
+                        `<br><code>${esc(text)}</code></div>`;
+      caption.textContent = tw('Output size {size}.', {size: out});
     } catch (e) {
       if (!(e instanceof TconvError)) throw e;
       frame.hidden = true;  // the error box says it, once
@@ -1271,8 +1315,8 @@ function render_size(el, model, data) {
     ed.mark(false, '');
     if (page && location.hash.startsWith(`#${base}:`)) history.replaceState(history.state, '', location.pathname + location.search);
   };
-  const ed = editor(base, {fields, apply, reset, page, label: 'Settings', toggled: false,
-    help: 'Whole numbers; the output size follows every change.'});
+  const ed = editor(base, {fields, apply, reset, page, label: tw('Settings'), toggled: false,
+    help: tw('Whole numbers; the output size follows every change.')});
   ed.open(true);
   root.append(head, note, ed.box, frame, caption);
   if (data.css) el.append(h('style', {}, data.css));

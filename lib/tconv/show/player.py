@@ -37,7 +37,7 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
-from .text import N_, SOURCE_LANGUAGE, _, language
+from .text import N_, SOURCE_LANGUAGE, Nn_, _, language
 
 HERE = Path(__file__).resolve().parent
 MODULE_PATH = HERE / "player.js"
@@ -49,20 +49,144 @@ CELL_BYTES = 40
 """The HTML of one grid cell, about (a cell with its classes, number and count)."""
 
 
-MODULE_WORDS = (
-    N_("First frame"), N_("Previous frame"), N_("Next frame"), N_("Last frame"), N_("First"),
-    N_("Prev"), N_("Next"), N_("Last"), N_("Play"), N_("Pause"), N_("Frame (1 to {n})"),
-    N_("Invalid settings:"), N_("Edit numbers"), N_("Reset"), N_("Link to these numbers"),
+CONTROL_WORDS = (
+    N_("First frame"),
+    N_("First"),
+    N_("Previous frame"),
+    N_("Prev"),
+    N_("Play"),
+    N_("Next frame"),
+    N_("Next"),
+    N_("Last frame"),
+    N_("Last"),
+    N_("Frame (1 to {n})"),
+    N_("Pause"),
+    N_("{shown} key frames of {n}; the web edition steps through every one."),
+    N_("Invalid settings:"),
+    N_("Edit numbers"),
+    N_("Reset"),
+    N_("Link to these numbers"),
     N_("edited"),
+    N_("{name} is {h}×{w}: this player edits grids of up to {size}×{size}"),
+    N_("{name} holds {value}: this player takes values between -{most} and {most}"),
+    N_("{name} {value} is more than this player shows (at most {most})"),
+    N_("{name} (rows)"),
+    N_("{name} (columns)"),
+    N_("Numbers of both players"),
+    N_("Numbers of this player"),
+    N_("Numbers separated by spaces, rows by semicolons (1 2; 3 4); up to {size}×{size}, values "
+       "up to {value} in size. The frames follow every change and start again at the first."),
+    N_("Two views"),
+    N_("output size {size}"),
+    N_("Output size {size}."),
+    N_("Settings"),
+    N_("Whole numbers; the output size follows every change."),
 )
-"""The words player.js writes itself (its ``tw(...)`` calls), as tconv's catalog knows them."""
+"""The module's controls, its editors' labels, help and own bounds, the error box's label."""
+
+VIEW_WORDS = (
+    N_("{list}, {item}"),
+    Nn_("{n} product", "{n} products"),
+    N_("{lo} to {hi} products"),
+    N_("stride {value}"),
+    N_("padding {value}"),
+    N_("output_padding {value}"),
+    N_("dilation {value}"),
+    N_("Transposed convolution, step by step"),
+    N_("{h}×{w} input"),
+    N_("{h}×{w} kernel"),
+    N_("{head}: {details}"),
+    N_(", "),
+    N_("Outlined cells: where the current step adds. Small corner number: how many placements "
+       "have added to that cell so far (darker shading = more)."),
+    N_("Hatched cells: cropped away by padding {padding}; the output is the rest."),
+    N_("Dashed cells: the rows/columns that output_padding {output_padding} keeps in the output."),
+    N_("Start: each of the {n} elements of the {h}×{w} input x will add a scaled copy of the "
+       "{kh}×{kw} kernel, stride {stride} apart, into a {fh}×{fw} canvas of zeros."),
+    N_("Start: the single element of the {h}×{w} input x will add a scaled copy of the "
+       "{kh}×{kw} kernel, stride {stride} apart, into a {fh}×{fw} canvas of zeros."),
+    N_("Then padding {padding} crops {rows} from the top and the bottom and {cols} from the "
+       "left and the right (hatched)."),
+    Nn_("{n} row", "{n} rows"),
+    Nn_("{n} column", "{n} columns"),
+    N_("output_padding {output_padding} keeps {rows} at the bottom and {cols} at the right "
+       "(dashed)."),
+    Nn_("{n} more row", "{n} more rows"),
+    Nn_("{n} more column", "{n} more columns"),
+    N_("The output will be {h}×{w}."),
+    N_("Step {step} of {steps}: x[{i},{j}] = {value} times the kernel, added to {where}."),
+    N_("Step {step} of {steps}: x[{i},{j}] = {value} times the kernel, added to {where}, all of "
+       "it cropped away."),
+    N_("Step {step} of {steps}: x[{i},{j}] = {value} times the kernel, added to {where}, which "
+       "is {kept}."),
+    N_("Result: the {n} placements sum to the {h}×{w} output; each output cell received "
+       "{products}."),
+    N_("Result: the single placement makes the {h}×{w} output; each output cell received "
+       "{products}."),
+    N_("input x"),
+    N_("kernel"),
+    N_("x[{i},{j}] × kernel"),
+    N_("x[u,v] × kernel"),
+    N_("out"),
+    N_("full (before cropping)"),
+    N_("{name}, running sum"),
+    N_("out (cropped)"),
+    N_("out, cell ({r},{c})"),
+    N_("out[{r},{c}] gathers no product: no kernel copy reaches it, so it is 0."),
+    N_("out[{r},{c}] gathers {products}: {names} = {sum} = {value}."),
+    N_("The gather view, one output cell per step"),
+    N_("Highlighted: the input cells and the kernel cells whose products sum into the outlined "
+       "output cell; the same letter marks the two cells of each product."),
+    N_("Cᵀ (row {i} shaded)"),
+    N_("out[{r},{c}] = row {i} of Cᵀ · x = 0: no kernel copy covers this cell, so the whole row "
+       "is 0."),
+    Nn_("column {list}", "columns {list}"),
+    N_("out[{r},{c}] = row {i} of Cᵀ · x = {products} = {value}. Row {i} holds kernel values in "
+       "{where}, the inputs whose kernel copies cover out[{r},{c}], and 0 elsewhere."),
+    N_("Each output cell is one row of Cᵀ times x"),
+    N_("Cᵀ has one row per output cell ({rows}) and one column per input cell ({cols}, "
+       "row-major). Highlighted: the input cells whose kernel copies cover the current output "
+       "cell (outlined in out), the kernel cells they use, and their entries in the current row "
+       "of Cᵀ; the rest of that row (shaded) is 0."),
+    Nn_("{n} zero around it", "{n} zeros around it"),
+    Nn_("{n} cell cropped from each side", "{n} cells cropped from each side"),
+    N_("{pad} (and {n} more at the bottom and the right, for output_padding)"),
+    N_("d(k − 1) − p zeros around it (a negative amount crops; output_padding adds at the "
+       "bottom and right)"),
+    Nn_("{n} zero", "{n} zeros"),
+    N_("stride − 1 zeros"),
+    N_("z: the input with {between} between neighbours and {pad}; grey numbers are zeros put "
+       "in. The kernel is turned by 180° and slides over z one cell at a time: outlined, the "
+       "cells it covers for the current output cell; highlighted, the input values it meets "
+       "there."),
+    N_("out[{r},{c}]: the turned kernel over z[{rows}, {cols}]"),
+    N_("{where} meets no input value, only zeros, so it is 0."),
+    N_("{where}: {n} of its {cells} cells meet input values, {products} = {value}."),
+    N_("z: x with zeros put in, padded"),
+    N_("kernel turned 180°"),
+    N_("Direct convolution, one output cell per step"),
+)
+"""What the module computes for an editable player, in the reader's language after every edit:
+titles, legends, captions, panel titles (the engine's errors mirror tconv's and stay English)."""
+
+MODULE_WORDS = CONTROL_WORDS + VIEW_WORDS
+"""Every message player.js writes itself (its ``tw(...)`` and ``tn(...)`` calls), as tconv's
+catalog knows them: a string, or a count message as (singular, plural)."""
 
 
 def player_words() -> dict[str, str]:
-    """The module's words translated into the current language ({} in English)."""
+    """The module's words translated into the current language ({} in English).
+
+    A count message's translation (Chinese has one form) stands for its singular and plural.
+    """
     if language() == SOURCE_LANGUAGE:
         return {}
-    return {m: t for m in MODULE_WORDS if (t := _(m)) != m}
+    words = {}
+    for message in MODULE_WORDS:
+        forms = message if isinstance(message, tuple) else (message,)
+        if (t := _(forms[0])) != forms[0]:
+            words.update(dict.fromkeys(forms, t))
+    return words
 
 
 @cache

@@ -226,6 +226,16 @@ def _pattern(msgid: str, translation: str) -> _Pattern | None:
                     sum(len(p) for p in parts[0::2]))
 
 
+MODULE_SOURCE = "lib/tconv/show/player.py"
+"""Where the players' module's own messages are listed (``MODULE_WORDS``)."""
+
+
+def module_only(entry: Entry) -> bool:
+    """True for a message only the players' module uses (its library places: player.py)."""
+    files = {ref.rsplit(":", 1)[0] for ref in entry.references if ref.startswith("lib/")}
+    return files == {MODULE_SOURCE}
+
+
 @cache
 def catalog(lang: str) -> Catalog:
     """The translated, non-fuzzy entries of ``locales/<lang>.po`` (empty for English)."""
@@ -233,9 +243,12 @@ def catalog(lang: str) -> Catalog:
     path = LOCALES / f"{lang}.po"
     if lang == SOURCE_LANGUAGE or not path.exists():
         return Catalog({}, [])
-    messages = {e.msgid: e.msgstr for e in read_po(path) if e.translated}
-    patterns = [p for msgid, forms in messages.items()
-                if (p := _pattern(msgid, forms[0])) is not None]
+    entries = [e for e in read_po(path) if e.translated]
+    messages = {e.msgid: e.msgstr for e in entries}
+    # The players' module fills its own messages in (player.js); as patterns they would match
+    # too much of a chapter's text ("{head}: {details}"), so tr leaves them out.
+    patterns = [p for e in entries if not module_only(e)
+                and (p := _pattern(e.msgid, e.msgstr[0])) is not None]
     patterns.sort(key=lambda p: -p.literal)
     return Catalog(messages, patterns)
 
@@ -285,6 +298,11 @@ def _(message: str, /, **values) -> str:
 def N_(message: str, /) -> str:
     """Marks a message for the catalog without translating it (translated later by :func:`tr`)."""
     return message
+
+
+def Nn_(singular: str, plural: str, /) -> tuple[str, str]:
+    """Marks a count message for the catalog (singular, plural) without translating it."""
+    return singular, plural
 
 
 def ngettext(singular: str, plural: str, n: int, /, **values) -> str:

@@ -221,6 +221,8 @@ def localized(data: dict) -> dict:
     data = dict(data)
     if isinstance(data.get("title"), str):
         data["title"] = tr(data["title"])
+    if isinstance(data.get("titles"), list):  # an editable player's own titles (None: computed)
+        data["titles"] = [tr(t) for t in data["titles"]]
     if isinstance(data.get("captions"), list):
         data["captions"] = [tr(c) for c in data["captions"]]
     if isinstance(data.get("labels"), dict):
