@@ -783,3 +783,51 @@ def test_on_paper_a_long_stepper_prints_key_frames_from_first_to_last(open_page)
     assert all(html == f"<b>{k - 1}</b>" for (html, _), k in zip(long["printed"], numbers,
                                                                   strict=True))
     assert page.page.locator("#long .tconv-pnote").inner_text().startswith("12 key frames of 40")
+
+
+MOUNT_AND_READ = """([sha, datas]) => window.tconvModules[sha].then((m) => datas.map((data) => {
+  const el = document.createElement('div');
+  document.body.append(el);
+  m.mount(el, data);
+  const root = el.querySelector('.tconv-player');
+  const caption = () => root.querySelector('.tconv-caption').textContent;
+  const out = {title: root.querySelector('.tconv-title').textContent};
+  const slider = root.querySelector('input[data-action=seek]');
+  if (slider) { slider.value = 1; slider.dispatchEvent(new Event('input', {bubbles: true})); }
+  out.caption = caption();
+  const size = el.querySelector('input[name=size]');
+  if (size) {
+    size.value = '5';
+    size.dispatchEvent(new Event('input', {bubbles: true}));
+    out.edited = caption();
+  }
+  el.remove();
+  return out;
+}))"""
+
+
+def test_a_chinese_player_writes_what_tconv_writes_in_chinese(open_page):
+    """The module's words come from tconv's catalog: in Chinese, a title, a step's caption and
+    the calculator's result are the texts Python's tr/_ give for the same numbers."""
+    from tconv.show import text
+
+    text.set_language("zh_CN")
+    try:
+        made = [MatrixRowStepper(X, K9, stride=2, padding=1), Stepper(X, K),
+                OutputSizeCalculator(size=4, kernel_size=3, stride=2, padding=1)]
+        datas = [obj._resolved() for obj in made]
+        rows_title = text.tr(MatrixRowStepper.kind_title)
+        step = text._("Step {step} of {steps}: x[{i},{j}] = {value} times the kernel, added to "
+                      "{where}.", step=1, steps=4, i=0, j=0, value=1, where="out[0:2, 0:2]")
+        size = text._("Output size {size}.",
+                      size=tconv.conv_transpose_output_size(5, 3, stride=2, padding=1))
+    finally:
+        text.set_language(None)
+    assert all(text.has_cjk(t) for t in (rows_title, step, size))
+    page = open_page()
+    rows, stepper, calculator = page.page.evaluate(MOUNT_AND_READ, [SHA, datas])
+    assert rows["title"] == rows_title == datas[0]["title"]
+    assert stepper["caption"] == step
+    assert text.has_cjk(stepper["title"]) and "2×2" in stepper["title"]
+    assert calculator["edited"] == size
+    assert page.problems == []
