@@ -18,8 +18,11 @@ stepper fills its ``.tconv-paper`` with every frame (or 12 key frames) as
 ``figure.tconv-pframe`` with a numbered caption; ``afterprint`` empties it (``player.css``
 holds the print rules).
 
-The module's own words (controls, the error box) are shown in the reader's language: the data
-carries their translations (:func:`player_words`, from tconv's catalog via :mod:`.text`).
+The module's own words (controls, the error box, and every title, legend, caption and panel
+title it computes for an editable player, after each edit too) are shown in the reader's
+language: the data carries their translations (:func:`player_words`, from tconv's catalog via
+:mod:`.text`), and the module fills in their ``{names}``. The engine's error messages mirror
+tconv's own ValueError/TypeError texts, which are English, and stay English.
 
 May import: the standard library and :mod:`tconv.show.text` (a figure is handed in already
 made); never :mod:`tconv.book`.
