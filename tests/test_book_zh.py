@@ -139,3 +139,87 @@ def test_figure_alt_texts_are_chinese(book_html, docname):
     alts = ALT.findall(read(book_html, f"zh/{docname}.html"))
     english = [alt[:60] for alt in alts if not CJK.search(alt)]
     assert english == [], f"{len(english)} of {len(alts)} alt texts not translated: {english}"
+
+
+# --- the players after an edit ----------------------------------------------------------------
+
+# The pages with editable players: steppers (scatter, gather, direct beside scatter, rows of Cᵀ)
+# and the output-size calculator.
+EDITABLE_PAGES = ("chapters/step-by-step", "chapters/stride-padding", "chapters/many-names")
+
+
+def english_player_words() -> set[str]:
+    """The English words of the players' own messages (player.py's MODULE_WORDS) that no
+    Chinese translation keeps: a code name such as output_padding is one token and stays."""
+    from tconv.show.player import MODULE_WORDS
+    from tconv.show.text import LOCALES, read_po
+
+    token = re.compile(r"[A-Za-z_]{4,}")
+    english = {w for m in MODULE_WORDS for form in (m if isinstance(m, tuple) else (m,))
+               for w in token.findall(form)}
+    kept = {w for e in read_po(LOCALES / "zh_CN.po") for f in e.msgstr for w in token.findall(f)}
+    return english - kept
+
+
+# Edits every editable player of a page (its stride, one more), then reads what each player
+# shows: titles, legends, help, panel titles, and the caption of every frame.
+EDIT_AND_READ = """() => {
+  const found = [];
+  const outer = '.tconv-widget:not(.tconv-widget .tconv-widget)';  // not the host inside
+  for (const widget of document.querySelectorAll(outer)) {
+    const input = widget.querySelector('input[name=stride], input[name=stride_h]');
+    if (!input) continue;
+    input.value = String(+input.value + 1);
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    const error = widget.querySelector('.tconv-error');
+    const texts = {error: error && !error.hidden ? error.textContent : null, titles: [],
+                   notes: [], captions: [], panels: [], help: [], buttons: []};
+    const read = (sel, key) => widget.querySelectorAll(sel).forEach((e) => {
+      if (e.textContent.trim()) texts[key].push(e.textContent.trim()); });
+    read('.tconv-title', 'titles'); read('.tconv-note', 'notes'); read('.tconv-help', 'help');
+    read('.tconv-editbar button', 'buttons'); read('.tcsz', 'captions');
+    for (const root of widget.querySelectorAll('.tconv-player')) {
+      const slider = root.querySelector('input[data-action=seek]');
+      const frames = slider ? +root.dataset.frames : 1;
+      for (let i = 0; i < frames; i++) {
+        if (slider) { slider.value = i; slider.dispatchEvent(new Event('input', {bubbles: true})); }
+        texts.captions.push(root.querySelector('.tconv-caption').textContent.trim());
+        root.querySelectorAll('.pt').forEach((e) => texts.panels.push(e.textContent.trim()));
+      }
+    }
+    found.push(texts);
+  }
+  return found;
+}"""
+
+
+INDEXED = re.compile(r"\b[A-Za-z_]+\[[^\]]*\]")
+
+
+@pytest.mark.parametrize("docname", EDITABLE_PAGES)
+def test_players_speak_chinese_after_an_edit(visit, docname):
+    """A reader who changes a player's stride on a Chinese page gets Chinese titles, legends,
+    captions and panel titles, recomputed in the page (player.js through its words table);
+    the same edit on the English page shows the English words this test looks for."""
+    english_words = english_player_words()
+    token = re.compile(r"[A-Za-z_]{4,}")
+    assert {"Step", "kernel", "Result", "placements"} <= english_words
+
+    chinese = visit(f"zh/{docname}").page.evaluate(EDIT_AND_READ)
+    assert chinese, f"zh/{docname}: no editable player"
+    for player in chinese:
+        assert player["error"] is None, player["error"]
+        for key in ("titles", "captions", "buttons"):
+            assert player[key], f"{key}: nothing shown"
+        for key in ("titles", "notes", "captions", "help", "buttons"):
+            for text in player[key]:
+                assert CJK.search(text), f"{key} not Chinese: {text!r}"
+        for key, texts in player.items():
+            for text in texts if isinstance(texts, list) else ():
+                words = token.findall(INDEXED.sub("", text))  # kernel[0,1] names an array
+                left = set(words) & english_words
+                assert not left, f"{key}: English {sorted(left)} in {text!r}"
+
+    english = visit(docname).page.evaluate(EDIT_AND_READ)
+    shown = " ".join(t for p in english for k, ts in p.items() if isinstance(ts, list) for t in ts)
+    assert set(token.findall(shown)) & english_words, "the English page shows none of the words"
