@@ -101,7 +101,8 @@ STRINGS = {
 # (MathJax, the players' modules, ...). Inline scripts in <head> are kept only for MathJax.
 UI_SCRIPTS = ("togglebutton", "copybutton", "clipboard", "sphinx-book-theme", "pydata-sphinx-theme",
               "bootstrap", "fontawesome", "searchtools", "searchindex", "language_data", "doctools",
-              "sphinx_highlight", "design-tabs", "documentation_options")
+              "sphinx_highlight", "design-tabs", "documentation_options",
+              "translations")  # Sphinx's UI words of a translated build (needs doctools)
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium's PDFs make it chatty
 
