@@ -193,6 +193,7 @@ def combine(html_dir: Path, docs: list[Doc], *, edition: str, lang: str, version
     root = soups[docs[0].docname]
     title = _text(root.select_one("article.bd-article h1"))
     licence = root.select_one(".tcd-licence")
+    docs = with_built_part_captions(docs, root)
 
     # <head>: every stylesheet, style and script of the pages, once, in order, with absolute
     # paths from the site root (the document is served from the same server).
@@ -322,6 +323,19 @@ def combine(html_dir: Path, docs: list[Doc], *, edition: str, lang: str, version
         f'<body data-default-mode="light"><div class="bd-content"><article class="bd-article">'
         f"{''.join(body)}</article></div></body></html>")
     return combined
+
+
+def with_built_part_captions(docs: list[Doc], root: BeautifulSoup) -> list[Doc]:
+    """``docs`` with their parts named as the built site's navigation names them (a
+    translated build translates ``_toc.yml``'s captions); unchanged when the navigation does
+    not list the same number of parts."""
+    nav = root.select_one("nav.bd-docs-nav")
+    built = [_text(c) for c in nav.select("p.caption .caption-text")] if nav else []
+    parts = list(dict.fromkeys(d.part for d in docs if d.part))
+    if len(built) != len(parts):
+        return docs
+    names = dict(zip(parts, built))
+    return [Doc(d.docname, names.get(d.part, d.part), d.numbered) for d in docs]
 
 
 def _site_url(base: str, url: str) -> str:
