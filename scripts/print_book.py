@@ -51,6 +51,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -334,7 +335,7 @@ def with_built_part_captions(docs: list[Doc], root: BeautifulSoup) -> list[Doc]:
     parts = list(dict.fromkeys(d.part for d in docs if d.part))
     if len(built) != len(parts):
         return docs
-    names = dict(zip(parts, built))
+    names = dict(zip(parts, built, strict=True))
     return [Doc(d.docname, names.get(d.part, d.part), d.numbered) for d in docs]
 
 
@@ -599,6 +600,7 @@ def finish(printed: Printed, combined: Combined, *, title: str, edition: str,
         else:
             writer.add_outline_item(title=heading, page_number=page - 1, parent=doc_item,
                                     fit=fit(anchor))
+    unify_radicals(writer)
     writer.page_mode = "/UseOutlines"
     writer.add_metadata({"/Title": f"{title} ({words[edition]})", "/Subject": words[edition],
                          "/Creator": "scripts/print_book.py (Chromium, pypdf)"})
@@ -606,6 +608,94 @@ def finish(printed: Printed, combined: Combined, *, title: str, edition: str,
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@functools.cache
+def radical_ideographs() -> dict[int, int]:
+    """CJK radicals (U+2E80-U+2FDF) -> the ideograph drawn with the same glyph.
+
+    A CJK font draws a radical and its ideograph (⻚ and 页, ⽣ and 生) with one glyph, and
+    Chromium's PDF maps such a glyph back to the lower code point, the radical: the text a
+    reader copies or searches would then not be 页 but ⻚. The table comes from the CJK font
+    that prints Chinese here (fontconfig's choice for zh-CN; the Kangxi radicals' compatibility
+    decompositions without one).
+    """
+    table = {cp: ord(unicodedata.normalize("NFKC", chr(cp))) for cp in range(0x2F00, 0x2FD6)}
+    try:
+        from fontTools.ttLib import TTFont
+
+        found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", "sans-serif:lang=zh-cn"],
+                               capture_output=True, text=True, check=True).stdout.split("\n")
+        font = TTFont(found[0], fontNumber=int(found[1] or 0), lazy=True)
+        cmap = font.getBestCmap()
+    except (ImportError, OSError, ValueError, IndexError, subprocess.CalledProcessError):
+        return table
+    by_glyph: dict[str, list[int]] = {}
+    for cp, glyph in cmap.items():
+        if 0x3400 <= cp <= 0x9FFF or 0x20000 <= cp <= 0x3FFFF:
+            by_glyph.setdefault(glyph, []).append(cp)
+    for cp in range(0x2E80, 0x2FE0):
+        ideographs = by_glyph.get(cmap.get(cp), [])
+        if len(ideographs) == 1:
+            table[cp] = ideographs[0]
+    return table
+
+
+_BFCHAR = re.compile(r"(beginbfchar)(.*?)(endbfchar)", re.S)
+_BFRANGE = re.compile(r"(beginbfrange)(.*?)(endbfrange)", re.S)
+
+
+def unify_radicals(writer) -> int:
+    """Rewrite the fonts' ToUnicode maps so glyphs shared by a radical and an ideograph give
+    the ideograph (see :func:`radical_ideographs`). Returns the number of entries changed."""
+    from pypdf.generic import NameObject
+
+    changed = 0
+
+    def code(hex_code: str) -> str:
+        nonlocal changed
+        table = radical_ideographs()
+        value = int(hex_code, 16) if len(hex_code) == 4 else None
+        if value in table:
+            changed += 1
+            return f"{table[value]:04X}"
+        return hex_code
+
+    def bfchar(m):
+        body = re.sub(r"(<[0-9A-Fa-f]+>\s*)<([0-9A-Fa-f]+)>",
+                      lambda e: f"{e.group(1)}<{code(e.group(2))}>", m.group(2))
+        return m.group(1) + body + m.group(3)
+
+    def bfrange(m):
+        def entry(e):
+            lo, hi, dst = int(e.group(1), 16), int(e.group(2), 16), e.group(3)
+            table = radical_ideographs()
+            if len(dst) != 4 or not any(int(dst, 16) + k in table for k in range(hi - lo + 1)):
+                return e.group(0)
+            codes = " ".join(f"<{code(f'{int(dst, 16) + k:04X}')}>" for k in range(hi - lo + 1))
+            return f"<{e.group(1)}> <{e.group(2)}> [{codes}]"
+
+        body = re.sub(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", entry, m.group(2))
+        return m.group(1) + body + m.group(3)
+
+    seen: set[int] = set()
+    for page in writer.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            unicode_map = font.get("/ToUnicode")
+            if unicode_map is None or id(unicode_map.get_object()) in seen:
+                continue
+            stream = unicode_map.get_object()
+            seen.add(id(stream))
+            text = stream.get_data().decode("latin-1")
+            if not re.search(r"<2[EFef][0-9A-Fa-f]{2}>|beginbfrange", text):
+                continue  # no radical in it (most fonts; every font of an English edition)
+            fixed = _BFRANGE.sub(bfrange, _BFCHAR.sub(bfchar, text))
+            if fixed != text:
+                stream.set_data(fixed.encode("latin-1"))
+                font[NameObject("/ToUnicode")] = unicode_map
+    return changed
 
 
 def _in_part(combined: Combined, anchor: str) -> bool:
