@@ -612,7 +612,8 @@ def finish(printed: Printed, combined: Combined, *, title: str, edition: str,
 
 @functools.cache
 def radical_ideographs() -> dict[int, int]:
-    """CJK radicals (U+2E80-U+2FDF) -> the ideograph drawn with the same glyph.
+    """CJK radicals (U+2E80-U+2FDF) -> the ideograph drawn with the same glyph (and the
+    figure dash -> the en dash, when the font draws both alike).
 
     A CJK font draws a radical and its ideograph (⻚ and 页, ⽣ and 生) with one glyph, and
     Chromium's PDF maps such a glyph back to the lower code point, the radical: the text a
@@ -638,6 +639,8 @@ def radical_ideographs() -> dict[int, int]:
         ideographs = by_glyph.get(cmap.get(cp), [])
         if len(ideographs) == 1:
             table[cp] = ideographs[0]
+    if cmap.get(0x2012) is not None and cmap.get(0x2012) == cmap.get(0x2013):
+        table[0x2012] = 0x2013  # the same glyph: the text's en dash (0–1), not a figure dash
     return table
 
 
@@ -689,8 +692,8 @@ def unify_radicals(writer) -> int:
             stream = unicode_map.get_object()
             seen.add(id(stream))
             text = stream.get_data().decode("latin-1")
-            if not re.search(r"<2[EFef][0-9A-Fa-f]{2}>|beginbfrange", text):
-                continue  # no radical in it (most fonts; every font of an English edition)
+            if not re.search(r"<(2[EFef][0-9A-Fa-f]{2}|2012)>|beginbfrange", text):
+                continue  # nothing to rewrite (most fonts; every font of an English edition)
             fixed = _BFRANGE.sub(bfrange, _BFCHAR.sub(bfchar, text))
             if fixed != text:
                 stream.set_data(fixed.encode("latin-1"))
