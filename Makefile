@@ -35,7 +35,8 @@ help:
 	@echo "make book-zh        the Chinese edition only (_build/html/zh; scripts/i18n.py build)"
 	@echo "make i18n-update    extract the English messages and update the Chinese catalogs"
 	@echo "make i18n-stat      translated / fuzzy / untranslated entries of every catalog"
-	@echo "make pdf            the printed editions (student, instructor) in _build/pdf, linked from the site"
+	@echo "make pdf            the printed editions (student, instructor) in _build/pdf, linked from the site;"
+	@echo "                    the Chinese ones too (*-zh.pdf) when the Chinese edition is built"
 	@echo "make figures        every figure as SVG and 300-dpi PNG, zipped, in _build/figures, linked"
 	@echo "make test           the whole suite: lint, unit tests, notebooks, book build, browser"
 	@echo "make test-frameworks  tconv.frameworks against PyTorch, Keras, JAX, Flax and ONNX"
@@ -116,9 +117,17 @@ i18n-stat: $(STAMP)
 # The printed editions: the built book printed by Chromium as one PDF per edition
 # (scripts/print_book.py), copied into the site's downloads/ folder and linked from the pages
 # that have a place for them (intro, instructors). PDF_ARGS e.g. "--edition student --paper Letter".
+# The Chinese edition, when built (it needs a CJK font), is printed too: its PDFs (*-zh.pdf)
+# go into its own downloads/ folder (_build/html/zh/downloads), linked from its own pages.
 pdf: book
 	$(BIN)/python scripts/print_book.py --html $(HTML) --out _build/pdf \
 		--copy-to $(HTML)/downloads $(PDF_ARGS)
+	@if [ -f $(HTML)/zh/intro.html ]; then \
+		echo $(BIN)/python scripts/print_book.py --lang zh --html $(HTML)/zh --out _build/pdf \
+			--copy-to $(HTML)/zh/downloads $(PDF_ARGS); \
+		$(BIN)/python scripts/print_book.py --lang zh --html $(HTML)/zh --out _build/pdf \
+			--copy-to $(HTML)/zh/downloads $(PDF_ARGS); \
+	else echo "No Chinese edition in $(HTML)/zh (make book builds it when a CJK font is installed): no Chinese PDFs."; fi
 
 # Every figure of the book as SVG and PNG (300 dpi) in one zip (scripts/figures.py): the
 # notebooks are executed again; copied into the site's downloads/ folder and linked.

@@ -51,6 +51,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -101,7 +102,8 @@ STRINGS = {
 # (MathJax, the players' modules, ...). Inline scripts in <head> are kept only for MathJax.
 UI_SCRIPTS = ("togglebutton", "copybutton", "clipboard", "sphinx-book-theme", "pydata-sphinx-theme",
               "bootstrap", "fontawesome", "searchtools", "searchindex", "language_data", "doctools",
-              "sphinx_highlight", "design-tabs", "documentation_options")
+              "sphinx_highlight", "design-tabs", "documentation_options",
+              "translations")  # Sphinx's UI words of a translated build (needs doctools)
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium's PDFs make it chatty
 
@@ -192,6 +194,7 @@ def combine(html_dir: Path, docs: list[Doc], *, edition: str, lang: str, version
     root = soups[docs[0].docname]
     title = _text(root.select_one("article.bd-article h1"))
     licence = root.select_one(".tcd-licence")
+    docs = with_built_part_captions(docs, root)
 
     # <head>: every stylesheet, style and script of the pages, once, in order, with absolute
     # paths from the site root (the document is served from the same server).
@@ -321,6 +324,19 @@ def combine(html_dir: Path, docs: list[Doc], *, edition: str, lang: str, version
         f'<body data-default-mode="light"><div class="bd-content"><article class="bd-article">'
         f"{''.join(body)}</article></div></body></html>")
     return combined
+
+
+def with_built_part_captions(docs: list[Doc], root: BeautifulSoup) -> list[Doc]:
+    """``docs`` with their parts named as the built site's navigation names them (a
+    translated build translates ``_toc.yml``'s captions); unchanged when the navigation does
+    not list the same number of parts."""
+    nav = root.select_one("nav.bd-docs-nav")
+    built = [_text(c) for c in nav.select("p.caption .caption-text")] if nav else []
+    parts = list(dict.fromkeys(d.part for d in docs if d.part))
+    if len(built) != len(parts):
+        return docs
+    names = dict(zip(parts, built, strict=True))
+    return [Doc(d.docname, names.get(d.part, d.part), d.numbered) for d in docs]
 
 
 def _site_url(base: str, url: str) -> str:
@@ -584,6 +600,7 @@ def finish(printed: Printed, combined: Combined, *, title: str, edition: str,
         else:
             writer.add_outline_item(title=heading, page_number=page - 1, parent=doc_item,
                                     fit=fit(anchor))
+    unify_radicals(writer)
     writer.page_mode = "/UseOutlines"
     writer.add_metadata({"/Title": f"{title} ({words[edition]})", "/Subject": words[edition],
                          "/Creator": "scripts/print_book.py (Chromium, pypdf)"})
@@ -591,6 +608,97 @@ def finish(printed: Printed, combined: Combined, *, title: str, edition: str,
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@functools.cache
+def radical_ideographs() -> dict[int, int]:
+    """CJK radicals (U+2E80-U+2FDF) -> the ideograph drawn with the same glyph (and the
+    figure dash -> the en dash, when the font draws both alike).
+
+    A CJK font draws a radical and its ideograph (⻚ and 页, ⽣ and 生) with one glyph, and
+    Chromium's PDF maps such a glyph back to the lower code point, the radical: the text a
+    reader copies or searches would then not be 页 but ⻚. The table comes from the CJK font
+    that prints Chinese here (fontconfig's choice for zh-CN; the Kangxi radicals' compatibility
+    decompositions without one).
+    """
+    table = {cp: ord(unicodedata.normalize("NFKC", chr(cp))) for cp in range(0x2F00, 0x2FD6)}
+    try:
+        from fontTools.ttLib import TTFont
+
+        found = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", "sans-serif:lang=zh-cn"],
+                               capture_output=True, text=True, check=True).stdout.split("\n")
+        font = TTFont(found[0], fontNumber=int(found[1] or 0), lazy=True)
+        cmap = font.getBestCmap()
+    except (ImportError, OSError, ValueError, IndexError, subprocess.CalledProcessError):
+        return table
+    by_glyph: dict[str, list[int]] = {}
+    for cp, glyph in cmap.items():
+        if 0x3400 <= cp <= 0x9FFF or 0x20000 <= cp <= 0x3FFFF:
+            by_glyph.setdefault(glyph, []).append(cp)
+    for cp in range(0x2E80, 0x2FE0):
+        ideographs = by_glyph.get(cmap.get(cp), [])
+        if len(ideographs) == 1:
+            table[cp] = ideographs[0]
+    if cmap.get(0x2012) is not None and cmap.get(0x2012) == cmap.get(0x2013):
+        table[0x2012] = 0x2013  # the same glyph: the text's en dash (0–1), not a figure dash
+    return table
+
+
+_BFCHAR = re.compile(r"(beginbfchar)(.*?)(endbfchar)", re.S)
+_BFRANGE = re.compile(r"(beginbfrange)(.*?)(endbfrange)", re.S)
+
+
+def unify_radicals(writer) -> int:
+    """Rewrite the fonts' ToUnicode maps so glyphs shared by a radical and an ideograph give
+    the ideograph (see :func:`radical_ideographs`). Returns the number of entries changed."""
+    from pypdf.generic import NameObject
+
+    changed = 0
+
+    def code(hex_code: str) -> str:
+        nonlocal changed
+        table = radical_ideographs()
+        value = int(hex_code, 16) if len(hex_code) == 4 else None
+        if value in table:
+            changed += 1
+            return f"{table[value]:04X}"
+        return hex_code
+
+    def bfchar(m):
+        body = re.sub(r"(<[0-9A-Fa-f]+>\s*)<([0-9A-Fa-f]+)>",
+                      lambda e: f"{e.group(1)}<{code(e.group(2))}>", m.group(2))
+        return m.group(1) + body + m.group(3)
+
+    def bfrange(m):
+        def entry(e):
+            lo, hi, dst = int(e.group(1), 16), int(e.group(2), 16), e.group(3)
+            table = radical_ideographs()
+            if len(dst) != 4 or not any(int(dst, 16) + k in table for k in range(hi - lo + 1)):
+                return e.group(0)
+            codes = " ".join(f"<{code(f'{int(dst, 16) + k:04X}')}>" for k in range(hi - lo + 1))
+            return f"<{e.group(1)}> <{e.group(2)}> [{codes}]"
+
+        body = re.sub(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", entry, m.group(2))
+        return m.group(1) + body + m.group(3)
+
+    seen: set[int] = set()
+    for page in writer.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            unicode_map = font.get("/ToUnicode")
+            if unicode_map is None or id(unicode_map.get_object()) in seen:
+                continue
+            stream = unicode_map.get_object()
+            seen.add(id(stream))
+            text = stream.get_data().decode("latin-1")
+            if not re.search(r"<(2[EFef][0-9A-Fa-f]{2}|2012)>|beginbfrange", text):
+                continue  # nothing to rewrite (most fonts; every font of an English edition)
+            fixed = _BFRANGE.sub(bfrange, _BFCHAR.sub(bfchar, text))
+            if fixed != text:
+                stream.set_data(fixed.encode("latin-1"))
+                font[NameObject("/ToUnicode")] = unicode_map
+    return changed
 
 
 def _in_part(combined: Combined, anchor: str) -> bool:

@@ -1,16 +1,20 @@
-"""``make pdf``: both printed editions of the shared book build (scripts/print_book.py).
+"""``make pdf``: both printed editions of the shared book build (scripts/print_book.py), in
+English and in Chinese (issue 16; the shared build makes both languages).
 
-The editions are printed once per test run (one xdist worker, the ``pdf`` group) from the
-book the browser tests share, and read back with pypdf: what a reader of the PDF gets.
+The editions are printed once per test run and language (one xdist worker, the ``pdf``
+group) from the book the browser tests share, and read back with pypdf: what a reader of the
+PDF gets. Most tests run once per language (the session fixture ``lang``).
 """
 
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import re
 import shutil
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,14 @@ SIZE_BUDGET = 12_000_000  # bytes of one edition (about 5-6 MB today)
 CONTROL_TEXT = ("« First", "‹ Prev", "Next ›", "Last »", "Show code cell source",
                 "Hide code cell source", "Click to show", "Click to hide")
 RAW_TEX = ("\\(", "\\)", "\\[", "\\frac", "\\mathrm", "$$")
+LANGS = ("en", "zh")
+# Han ideographs (and their compatibility forms), CJK punctuation, full-width forms: what
+# needs a CJK font. Kangxi radicals: what Chromium's PDFs map some ideographs' glyphs back to.
+CJK = re.compile("[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                 "\uff00-\uffef]")
+# Fonts with Chinese glyphs, as the PDF names them (FontName of the embedded font).
+CJK_FONTS = re.compile(r"CJK|SourceHan|WenQuanYi|WQY|MicroHei|ZenHei|DroidSansFallback|SimSun|"
+                       r"SimHei|PingFang", re.I)
 
 
 print_book = load_script("print_book")
@@ -39,21 +51,35 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-# --- printing, once per run ------------------------------------------------------------------
+# --- printing, once per run and language ---------------------------------------------------
+
+
+@pytest.fixture(scope="session", params=LANGS)
+def lang(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def editions(book_html, tmp_path_factory, worker_id) -> dict[str, dict]:
-    """Both editions printed from the shared build: {edition: {path, pages, size, ...}}."""
+def site_html(book_html, lang) -> Path:
+    """The HTML of the edition in ``lang``: the site, or its Chinese edition under zh/."""
+    html = book_html if lang == "en" else book_html / lang
+    if not (html / f"{toc_docnames()[0]}.html").is_file():
+        pytest.fail(f"the shared build has no {lang} edition in {html}")
+    return html
+
+
+@pytest.fixture(scope="session")
+def editions(site_html, lang, tmp_path_factory, worker_id) -> dict[str, dict]:
+    """Both editions in ``lang`` printed from the shared build: {edition: {path, pages, ...}}."""
     if chromium_path() is None:
         pytest.skip("Chromium is not installed: run `apt-get update && apt-get install -y "
                     "chromium`")
     base = tmp_path_factory.getbasetemp()
     shared = base if worker_id == "master" else base.parent
-    out, record = shared / "pdf", shared / "pdf.json"
-    with FileLock(str(shared / "pdf.lock")):
+    out, record = shared / "pdf", shared / f"pdf-{lang}.json"
+    with FileLock(str(shared / f"pdf-{lang}.lock")):
         if not record.exists():
-            made = print_book.print_editions(book_html, out)
+            made = print_book.print_editions(site_html, out, lang=lang)
             record.write_text(json.dumps({m.edition: {
                 "path": str(m.path), "pages": m.pages, "size": m.size, "seconds": m.seconds,
                 "solutions": m.solutions, "headings": m.headings,
@@ -68,17 +94,39 @@ def readers(editions):
     return {name: PdfReader(info["path"]) for name, info in editions.items()}
 
 
+def font_name(font) -> str:
+    """The embedded font's name without its subset tag ("AAAAAA+"); a Type 3 font (Chromium
+    embeds CFF-based fonts such as Noto Sans CJK that way) is named by its descriptor."""
+    descriptor = font.get("/FontDescriptor")
+    name = descriptor.get_object().get("/FontName") if descriptor is not None else None
+    return re.sub(r"^/?[A-Z]{6}\+", "", str(name or font.get("/BaseFont") or "?"))
+
+
 @pytest.fixture(scope="session")
-def texts(readers) -> dict[str, list[str]]:
+def extracted(readers) -> dict[str, tuple[list[str], Counter]]:
+    """Each edition's text, page by page, and how many CJK characters each font draws."""
+    found = {}
+    for name, reader in readers.items():
+        fonts: Counter = Counter()
+
+        def visit(text, cm, tm, font, size, fonts=fonts):
+            if n := len(CJK.findall(text)):
+                fonts[font_name(font) if font is not None else "?"] += n
+
+        found[name] = ([page.extract_text(visitor_text=visit) for page in reader.pages], fonts)
+    return found
+
+
+@pytest.fixture(scope="session")
+def texts(extracted) -> dict[str, list[str]]:
     """Each edition's text, page by page."""
-    return {name: [page.extract_text() for page in reader.pages]
-            for name, reader in readers.items()}
+    return {name: pages for name, (pages, _) in extracted.items()}
 
 
 @pytest.fixture(scope="session")
-def book_pages(book_html) -> dict[str, BeautifulSoup]:
+def book_pages(site_html) -> dict[str, BeautifulSoup]:
     """The article of every page in the table of contents, parsed."""
-    return {doc: BeautifulSoup((book_html / f"{doc}.html").read_text(encoding="utf-8"),
+    return {doc: BeautifulSoup((site_html / f"{doc}.html").read_text(encoding="utf-8"),
                                "html.parser").select_one("article.bd-article")
             for doc in toc_docnames()}
 
@@ -94,11 +142,11 @@ def title_of(article) -> str:
 
 
 @pytest.mark.parametrize("edition", print_book.EDITIONS)
-def test_edition_is_printed_within_budget(editions, edition):
+def test_edition_is_printed_within_budget(editions, lang, edition):
     info = editions[edition]
     assert PAGE_BUDGET[0] <= info["pages"] <= PAGE_BUDGET[1], info["pages"]
     assert info["size"] <= SIZE_BUDGET, info["size"]
-    assert Path(info["path"]).name == print_book.pdf_name(edition, "en")
+    assert Path(info["path"]).name == print_book.pdf_name(edition, lang)
 
 
 def test_the_instructor_edition_is_the_student_edition_plus_solutions(editions, book_pages):
@@ -110,12 +158,14 @@ def test_the_instructor_edition_is_the_student_edition_plus_solutions(editions, 
 
 
 @pytest.mark.parametrize("edition", print_book.EDITIONS)
-def test_cover_names_the_book_the_edition_and_the_licence(texts, book_pages, edition):
+def test_cover_names_the_book_the_edition_and_the_licence(texts, book_pages, lang, edition):
     cover = squeeze(texts[edition][0])
+    words = print_book.STRINGS[lang]
     assert squeeze(title_of(book_pages[toc_docnames()[0]])) in cover
-    assert squeeze(print_book.STRINGS["en"][edition]) in cover
+    assert squeeze(words[edition]) in cover
+    assert squeeze(words["printed_from"]) in cover
     assert squeeze("CC BY 4.0") in cover and "mit" in cover
-    assert "version" in cover
+    assert squeeze(words["version"].split("{")[0]) in cover
 
 
 @pytest.mark.parametrize("edition", print_book.EDITIONS)
@@ -126,11 +176,29 @@ def test_every_page_title_is_printed(texts, book_pages, edition):
     assert missing == []
 
 
+def control_text(lang: str, book_pages) -> tuple[str, ...]:
+    """CONTROL_TEXT, and in a translated edition the same controls in its language: the
+    players' buttons as tconv's catalog words them, the code toggles as the pages do."""
+    from tconv.show import text as tconv_text
+
+    tconv_text.set_language(lang)
+    try:
+        buttons = ("« " + tconv_text._("First"), "‹ " + tconv_text._("Prev"),
+                   tconv_text._("Next") + " ›", tconv_text._("Last") + " »")
+    finally:
+        tconv_text.set_language(None)
+    toggles = {" ".join(p.get_text().split()) for article in book_pages.values()
+               for p in article.select("summary p.collapsed, summary p.expanded")}
+    return tuple(dict.fromkeys(CONTROL_TEXT + buttons + tuple(sorted(toggles))))
+
+
 @pytest.mark.parametrize("edition", print_book.EDITIONS)
-def test_no_controls_no_hidden_code_no_raw_tex(texts, edition):
+def test_no_controls_no_hidden_code_no_raw_tex(texts, book_pages, lang, edition):
     whole = "\n".join(texts[edition])
-    flat = unicodedata.normalize("NFKC", whole)
-    assert [t for t in CONTROL_TEXT if unicodedata.normalize("NFKC", t) in flat] == []
+    flat = squeeze(whole)
+    controls = control_text(lang, book_pages)
+    assert len(controls) > len(CONTROL_TEXT) or lang == "en"
+    assert [t for t in controls if squeeze(t) in flat] == []
     assert [t for t in RAW_TEX if t in whole] == []
     # the players' frame counters ("3 / 6") are controls too
     assert not re.search(r"^\s*\d+ / \d+\s*$", whole, re.M)
@@ -149,10 +217,18 @@ def solution_fragments(book_pages) -> dict[str, list[str]]:
         code = [line for pre in solution.select("pre") for line in pre.get_text().splitlines()]
         for junk in solution.select(".math, .admonition-title, div.highlight, pre, code"):
             junk.replace_with(" | ")  # math and code come out of a PDF differently: cut there
-        prose = re.split(r"\||(?<=[.;:!?])\s", " ".join(solution.get_text().split()))
+        prose = re.split(r"\||(?<=[.;:!?])\s|(?<=[。；：！？])",
+                         " ".join(solution.get_text().split()))
         found[key] = [text.strip() for text in prose + code
-                      if len(text.strip()) >= 25 and squeeze(text) not in elsewhere]
+                      if len(text.strip()) >= (12 if CJK.search(text) else 25)
+                      and squeeze(text) not in elsewhere]
     return found
+
+
+def solution_titles(book_pages) -> list[str]:
+    """Every solution's title ("Solution to Exercise 1.1", "解答 练习 1.1")."""
+    return [" ".join(solution.select_one(".admonition-title").get_text().split())
+            for article in book_pages.values() for solution in article.select("div.solution")]
 
 
 def test_solutions_are_in_the_instructor_edition_only(texts, book_pages):
@@ -167,7 +243,9 @@ def test_solutions_are_in_the_instructor_edition_only(texts, book_pages):
               for k, found in fragments.items()}
     assert {k: v for k, v in leaked.items() if v} == {}
     assert {k: v for k, v in absent.items() if v} == {}
-    assert squeeze("Solution to") not in student
+    titles = solution_titles(book_pages)
+    assert [t for t in titles if squeeze(t) in student] == []
+    assert [t for t in titles if squeeze(t) not in instructor] == []
 
 
 def link_annotations(reader):
@@ -238,9 +316,10 @@ def test_contents_give_each_chapter_its_page(readers, texts, edition):
     entries = [(title, page) for depth, title, page in outline_entries(readers[edition])
                if re.match(r"\d+\. ", title)]
     assert len(entries) >= 8
-    contents = "\n".join(texts[edition][1:6])
+    # NFKC: ligatures, and the Kangxi radicals some ideographs come back as
+    contents = unicodedata.normalize("NFKC", "\n".join(texts[edition][1:6]))
     for title, page in entries:
-        number, name = title.split(". ", 1)
+        number, name = unicodedata.normalize("NFKC", title).split(". ", 1)
         line = rf"^{re.escape(number)}\s+{re.escape(name)}\s+{page}\s*$"
         assert re.search(line, contents, re.M), (title, page)
 
@@ -272,43 +351,68 @@ def test_steppers_print_every_frame_and_choosers_their_default(editions, texts):
         assert squeeze(p["shown"][0]) in whole, (p["doc"], p["title"])
 
 
-def test_the_pages_link_the_downloads_only_once_they_exist(book_html, editions, tmp_path):
-    """A site built without the PDFs links none; ``make pdf`` copies them in and links them."""
+def test_the_pages_link_the_downloads_only_once_they_exist(site_html, lang, editions, tmp_path):
+    """A site built without the PDFs links none; ``make pdf`` copies them in and links them
+    (a translated edition: its own PDFs, in its own downloads/ folder)."""
     docs = print_book.read_toc()
     marked = [d for d in docs
-              if 'class="tcd-downloads"' in (book_html / f"{d.docname}.html").read_text()]
+              if 'class="tcd-downloads"' in (site_html / f"{d.docname}.html").read_text()]
     assert {d.docname for d in marked} >= {"intro", "instructors"}
     site = tmp_path / "html"
     for doc in marked:
-        text = (book_html / f"{doc.docname}.html").read_text(encoding="utf-8")
+        text = (site_html / f"{doc.docname}.html").read_text(encoding="utf-8")
         assert not re.search(r'href="[^"]*downloads/', text), (
             f"{doc.docname} links downloads that may not exist")
         (site / doc.docname).parent.mkdir(parents=True, exist_ok=True)
         (site / f"{doc.docname}.html").write_text(text, encoding="utf-8")
-    assert print_book.link_downloads(site, docs=marked) == 0
+        for suffix in (".gz", ".br"):  # the build's compressed copies, to be refreshed
+            (site / f"{doc.docname}.html{suffix}").write_bytes(b"stale")
+    assert print_book.link_downloads(site, lang, docs=marked) == 0
     folder = site / print_book.DOWNLOADS
     folder.mkdir()
     for info in editions.values():
         shutil.copy2(info["path"], folder)
-    assert print_book.link_downloads(site, docs=marked) == 2 * len(marked)
+    assert print_book.link_downloads(site, lang, docs=marked) == 2 * len(marked)
     for doc in marked:
         page = site / f"{doc.docname}.html"
-        hrefs = re.findall(r'href="([^"]*downloads/[^"]*)"', page.read_text(encoding="utf-8"))
+        text = page.read_text(encoding="utf-8")
+        hrefs = re.findall(r'href="([^"]*downloads/[^"]*)"', text)
         assert sorted(Path(h).name for h in hrefs) == sorted(
-            print_book.pdf_name(e, "en") for e in print_book.EDITIONS)
+            print_book.pdf_name(e, lang) for e in print_book.EDITIONS)
         assert all((page.parent / h).resolve().is_file() for h in hrefs)
+        # a link's words are the edition's own: "学生版（PDF，157 页，7.9 MB）..."
+        words = print_book.STRINGS[lang]["downloads"]["student"].split("{")[0]
+        assert words in text
+        gz = page.with_name(page.name + ".gz").read_bytes()
+        assert gz != b"stale" and gzip.decompress(gz).decode("utf-8") == text
     # linking again replaces the list, it does not add a second one
-    print_book.link_downloads(site, docs=marked)
+    print_book.link_downloads(site, lang, docs=marked)
     assert (site / "intro.html").read_text().count("downloads/") == 2
 
 
-def test_the_document_is_one_file_with_pdf_metadata(readers):
+def test_the_document_is_one_file_with_pdf_metadata(readers, book_pages, lang):
+    words = print_book.STRINGS[lang]
     for edition, reader in readers.items():
         meta = reader.metadata
-        assert "Transposed Convolution" in meta.title
-        assert print_book.STRINGS["en"][edition] in meta.subject
-        assert reader.trailer["/Root"].get("/Lang") == "en"
+        assert title_of(book_pages[toc_docnames()[0]]) in meta.title
+        assert words[edition] in meta.subject
+        assert reader.trailer["/Root"].get("/Lang") == words["html_lang"]
         assert reader.trailer["/Root"].get("/PageMode") == "/UseOutlines"
+
+
+@pytest.mark.parametrize("edition", print_book.EDITIONS)
+def test_every_chinese_character_is_drawn_with_a_cjk_font(extracted, book_pages, lang, edition):
+    """No tofu: each CJK character the PDF draws comes from an embedded font with Chinese
+    glyphs (a missing glyph would be drawn by another font, as a box). In the Chinese
+    edition, every page title has Chinese in it, so the titles test covers them."""
+    pages, fonts = extracted[edition]
+    assert {name: n for name, n in fonts.items() if not CJK_FONTS.search(name)} == {}
+    # the text a reader copies or searches is 页, not the radical ⻚ drawn with the same glyph
+    assert re.findall("[\u2e80-\u2fdf]", "".join(pages)) == []
+    if lang == "zh":
+        assert sum(fonts.values()) > 10_000, fonts
+        assert [doc for doc, article in book_pages.items()
+                if not CJK.search(title_of(article))] == []
 
 
 def test_a_chinese_edition_is_a_parameter_away():

@@ -173,3 +173,36 @@ def test_linking_downloads_refreshes_the_compressed_copies(tmp_path):
     assert gzip.decompress((tmp_path / "intro.html.gz").read_bytes()) == page.read_bytes()
     assert b"tconv-demystified-figures.zip" in page.read_bytes()
     assert not (tmp_path / "intro.html.br").exists()  # only copies the build made are refreshed
+
+
+def test_a_glyph_shared_by_a_radical_and_an_ideograph_reads_as_the_ideograph():
+    """Chromium maps the glyph of 生 back to the Kangxi radical ⽣ (U+2F63): rewritten."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    cmap = ("begincmap\n2 beginbfchar\n<01> <2F63>\n<04> <0041>\nendbfchar\n"
+            "1 beginbfrange\n<02> <03> <2F63>\nendbfrange\nendcmap\n")
+    writer = PdfWriter()
+    page = writer.add_blank_page(100, 100)
+    stream = DecodedStreamObject()
+    stream.set_data(cmap.encode())
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                             NameObject("/ToUnicode"): writer._add_object(stream)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): writer._add_object(font)})})
+    assert print_book.unify_radicals(writer) == 3
+    fixed = font["/ToUnicode"].get_object().get_data().decode()
+    assert "<01> <751F>" in fixed and "<04> <0041>" in fixed  # 生; A untouched
+    assert "<02> <03> [<751F> <7528>]" in fixed  # 生 用
+    assert print_book.unify_radicals(writer) == 0
+
+
+def test_parts_are_named_as_the_built_navigation_names_them():
+    """A translated build translates _toc.yml's part captions in its navigation."""
+    nav = ('<nav class="bd-docs-nav"><p class="caption"><span class="caption-text">甲部分'
+           '</span></p></nav>')
+    root = BeautifulSoup(f"<html><body>{nav}</body></html>", "html.parser")
+    docs = [print_book.Doc("intro", "", False), print_book.Doc("chapters/one", "Part A", True)]
+    assert [d.part for d in print_book.with_built_part_captions(docs, root)] == ["", "甲部分"]
+    unrelated = BeautifulSoup("<html><body></body></html>", "html.parser")
+    assert print_book.with_built_part_captions(docs, unrelated) == docs
