@@ -14,7 +14,7 @@ TMP    := _build/pytest
 # their own, after the fast tests. Name new ones tests/test_book*.py or tests/test_browser*.py.
 BOOK_TESTS := $(sort $(wildcard tests/test_book*.py tests/test_browser*.py))
 NOTEBOOKS  := $(sort $(wildcard chapters/*.ipynb))
-LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext)
+LINT_PATHS := $(wildcard lib tests benchmarks scripts _ext chapters)
 
 # The real-framework stage (make test-frameworks) has its own venv and requirements file.
 FW_VENV  := .venv-frameworks
