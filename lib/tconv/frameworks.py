@@ -773,7 +773,7 @@ class CallText(NamedTuple):
 
 
 def py_text(v, collapse: bool = True) -> str:
-    """A value as Python source: strings in double quotes, tuples, lists; ``collapse``: (n, n) as n."""
+    """A value as Python source: strings double-quoted, tuples, lists; ``collapse``: (n, n) as n."""
     if isinstance(v, str):
         return f'"{v}"'
     if collapse and isinstance(v, tuple) and len(v) == 2 and v[0] == v[1] and isinstance(
