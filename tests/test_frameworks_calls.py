@@ -127,3 +127,18 @@ def test_py_text_writes_python_source():
     assert fw.py_text((2, 2)) == "2" and fw.py_text((2, 2), False) == "(2, 2)"
     assert fw.py_text([1, 0, 1, 0]) == "[1, 0, 1, 0]" and fw.py_text("same") == '"same"'
     assert fw.py_text(((1, 2), (1, 2))) == "((1, 2), (1, 2))"
+
+
+def test_the_calculators_words_are_listed_for_translation():
+    # every message player.js passes to tw(...) is in a Python list of its words, and the
+    # notes it writes are tconv.frameworks.CALL_NOTES
+    from tconv.show import player
+
+    said = set(re.findall(r"""\btw\((?:'([^']*)'|"([^"]*)")""", player.module_text()))
+    said = {a or b for a, b in said}
+    listed = set(player.FRAMEWORK_WORDS) | set(getattr(player, "MODULE_WORDS", ()))
+    assert said <= listed and set(player.FRAMEWORK_WORDS) <= said
+    assert set(fw.CALL_NOTES.values()) <= set(player.FRAMEWORK_WORDS)
+    for rule in [c.note for c in fw.same_layer_calls(3, 1, 0, 1, 2).values() if not c.code]:
+        assert any(re.fullmatch(re.sub(r"\\\{\w+\\\}", ".+", re.escape(w)), rule)
+                   for w in player.FRAMEWORK_WORDS), rule
