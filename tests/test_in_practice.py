@@ -435,7 +435,11 @@ def test_translation_rows_are_the_framework_translations():
         assert row[2] == f"`{calls['JAX'].code}`" and row[0] == f"`{calls['PyTorch'].code}`"
     with pytest.raises(ValueError, match="padding"):
         in_practice.translation_rows([(3, 2, -1, 0)])
-    assert "| ONNX `ConvTranspose` |" in in_practice.translation_table(rows).text()
+    text = in_practice.translation_table(rows).text()
+    assert text.count("\n| **PyTorch** | `nn.ConvTranspose2d(") == len(rows) == 5
+    assert text.count("\n| ONNX | `ConvTranspose(") == 5 and text.count("\n") == 1 + 4 * 5
+    with pytest.raises(TypeError, match="4-tuples"):
+        in_practice.translation_table([])
 
 
 @pytest.mark.parametrize("groups", [1, 2, 4])

@@ -708,11 +708,19 @@ def translation_rows(layers=((4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 2, 1,
     return rows
 
 
+TRANSLATION_FRAMEWORKS = ("PyTorch", "Keras 3", "JAX", "ONNX")
+
+
 def translation_table(rows) -> Table:
-    """The rows of :func:`translation_rows` as a Markdown table."""
-    return Table(["PyTorch `ConvTranspose2d`", "Keras 3 `Conv2DTranspose`",
-                  "JAX `lax.conv_transpose`", "ONNX `ConvTranspose`"], list(rows),
-                 align="llll")
+    """The rows of :func:`translation_rows` as a Markdown table: framework and call, a group of
+    four lines per layer (PyTorch's first, in bold), so that long calls wrap instead of
+    widening the page."""
+    rows = list(rows)
+    if not rows or not all(isinstance(r, tuple) and len(r) == 4 for r in rows):
+        raise TypeError("rows must be a non-empty list of 4-tuples (from translation_rows)")
+    lines = [(f"**{name}**" if name == "PyTorch" else name, call)
+             for row in rows for name, call in zip(TRANSLATION_FRAMEWORKS, row, strict=True)]
+    return Table(["framework", "call"], lines, align="ll")
 
 
 def grouped_as_separate(x, weight, groups, **settings) -> np.ndarray:
