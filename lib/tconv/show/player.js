@@ -7,8 +7,10 @@
 //
 // Part 1 mirrors the library it stands in for, function by function, with the same names,
 // order and error messages: tconv._checks, tconv.shapes, tconv.placements and the views of
-// tconv.views (zero insertion, C.T). tests/test_browser_players.py runs it against tconv on
-// hundreds of random settings. Part 2 draws frames from what part 1 computes.
+// tconv.views (zero insertion, C.T), and (1b) of tconv.frameworks what the output-size
+// calculator's "same layer in other frameworks" table needs. tests/test_browser_players.py
+// runs it against tconv on hundreds of random settings. The parts after it draw frames from
+// what part 1 computes.
 
 // ================================================================ 1. The engine
 
