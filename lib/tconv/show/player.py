@@ -44,6 +44,27 @@ CELL_BYTES = 40
 """The HTML of one grid cell, about (a cell with its classes, number and count)."""
 
 
+# player.js's own words (its ``tw(...)`` calls) in the output-size calculator's "same layer in
+# ..." table, for the translated editions; the notes are tconv.frameworks.CALL_NOTES and the
+# rules are the messages to_keras and to_onnx raise, with {placeholders}.
+FRAMEWORK_WORDS = (
+    "The same layer in other frameworks",
+    "Framework",
+    "Call",
+    "weight (C_in, C_out, kH, kW); x in NCHW",
+    "kernel = weight.transpose(2, 3, 1, 0); x in NHWC",
+    'w = weight[:, :, ::-1, ::-1], flipped; or w = weight with "OIHW" and transpose_kernel=True',
+    "kernel = weight[:, :, ::-1, ::-1].transpose(2, 3, 0, 1), flipped; x in NHWC",
+    "W = weight as it is; x in NCHW",
+    "Keras' Conv2DTranspose does not allow strides > 1 with dilation_rate > 1, got stride "
+    "{stride} and dilation {dilation}",
+    "Keras cannot add {n} zero cells at the end along {axis}: output_padding must be smaller "
+    "than strides ({strides})",
+    "ONNX (onnxruntime) cannot add {n} zero cells at the end along {axis}: output_padding must "
+    "be smaller than strides ({strides})",
+)
+
+
 @cache
 def module_text() -> str:
     """The players' ES module (player.js)."""
