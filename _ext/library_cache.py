@@ -10,6 +10,12 @@ emptied and every page is read (so executed) again.
 An edition in another language (issue 16: ``language = zh_CN``) draws its figures through
 tconv's message table, ``lib/tconv/show/locales/<language>.po``: that catalog is part of its
 digest, so a corrected figure string is drawn again (the English cache does not depend on it).
+
+Several build folders can share one cache (the test suite builds into its own folder on the
+checkout's cache), so the cache's stamp is not enough: a build whose pages were read before
+another build re-filled the cache would see a matching stamp and keep its old pages. Each
+build's Sphinx environment therefore keeps the digest its pages were read with too, and a
+build re-reads every page when its own digest differs.
 """
 
 from __future__ import annotations
@@ -59,8 +65,14 @@ def check_library(app) -> None:
 
 
 def reread_all(app, env, added, changed, removed) -> list[str]:
-    """Every page, when the library changed (Sphinx re-reads the ones returned here)."""
-    return sorted(env.found_docs) if getattr(app, "tconv_library_changed", False) else []
+    """Every page, when the library changed since this build's pages were read (Sphinx
+    re-reads the ones returned here)."""
+    digest = (cache_path(app) / STAMP).read_text().strip()
+    read_with = getattr(env, "tconv_library_digest", None)
+    env.tconv_library_digest = digest  # pickled with the environment
+    if getattr(app, "tconv_library_changed", False) or read_with != digest:
+        return sorted(env.found_docs)
+    return []
 
 
 def setup(app):

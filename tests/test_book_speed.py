@@ -347,6 +347,67 @@ def test_the_first_view_check_can_fail(browser, tmp_path):
     assert any("loads eagerly" in p for p in problems), problems
 
 
+SIDEWAYS = """() => {
+    const width = document.documentElement.clientWidth, found = [];
+    for (const el of document.querySelectorAll("body *")) {
+        const box = el.getBoundingClientRect();
+        if (box.width === 0 || box.right <= width + 1) continue;
+        let up = el.parentElement, clipped = false;  // inside a box that scrolls or clips: fine
+        for (; up && !clipped; up = up.parentElement) {
+            clipped = ["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(up).overflowX);
+        }
+        if (!clipped && getComputedStyle(el).position !== "fixed") {
+            found.push(`${el.tagName.toLowerCase()}.${String(el.className).split(" ")[0]} ` +
+                       `"${el.textContent.trim().slice(0, 40)}" to ${Math.round(box.right)}px`);
+        }
+    }
+    return {scroll: document.documentElement.scrollWidth, width, found: found.slice(0, 5)};
+}"""
+
+
+def test_no_page_scrolls_sideways_on_a_small_phone(browser, book_server, pages):
+    """At 360 px (a small Android phone) no page is wider than the screen: long code, tables
+    and formulas scroll or wrap inside their own boxes (the stride-padding chapter was 404 px
+    wide at 375 px, from one long inline call)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                  has_touch=True)
+    wide = {}
+    try:
+        for name in pages:
+            page = context.new_page()
+            page.goto(f"{book_server}{name}.html", wait_until="networkidle")
+            seen = page.evaluate(SIDEWAYS)
+            if seen["scroll"] > seen["width"]:
+                wide[name] = seen
+            page.close()
+    finally:
+        context.close()
+    assert wide == {}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_colour_theme_is_resolved_in_the_head(browser, book_server, pages, scheme):
+    """data-theme is "light"/"dark" from the page's head, not "auto" until a deferred script.
+
+    The theme's rules differ between "auto" and a resolved theme (code's box), so a page whose
+    theme resolves in its deferred script re-wraps its text after the first paint (glossary:
+    CLS 0.059 in Lighthouse before the fix). The deferred scripts are blocked here, so only
+    what the head does counts.
+    """
+    context = browser.new_context(viewport=PHONE, color_scheme=scheme)
+    context.route("**/*.js*", lambda route: route.abort())
+    try:
+        seen = {}
+        for name in pages:
+            page = context.new_page()
+            page.goto(f"{book_server}{name}.html", wait_until="domcontentloaded")
+            seen[name] = page.evaluate("document.documentElement.dataset.theme")
+            page.close()
+    finally:
+        context.close()
+    assert {name: theme for name, theme in seen.items() if theme != scheme} == {}
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_mathml_is_laid_out_by_the_browser_and_no_tex_shows(browser, book_server, book_html,
                                                                pages, theme):

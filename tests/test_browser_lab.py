@@ -468,3 +468,29 @@ def test_the_live_players_look_like_the_books_show_an_error_once_and_tell_python
     assert printed.strip() == "[[1, 2, 3], [4, 5, 6]]"
     root.locator("[data-action=reset]").click()
     assert page.evaluate(KERNEL_PRINTS, "print(stepper.edits)").strip() == "{}"
+
+
+def test_the_live_calculator_writes_the_same_layer_in_each_framework(run_chapter):
+    """The output-size calculator in Lab: its "same layer" table is tconv.frameworks' texts
+    and follows an edit of the stride with the kernel idle (the module computes it)."""
+    from tconv import frameworks as fw
+
+    run = run_chapter("stride-padding")
+    assert run.errors == [], "Run All failed"
+    page = run.page
+    page.bring_to_front()
+    root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output "
+                        ".tconv-size").first
+    root.scroll_into_view_if_needed()
+
+    def shown():
+        return {row.locator("th").inner_text(): row.locator("code").text_content()
+                for row in root.locator(".tconv-calls tbody tr").all()}
+
+    want = fw.same_layer_calls(3, 2, 1, 1)
+    assert shown() == {name: c.code for name, c in want.items()}
+    root.locator("input[name=output_padding]").fill("0")
+    root.locator("input[name=stride]").fill("1")
+    assert shown() == {name: c.code for name, c in fw.same_layer_calls(3, 1, 1, 0).items()}
+    root.locator("[data-action=reset]").click()
+    assert shown()["Keras"].endswith("layers.Cropping2D(((1, 0), (1, 0)))")

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import tconv
 from browser_support import is_local
+from tconv import frameworks as fw
 from tconv.book.many_names import MatrixRowStepper
 from tconv.book.stride_padding import OutputSizeCalculator
 from tconv.show.player import digest, module_text
@@ -160,6 +161,9 @@ window.tconvTest = {
   },
   sizes(m, cases) {
     return cases.map((args) => attempt(() => m.conv_transpose_output_size(...conv(m, args))));
+  },
+  calls(m, cases) {
+    return cases.map((args) => attempt(() => m.same_layer_calls(...conv(m, args))));
   },
   formats(m, cases) { return cases.map(([v, spec]) => m.py_format(v, spec)); },
   reprs(m, cases) { return cases.map((v) => m.float_repr(v)); },
@@ -401,6 +405,51 @@ def test_the_output_size_matches_the_library_for_every_setting_legal_or_not(open
         expected = {k: (list(v) if isinstance(v, tuple) else v) for k, v in expected.items()}
         assert js == expected, case
     assert 50 < ok < len(cases) - 50  # both kinds, many of each
+
+
+def _calls_reference(args) -> dict:
+    """tconv.frameworks.same_layer_calls in the harness's layout (floats as PyFloat markers)."""
+    py = [v["__float__"] if isinstance(v, dict) else v for v in args]
+    try:
+        calls = fw.same_layer_calls(*py)
+    except (ValueError, TypeError) as err:
+        return {"error": [type(err).__name__, str(err)]}
+    return {"value": {name: c._asdict() for name, c in calls.items()}}
+
+
+def test_the_same_layer_calls_are_tconvs_texts_on_400_random_settings_and_illegal_ones(open_page):
+    page = open_page()
+    rng = np.random.default_rng(7)
+    legal = []
+    for _ in range(400):
+        k, s, d = (int(v) for v in rng.integers(1, [8, 5, 5]))
+        legal.append([k, s, int(rng.integers(0, 6)), int(rng.integers(0, max(s, d))), d])
+    # the issue's cases, and the ones a framework refuses (Keras: stride and dilation > 1;
+    # Keras and onnxruntime: output_padding >= stride, allowed by a larger dilation)
+    legal += [[3, 2, 1, 1, 1], [4, 2, 1, 0, 1], [3, 2, 1, 0, 1], [3, 1, 1, 0, 1],
+              [3, 2, 1, 1, 2], [3, 1, 0, 1, 2], [2, 1, 0, 2, 3], [5, 3, 0, 2, 1]]
+    illegal = []
+    for _ in range(150):
+        case = [int(rng.integers(1, 6)), int(rng.integers(1, 4)), int(rng.integers(0, 3)), 0,
+                int(rng.integers(1, 4))]
+        j = int(rng.integers(0, 5))
+        bad = rng.choice(["negative", "zero", "float", "output_padding"])
+        if bad == "output_padding":
+            case[3] = max(case[1], case[4]) + int(rng.integers(0, 2))
+        elif bad == "float":
+            case[j] = {"__float__": case[j] + 0.5}
+        else:
+            case[j] = -int(rng.integers(1, 3)) if bad == "negative" else 0
+        illegal.append(case)
+    got = run(page, "calls", legal + illegal)
+    want = [_calls_reference(c) for c in legal + illegal]
+    for case, a, b in zip(legal + illegal, got, want, strict=True):
+        assert a == b, case
+    assert all("value" in w for w in want[:len(legal)])
+    assert sum("error" in w for w in want[len(legal):]) >= 120  # most illegal ones are refused
+    refused = sum(not c["code"] for w in want[:len(legal)] for c in w["value"].values())
+    assert refused >= 50  # Keras' and onnxruntime's rules are compared too, not only calls
+    assert page.problems == []
 
 
 def test_numbers_are_written_as_python_writes_them(open_page):
@@ -669,6 +718,44 @@ def test_the_calculator_recomputes_and_shows_an_error_once(open_page):
     assert root.locator(".tconv-error").inner_text() == f"Invalid settings: {lib.value}"
     assert root.locator(".tconv-frame").is_hidden()  # the message is shown once
     assert str(lib.value) not in root.locator(".tconv-caption").inner_text()
+    assert page.problems == []
+
+
+def _shown_calls(root) -> dict:
+    """The calculator's "same layer" table: framework -> (code, note) as the page shows them."""
+    rows = root.locator(".tconv-calls tbody tr").all()
+    shown = {}
+    for row in rows:
+        code = row.locator("code")
+        shown[row.locator("th").inner_text()] = (
+            code.text_content() if code.count() else "",
+            row.locator(".tcfn, .tcfr").text_content())
+    return shown
+
+
+def test_the_calculators_same_layer_view_follows_an_edit_of_the_stride(open_page):
+    page = open_page()
+    root = page.root("size")
+    table = root.locator(".tconv-calls table")
+    assert table.locator("caption").inner_text() == "The same layer in other frameworks"
+    assert _shown_calls(root) == {name: tuple(c) for name, c in
+                                  fw.same_layer_calls(3, 2, 1, 1).items()}
+    assert "Cropping2D" in _shown_calls(root)["Keras"][0]  # k 3, s 2, p 1, a 1: Keras crops
+    root.locator("input[name=output_padding]").fill("0")
+    root.locator("input[name=stride]").fill("1")
+    shown = _shown_calls(root)
+    assert shown == {name: tuple(c) for name, c in fw.same_layer_calls(3, 1, 1, 0).items()}
+    assert shown["Keras"][0] == 'layers.Conv2DTranspose(C_out, 3, padding="same")'
+    root.locator("input[name=dilation]").fill("2")
+    root.locator("input[name=stride]").fill("2")  # Keras refuses stride 2 with dilation 2
+    shown = _shown_calls(root)
+    assert shown["Keras"] == ("", fw.same_layer_calls(3, 2, 1, 0, 2)["Keras"].note)
+    assert shown["JAX"][0] == fw.same_layer_calls(3, 2, 1, 0, 2)["JAX"].code
+    root.locator("input[name=stride]").fill("0")  # invalid: the error box alone
+    assert root.locator(".tconv-error").is_visible() and root.locator(".tconv-calls").is_hidden()
+    root.locator("input[name=stride]").fill("4")
+    assert root.locator(".tconv-calls").is_visible()
+    assert _shown_calls(root)["PyTorch"][0] == fw.same_layer_calls(3, 4, 1, 0, 2)["PyTorch"].code
     assert page.problems == []
 
 

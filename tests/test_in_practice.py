@@ -416,17 +416,30 @@ def test_window_table_has_a_row_per_call():
 
 def test_translation_rows_are_the_framework_translations():
     rows = in_practice.translation_rows()
-    assert rows[0] == ("`(C_in, C_out, 4, 2, 1)`", '`(C_out, 4, 2, "same")`',
-                       '`(2, 2), "SAME"`', "`pads=[1, 1, 1, 1]`")
+    assert rows[0] == ("`nn.ConvTranspose2d(C_in, C_out, 4, stride=2, padding=1)`",
+                       '`layers.Conv2DTranspose(C_out, 4, strides=2, padding="same")`',
+                       '`lax.conv_transpose(x, w, strides=(2, 2), padding="SAME", '
+                       'dimension_numbers=("NCHW", "IOHW", "NCHW"))`',
+                       "`ConvTranspose(kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1])`")
     # k = 3, s = 2, p = 1, a = 1 keeps cells 1-8 of 9: Keras needs a crop, JAX pads (1, 2)
-    assert rows[2][1] == '`(C_out, 3, 2, "valid")`, then `Cropping2D(((1, 0), (1, 0)))`'
-    assert rows[2][2] == "`(2, 2), ((1, 2), (1, 2))`"
-    assert rows[2][3] == "`pads=[1, 1, 1, 1], output_padding=[1, 1]`"
+    assert rows[2][1] == ('`layers.Conv2DTranspose(C_out, 3, strides=2, padding="valid")`, '
+                          "then `layers.Cropping2D(((1, 0), (1, 0)))`")
+    assert "padding=((1, 2), (1, 2))" in rows[2][2]
+    assert rows[2][3].endswith("pads=[1, 1, 1, 1], output_padding=[1, 1])`")
     # "same" with output_padding=0 is not "same": Keras must say it
-    assert rows[3][1] == '`(C_out, 3, 2, "same", output_padding=0)`'
+    assert rows[3][1] == '`layers.Conv2DTranspose(C_out, 3, strides=2, padding="same", ' \
+                         'output_padding=0)`'
+    # every cell is the calculator's text (one formatter)
+    for row, layer in zip(rows, ((4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1)), strict=False):
+        calls = fw.same_layer_calls(*layer)
+        assert row[2] == f"`{calls['JAX'].code}`" and row[0] == f"`{calls['PyTorch'].code}`"
     with pytest.raises(ValueError, match="padding"):
         in_practice.translation_rows([(3, 2, -1, 0)])
-    assert "| ONNX `ConvTranspose` |" in in_practice.translation_table(rows).text()
+    text = in_practice.translation_table(rows).text()
+    assert text.count("\n| **PyTorch** | `nn.ConvTranspose2d(") == len(rows) == 5
+    assert text.count("\n| ONNX | `ConvTranspose(") == 5 and text.count("\n") == 1 + 4 * 5
+    with pytest.raises(TypeError, match="4-tuples"):
+        in_practice.translation_table([])
 
 
 @pytest.mark.parametrize("groups", [1, 2, 4])

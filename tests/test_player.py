@@ -298,7 +298,7 @@ def module_messages(source: str) -> list:
     """The messages of player.js's ``tw``/``tw_html`` (a string) and ``tn`` (a pair) calls,
     literals joined; fails on a call whose message is not a literal (outside the helpers)."""
     def join(text):
-        return "".join(lit[1:-1] for lit in re.findall(_LITERAL, text))
+        return "".join(lit[1:-1].replace("\\'", "'") for lit in re.findall(_LITERAL, text))
 
     found = []
     for match in _CALL.finditer(source):
@@ -316,6 +316,7 @@ def test_module_messages_reads_joined_literals_and_count_pairs():
     source = ("x = tw('a ' +\n  'b {n}', {n}); y = tn('{n} row', '{n} rows', k);"
               " z = tw_html('output size {size}', {size});")
     assert module_messages(source) == ["a b {n}", ("{n} row", "{n} rows"), "output size {size}"]
+    assert module_messages("tw('Keras\\' layer')") == ["Keras' layer"]
     with pytest.raises(AssertionError, match="not a literal"):
         module_messages("const f = () => tw(words[k]);")
 

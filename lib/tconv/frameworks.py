@@ -34,11 +34,13 @@ from ._checks import as_array, as_int, as_tuple, check_ndim
 from .conv import conv_transpose2d
 
 __all__ = [
-    "AUTO_PADS", "Call", "Cut", "Kept", "Translation", "conv_transpose2d_translated",
+    "AUTO_PADS", "CALL_NOTES", "FRAMEWORKS", "Call", "CallText", "Cut", "Kept", "Translation",
+    "conv_transpose2d_translated",
     "crop_full_output", "flax_cut", "flax_kernel", "from_flax", "from_jax", "from_keras",
     "from_onnx", "from_torch", "full_size", "jax_cut", "jax_kernel", "jax_output_size",
     "jax_padding", "keras_cut", "keras_kernel", "keras_output_size", "kept_cells", "onnx_cut",
-    "onnx_output_size", "output_size", "relayout", "span", "to_flax", "to_jax", "to_keras",
+    "onnx_output_size", "output_size", "py_text", "relayout", "same_layer_calls", "span",
+    "to_flax", "to_jax", "to_keras",
     "to_onnx", "to_torch", "torch_cut", "torch_pair", "weight_from_flax", "weight_from_jax",
     "weight_from_keras",
 ]
@@ -738,3 +740,131 @@ def to_onnx(t: Translation) -> Call:
         ends.append(e)
         ops.append(a)
     return Call({**kwargs, "pads": begins + ends, "output_padding": ops}, None)
+
+
+# ---------------------------------------------------------------------------------------
+# The same layer as each framework's call, written out (the chapter's table, the calculator)
+# ---------------------------------------------------------------------------------------
+
+FRAMEWORKS = ("PyTorch", "Keras", "JAX", "Flax", "ONNX")
+"""The frameworks :func:`same_layer_calls` writes a call for, in its order."""
+
+# What each call's weight and input are, in terms of PyTorch's ``weight`` (C_in, C_out, kH, kW)
+# and NCHW input. player.js has the same sentences (its FRAMEWORK_NOTES).
+CALL_NOTES = {
+    "PyTorch": "weight (C_in, C_out, kH, kW); x in NCHW",
+    "Keras": "kernel = weight.transpose(2, 3, 1, 0); x in NHWC",
+    "JAX": 'w = weight[:, :, ::-1, ::-1], flipped; or w = weight with "OIHW" and '
+           "transpose_kernel=True",
+    "Flax": "kernel = weight[:, :, ::-1, ::-1].transpose(2, 3, 0, 1), flipped; x in NHWC",
+    "ONNX": "W = weight as it is; x in NCHW",
+}
+
+
+class CallText(NamedTuple):
+    """A framework's call as code (one line per statement), or "" and the rule that forbids it.
+
+    ``note`` says what the call's weight and input are, or, when ``code`` is empty, why the
+    framework cannot express the layer (the message its ``to_<fw>`` raises).
+    """
+
+    code: str
+    note: str
+
+
+def py_text(v, collapse: bool = True) -> str:
+    """A value as Python source: strings double-quoted, tuples, lists; ``collapse``: (n, n) as n."""
+    if isinstance(v, str):
+        return f'"{v}"'
+    if collapse and isinstance(v, tuple) and len(v) == 2 and v[0] == v[1] and isinstance(
+            v[0], int):
+        return str(v[0])
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(py_text(x, False) for x in v)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+    return str(v)
+
+
+def _arguments(first, named) -> str:
+    """``first`` (positional texts) and the named values that are not None, as Python source."""
+    return ", ".join([*first, *(f"{k}={v}" for k, v in named.items() if v is not None)])
+
+
+def _torch_text(t: Translation) -> str:
+    kw = to_torch(t).kwargs
+    p, a, k, s, d = kw["padding"], kw["output_padding"], t.kernel_size, t.stride, t.dilation
+    named = {"stride": py_text(s) if s != (1, 1) else None,
+             "padding": py_text(p) if p != (0, 0) else None,
+             "output_padding": py_text(a) if a != (0, 0) else None,
+             "dilation": py_text(d) if d != (1, 1) else None}
+    return f"nn.ConvTranspose2d({_arguments(['C_in', 'C_out', py_text(k)], named)})"
+
+
+def _keras_text(t: Translation) -> str:
+    call = to_keras(t)
+    kw = call.kwargs
+    ops = kw["output_padding"]
+    if ops is not None and keras_cut(t.kernel_size, t.stride, kw["padding"], None,
+                                     t.dilation) == keras_cut(t.kernel_size, t.stride,
+                                                              kw["padding"], ops, t.dilation):
+        ops = None  # the same window as Keras' default: leave it out
+    named = {"strides": py_text(t.stride) if t.stride != (1, 1) else None,
+             "padding": py_text(kw["padding"]),
+             "output_padding": None if ops is None else py_text(ops),
+             "dilation_rate": py_text(t.dilation) if t.dilation != (1, 1) else None}
+    text = f"layers.Conv2DTranspose({_arguments(['C_out', py_text(t.kernel_size)], named)})"
+    if call.crop is not None:
+        crop = "(" + ", ".join(py_text(tuple(c), False) for c in call.crop) + ")"
+        text += f"\nlayers.Cropping2D({crop})"
+    return text
+
+
+def _jax_text(t: Translation) -> str:
+    kw = to_jax(t).kwargs
+    named = {"strides": py_text(kw["strides"], False), "padding": py_text(kw["padding"], False),
+             "rhs_dilation": py_text(t.dilation, False) if t.dilation != (1, 1) else None,
+             "dimension_numbers": py_text(("NCHW", "IOHW", "NCHW"))}
+    return f"lax.conv_transpose({_arguments(['x', 'w'], named)})"
+
+
+def _flax_text(t: Translation) -> str:
+    kw = to_flax(t).kwargs
+    named = {"strides": py_text(kw["strides"], False) if t.stride != (1, 1) else None,
+             "padding": py_text(kw["padding"], False),
+             "kernel_dilation": py_text(t.dilation, False) if t.dilation != (1, 1) else None}
+    return f"nn.ConvTranspose({_arguments(['C_out', py_text(t.kernel_size, False)], named)})"
+
+
+def _onnx_text(t: Translation) -> str:
+    kw = to_onnx(t).kwargs
+    named = {"kernel_shape": py_text(kw["kernel_shape"]), "strides": py_text(kw["strides"]),
+             "pads": py_text(kw["pads"]),
+             "output_padding": py_text(kw["output_padding"]) if any(kw["output_padding"])
+             else None,
+             "dilations": py_text(kw["dilations"]) if kw["dilations"] != [1, 1] else None}
+    return f"ConvTranspose({_arguments([], named)})"
+
+
+_TEXTS = {"PyTorch": _torch_text, "Keras": _keras_text, "JAX": _jax_text, "Flax": _flax_text,
+          "ONNX": _onnx_text}
+
+
+def same_layer_calls(kernel_size, stride=1, padding=0, output_padding=0,
+                     dilation=1) -> dict[str, CallText]:
+    """PyTorch's ``ConvTranspose2d`` settings as each framework's call, by :data:`FRAMEWORKS`.
+
+    The calls are :func:`to_torch`, :func:`to_keras`, :func:`to_jax`, :func:`to_flax` and
+    :func:`to_onnx` of :func:`from_torch`'s translation (groups 1), written with each framework's
+    own names and only the arguments that differ from its defaults (the padding always);
+    a framework that cannot express the layer gets ``code=""`` and its rule as the note.
+    Raises :func:`from_torch`'s errors for settings PyTorch refuses. The players' module
+    (``player.js``) writes the same texts in the output-size calculator.
+    """
+    t = from_torch(kernel_size, stride, padding, output_padding, dilation)
+    out = {}
+    for name in FRAMEWORKS:
+        try:
+            out[name] = CallText(_TEXTS[name](t), CALL_NOTES[name])
+        except ValueError as err:
+            out[name] = CallText("", str(err))
+    return out

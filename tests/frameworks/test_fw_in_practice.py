@@ -80,7 +80,7 @@ def test_window_table_rows_are_what_the_frameworks_keep(row):
                                    (3, 1, 1, 0)], ids=str)
 def test_translation_table_calls_give_pytorchs_numbers(layer):
     k, s, p, a = layer
-    assert any(row[0] == f"`(C_in, C_out, {k}, {s}, {p}" + (f", {a})`" if a else ")`")
+    assert any(row[0] == f"`{fw.same_layer_calls(k, s, p, a)['PyTorch'].code}`"
                for row in in_practice.translation_rows())
     rng = np.random.default_rng(1)
     x = rng.uniform(-1, 1, (1, 2, 5, 5)).astype(np.float32)

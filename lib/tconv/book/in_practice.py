@@ -615,19 +615,6 @@ def weight_layout_table(rows) -> Table:
                   for r in rows], align="lllc")
 
 
-def _py(v, collapse=True) -> str:
-    """A value as Python source: strings quoted, tuples and lists; ``collapse``: (n, n) as n."""
-    if isinstance(v, str):
-        return f'"{v}"'
-    if collapse and isinstance(v, tuple) and len(v) == 2 and v[0] == v[1] and isinstance(
-            v[0], int):
-        return str(v[0])
-    if isinstance(v, (tuple, list)):
-        inner = ", ".join(_py(x, False) for x in v)
-        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
-    return str(v)
-
-
 def _crop_text(crop) -> str:
     """A crop (H, W) of (begin, end) pairs as the slice that applies it."""
     parts = []
@@ -706,48 +693,35 @@ def translation_rows(layers=((4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 2, 1,
                              (3, 1, 1, 0))) -> list[tuple[str, str, str, str]]:
     """PyTorch layers ``(k, s, p, a)`` and the matching call in Keras, JAX and ONNX (Markdown).
 
-    Every call is :mod:`tconv.frameworks`' translation (``to_keras``, ``to_jax``, ``to_onnx``),
-    written as a reader would type its arguments (Keras: filters, kernel_size, strides,
-    padding; JAX: strides, padding; ONNX: the attributes that are not PyTorch's kernel_size
-    and stride); a Keras call that needs a crop after it says so.
+    Every call is :func:`tconv.frameworks.same_layer_calls` (``to_keras``, ``to_jax``,
+    ``to_onnx`` written out as the output-size calculator writes them); a Keras call that
+    needs a crop after it is followed by its ``Cropping2D``.
     """
     rows = []
     for layer in layers:
         k, s, p, a = (as_int(v, name, minimum=0) for v, name in
                       zip(layer, ("kernel_size", "stride", "padding", "output_padding"),
                           strict=True))
-        t = fw.from_torch(k, s, p, a)
-        torch = f"`(C_in, C_out, {k}, {s}, {p}" + (f", {a})`" if a else ")`")
-        keras = fw.to_keras(t)
-        extra = ""
-        ops = keras.kwargs["output_padding"]
-        if ops is not None and fw.keras_cut(k, s, keras.kwargs["padding"], None) != \
-                fw.keras_cut(k, s, keras.kwargs["padding"], ops):
-            extra = f", output_padding={_py(ops)}"
-        keras_text = f"`(C_out, {k}, {s}, {_py(keras.kwargs['padding'])}{extra})`"
-        if keras.crop is not None:
-            keras_text += f", then `Cropping2D({_cropping(keras.crop)})`"
-        jax = fw.to_jax(t).kwargs
-        jax_text = f"`{_py(jax['strides'], False)}, {_py(jax['padding'], False)}`"
-        onnx = fw.to_onnx(t).kwargs
-        assert onnx["kernel_shape"] == [k, k] and onnx["strides"] == [s, s]
-        onnx_text = f"`pads={onnx['pads']}"
-        if any(onnx["output_padding"]):
-            onnx_text += f", output_padding={onnx['output_padding']}"
-        rows.append((torch, keras_text, jax_text, onnx_text + "`"))
+        calls = fw.same_layer_calls(k, s, p, a)
+        rows.append(tuple(", then ".join(f"`{line}`" for line in calls[name].code.splitlines())
+                          if calls[name].code else calls[name].note
+                          for name in ("PyTorch", "Keras", "JAX", "ONNX")))
     return rows
 
 
-def _cropping(crop) -> str:
-    """Keras' ``cropping`` argument for a crop (H, W) of (begin, end) pairs."""
-    return "((" + "), (".join(f"{b}, {e}" for b, e in crop) + "))"
+TRANSLATION_FRAMEWORKS = ("PyTorch", "Keras 3", "JAX", "ONNX")
 
 
 def translation_table(rows) -> Table:
-    """The rows of :func:`translation_rows` as a Markdown table."""
-    return Table(["PyTorch `ConvTranspose2d`", "Keras 3 `Conv2DTranspose`",
-                  "JAX `conv_transpose(x, w, …)`", "ONNX `ConvTranspose`"], list(rows),
-                 align="llll")
+    """The rows of :func:`translation_rows` as a Markdown table: framework and call, a group of
+    four lines per layer (PyTorch's first, in bold), so that long calls wrap instead of
+    widening the page."""
+    rows = list(rows)
+    if not rows or not all(isinstance(r, tuple) and len(r) == 4 for r in rows):
+        raise TypeError("rows must be a non-empty list of 4-tuples (from translation_rows)")
+    lines = [(f"**{name}**" if name == "PyTorch" else name, call)
+             for row in rows for name, call in zip(TRANSLATION_FRAMEWORKS, row, strict=True)]
+    return Table(["framework", "call"], lines, align="ll")
 
 
 def grouped_as_separate(x, weight, groups, **settings) -> np.ndarray:

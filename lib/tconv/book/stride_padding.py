@@ -2,14 +2,15 @@
 
 - :class:`OutputSizeCalculator`: the output size of a transposed convolution for chosen input
   size, kernel size, stride, padding, output_padding and dilation, with the formula's numbers
-  filled in, or the library's own error message, editable in the page and live alike.
+  filled in, or the library's own error message, editable in the page and live alike; under
+  it, the same layer as each framework's call (:func:`tconv.frameworks.same_layer_calls`).
 - :func:`round_trip_table`: rows of :func:`tconv.roundtrip.round_trip` as a table.
 - :func:`output_padding_figure`: the canvas with the cells ``padding`` crops hatched and the
   ones ``output_padding`` keeps dashed, beside the output.
 
 Every number shown comes from the library (:func:`tconv.conv_transpose_output_size`,
-:func:`tconv.placements`, :mod:`tconv.roundtrip`); this module only lays them out. May
-import: the operations (:mod:`tconv`) and the toolkit (:mod:`tconv.show`).
+:func:`tconv.placements`, :mod:`tconv.roundtrip`, :mod:`tconv.frameworks`); this module only
+lays them out. May import: the operations (:mod:`tconv`) and the toolkit (:mod:`tconv.show`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from html import escape
 
 import numpy as np
 
+from .. import frameworks
 from .._checks import as_int
 from ..placements import placements
 from ..roundtrip import RoundTrip
@@ -66,9 +68,12 @@ class OutputSizeCalculator(View):
 
     Shows the size and the formula ``o = (i-1)s - 2p + d(k-1) + a + 1`` with the numbers filled
     in, or, for invalid settings, the error message :func:`tconv.conv_transpose_output_size`
-    raises, once. The reader types any whole numbers into the fields; the players' module
+    raises, once. Under a valid size, a table of the same layer in PyTorch, Keras, JAX, Flax
+    and ONNX (:func:`tconv.frameworks.same_layer_calls`; the players' module writes the same
+    texts). The reader types any whole numbers into the fields; the players' module
     recomputes at once, live and in the book alike, and a link keeps the numbers.
-    ``.output_size``/``.formula``/``.message`` give the result for the initial settings.
+    ``.output_size``/``.formula``/``.message``/``.calls`` give the result for the initial
+    settings.
     """
 
     def __init__(self, size=4, kernel_size=3, stride=2, padding=1, output_padding=0,
@@ -76,7 +81,7 @@ class OutputSizeCalculator(View):
         initial = dict(zip(SETTINGS, (size, kernel_size, stride, padding, output_padding,
                                       dilation), strict=True))
         self.title, self.error = title, None
-        self.output_size, self.formula, self.message = None, None, None
+        self.output_size, self.formula, self.message, self.calls = None, None, None, None
         try:
             for name, value in initial.items():
                 initial[name] = as_int(value, name, minimum=MINIMUM[name])
@@ -89,6 +94,9 @@ class OutputSizeCalculator(View):
             self.output_size, self.formula = size_formula(**initial)
         except (ValueError, TypeError) as err:
             self.message = str(err)
+            return
+        self.calls = frameworks.same_layer_calls(
+            *(initial[n] for n in SETTINGS[1:]))
 
     def data(self) -> dict:
         note = escape(_("{formula}, for an input of size i; an (i, i) input gives an (o, o) "

@@ -7,8 +7,10 @@
 //
 // Part 1 mirrors the library it stands in for, function by function, with the same names,
 // order and error messages: tconv._checks, tconv.shapes, tconv.placements and the views of
-// tconv.views (zero insertion, C.T). tests/test_browser_players.py runs it against tconv on
-// hundreds of random settings. Part 2 draws frames from what part 1 computes.
+// tconv.views (zero insertion, C.T), and (1b) of tconv.frameworks what the output-size
+// calculator's "same layer in other frameworks" table needs. tests/test_browser_players.py
+// runs it against tconv on hundreds of random settings. The parts after it draw frames from
+// what part 1 computes.
 
 // ================================================================ 1. The engine
 
@@ -336,6 +338,165 @@ export function conv_matrix_t(scatter) {
     }
   }
   return {CT, conv_shape: [cH, cW]};
+}
+
+// ================================================================ 1b. The same layer in other frameworks
+//
+// tconv.frameworks for a square layer (one axis stands for both; groups 1), as much as the
+// output-size calculator needs: the window ("cut", cells removed at the beginning and the end
+// of the full output) each framework's arguments keep, PyTorch's settings as each framework's
+// arguments, and same_layer_calls, which writes them as the same text as
+// tconv.frameworks.same_layer_calls (tests/test_browser_players.py compares them).
+
+const fw_span = (k, d) => d * (k - 1) + 1;
+const fw_same = (a, b) => a[0] === b[0] && a[1] === b[1];
+/** frameworks._same_cut: Keras' "same" and JAX's "SAME", the odd cell cut at the end. */
+function same_cut(n, s) {
+  const total = n - s, begin = Math.max(Math.floor(total / 2), 0);
+  return [begin, total - begin];
+}
+/** frameworks._valid_cut: Keras' "valid" and JAX's "VALID", all of it (zeros to size·stride). */
+const valid_cut = (n, s) => [0, Math.min(n - s, 0)];
+
+/** frameworks.torch_pair for one axis: [padding, output_padding], or null when none gives it. */
+export function torch_pair([b, e], s, d) {
+  return b < 0 || !(b - e >= 0 && b - e < Math.max(s, d)) ? null : [b, b - e];
+}
+
+/** frameworks.keras_cut for one axis (checked settings; output_padding a is null or < s). */
+export function keras_cut(k, s, padding, a, d) {
+  const n = fw_span(k, d);
+  if (a === null) return padding === 'same' ? same_cut(n, s) : valid_cut(n, s);
+  if (padding === 'valid') return [0, -a];
+  const total = 2 * Math.floor(n / 2) - a, begin = Math.max(Math.floor(total / 2), 0);
+  return [begin, total - begin];
+}
+
+/** frameworks.jax_cut for "SAME"/"VALID" (an explicit pair (lo, hi) cuts (n-1-lo, n-1-hi)). */
+export const jax_cut = (k, s, padding, d) => (padding === 'SAME' ? same_cut : valid_cut)(fw_span(k, d), s);
+
+/** frameworks.to_keras: {padding, output_padding, crop}, or Keras' rule as a ValueError. */
+export function to_keras(k, s, d, cut) {
+  if (s > 1 && d > 1) {
+    throw valueError(tw('Keras\' Conv2DTranspose does not allow strides > 1 with dilation_rate > 1, got stride {stride} and dilation {dilation}',
+                        {stride: repr([s, s]), dilation: repr([d, d])}));
+  }
+  for (const padding of ['valid', 'same']) {
+    if (fw_same(keras_cut(k, s, padding, null, d), cut)) return {padding, output_padding: null, crop: null};
+  }
+  for (const padding of ['valid', 'same']) {
+    for (let a = 0; a < s; a++) {
+      if (fw_same(keras_cut(k, s, padding, a, d), cut)) return {padding, output_padding: a, crop: null};
+    }
+  }
+  const [b, e] = cut, a = Math.max(-e, 0);  // b >= 0: a PyTorch window starts in the full output
+  if (a >= s) {
+    throw valueError(tw('Keras cannot add {n} zero cells at the end along {axis}: output_padding must be smaller than strides ({strides})',
+                        {n: -e, axis: 'H', strides: s}));
+  }
+  const made = keras_cut(k, s, 'valid', a, d);
+  return {padding: 'valid', output_padding: a, crop: fw_same(made, cut) ? null : [b - made[0], e - made[1]]};
+}
+
+/** frameworks.to_jax (and to_flax): "SAME"/"VALID" when exact, else the (lo, hi) pair. */
+export function to_jax(k, s, d, cut) {
+  for (const padding of ['SAME', 'VALID']) if (fw_same(jax_cut(k, s, padding, d), cut)) return padding;
+  const n = fw_span(k, d);
+  return [n - 1 - cut[0], n - 1 - cut[1]];
+}
+
+/** frameworks.to_onnx: {pads: [begin, end], output_padding}, or onnxruntime's rule. */
+export function to_onnx(k, s, d, cut) {
+  const pair = torch_pair(cut, s, d);
+  if (pair !== null && pair[1] < s) return {pads: [pair[0], pair[0]], output_padding: pair[1]};
+  const [b, e] = cut, a = Math.max(-e, 0);  // b >= 0, as for Keras
+  if (a >= s) {
+    throw valueError(tw('ONNX (onnxruntime) cannot add {n} zero cells at the end along {axis}: output_padding must be smaller than strides ({strides})',
+                        {n: a, axis: 'H', strides: s}));
+  }
+  return {pads: [b, Math.max(e, 0)], output_padding: a};
+}
+
+/** frameworks.py_text: a value as Python source; arrays are tuples, {list} lists; n for (n, n). */
+export function py_text(v, collapse = true) {
+  if (typeof v === 'string') return `"${v}"`;
+  if (v && v.list) return `[${v.list.map((x) => py_text(x, false)).join(', ')}]`;
+  if (Array.isArray(v)) {
+    if (collapse && v.length === 2 && v[0] === v[1] && typeof v[0] === 'number') return String(v[0]);
+    return `(${v.map((x) => py_text(x, false)).join(', ')})`;
+  }
+  return String(v);
+}
+const fw_args = (first, named) => [...first, ...Object.entries(named).filter(([, v]) => v !== null)
+  .map(([k, v]) => `${k}=${v}`)].join(', ');
+const sq = (v) => [v, v];
+
+export const FRAMEWORKS = ['PyTorch', 'Keras', 'JAX', 'Flax', 'ONNX'];
+/** frameworks.CALL_NOTES: each call's weight and input, from PyTorch's weight and NCHW x. */
+const FRAMEWORK_NOTES = () => ({
+  PyTorch: tw('weight (C_in, C_out, kH, kW); x in NCHW'),
+  Keras: tw('kernel = weight.transpose(2, 3, 1, 0); x in NHWC'),
+  JAX: tw('w = weight[:, :, ::-1, ::-1], flipped; or w = weight with "OIHW" and transpose_kernel=True'),
+  Flax: tw('kernel = weight[:, :, ::-1, ::-1].transpose(2, 3, 0, 1), flipped; x in NHWC'),
+  ONNX: tw('W = weight as it is; x in NCHW'),
+});
+
+const FRAMEWORK_TEXTS = {
+  PyTorch(k, s, p, a, d) {
+    return `nn.ConvTranspose2d(${fw_args(['C_in', 'C_out', String(k)], {stride: s !== 1 ? s : null,
+      padding: p !== 0 ? p : null, output_padding: a !== 0 ? a : null, dilation: d !== 1 ? d : null})})`;
+  },
+  Keras(k, s, p, a, d, cut) {
+    const call = to_keras(k, s, d, cut);
+    let op = call.output_padding;
+    if (op !== null && fw_same(keras_cut(k, s, call.padding, null, d), keras_cut(k, s, call.padding, op, d))) op = null;
+    const text = `layers.Conv2DTranspose(${fw_args(['C_out', String(k)], {strides: s !== 1 ? s : null,
+      padding: py_text(call.padding), output_padding: op, dilation_rate: d !== 1 ? d : null})})`;
+    return call.crop === null ? text : `${text}\nlayers.Cropping2D(${py_text([call.crop, call.crop], false)})`;
+  },
+  JAX(k, s, p, a, d, cut) {
+    const pad = to_jax(k, s, d, cut);
+    return `lax.conv_transpose(${fw_args(['x', 'w'], {strides: py_text(sq(s), false),
+      padding: py_text(typeof pad === 'string' ? pad : sq(pad), false),
+      rhs_dilation: d !== 1 ? py_text(sq(d), false) : null,
+      dimension_numbers: py_text(['NCHW', 'IOHW', 'NCHW'])})})`;
+  },
+  Flax(k, s, p, a, d, cut) {
+    const pad = to_jax(k, s, d, cut);
+    return `nn.ConvTranspose(${fw_args(['C_out', py_text(sq(k), false)], {strides: s !== 1 ? py_text(sq(s), false) : null,
+      padding: py_text(typeof pad === 'string' ? pad : sq(pad), false),
+      kernel_dilation: d !== 1 ? py_text(sq(d), false) : null})})`;
+  },
+  ONNX(k, s, p, a, d, cut) {
+    const call = to_onnx(k, s, d, cut), list = (v) => py_text({list: v});
+    return `ConvTranspose(${fw_args([], {kernel_shape: list(sq(k)), strides: list(sq(s)),
+      pads: list([call.pads[0], call.pads[0], call.pads[1], call.pads[1]]),
+      output_padding: call.output_padding ? list(sq(call.output_padding)) : null,
+      dilations: d !== 1 ? list(sq(d)) : null})})`;
+  },
+};
+
+/**
+ * frameworks.same_layer_calls for square settings: {framework: {code, note}}, the call as
+ * text, or code '' and the framework's rule; from_torch's errors for settings PyTorch refuses.
+ */
+export function same_layer_calls(kernel_size, stride = 1, padding = 0, output_padding = 0, dilation = 1) {
+  const s = as_int(stride, 'stride', 1), d = as_int(dilation, 'dilation', 1);
+  const a = as_int(output_padding, 'output_padding', 0);
+  if (a >= Math.max(s, d)) {
+    throw valueError(`output_padding (${a}) must be smaller than stride (${s}) or dilation (${d})`);
+  }
+  const p = as_int(padding, 'padding', 0), k = as_int(kernel_size, 'kernel_size', 1);
+  const cut = [p, p - a], notes = FRAMEWORK_NOTES(), out = {};
+  for (const name of FRAMEWORKS) {
+    try {
+      out[name] = {code: FRAMEWORK_TEXTS[name](k, s, p, a, d, cut), note: notes[name]};
+    } catch (e) {
+      if (!(e instanceof TconvError)) throw e;
+      out[name] = {code: '', note: e.message};
+    }
+  }
+  return out;
 }
 
 // ================================================================ 2. Numbers as text
@@ -1083,7 +1244,7 @@ function editor(id, {fields, help, apply, reset, page, label, toggled = true}) {
   toggle.hidden = !toggled;
   const again = h('button', {type: 'button', 'data-action': 'reset'});
   again.textContent = tw('Reset');
-  const link = h('a', {class: 'tconv-link', hidden: ''});
+  const link = h('a', {class: 'tconv-link', href: `#${id}`, hidden: ''});  // an href from the start: a link, for crawlers too
   link.textContent = tw('Link to these numbers');
   const status = h('span', {class: 'tconv-edited', hidden: ''});
   status.textContent = tw('edited');
@@ -1266,6 +1427,20 @@ function render_editable(el, model, data) {
 
 export const SIZE_SETTINGS = ['size', 'kernel_size', 'stride', 'padding', 'output_padding', 'dilation'];
 
+/** The calculator's "same layer in ..." table: each framework's call for these settings. */
+function calls_html(k, s, p, a, d) {
+  const calls = same_layer_calls(k, s, p, a, d);
+  const rows = FRAMEWORKS.map((name) => {
+    const {code, note} = calls[name];
+    const body = code ? `<code>${esc(code)}</code><span class="tcfn">${esc(note)}</span>`
+      : `<span class="tcfr">${esc(note)}</span>`;
+    return `<tr><th scope="row">${esc(name)}</th><td>${body}</td></tr>`;
+  }).join('');
+  return `<table class="tcfw"><caption>${esc(tw('The same layer in other frameworks'))}</caption>` +
+    `<thead><tr><th scope="col">${esc(tw('Framework'))}</th><th scope="col">${esc(tw('Call'))}</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table>`;
+}
+
 /** tconv.book.stride_padding.size_formula: the length and the formula with the numbers in. */
 export function size_formula(i, k, s, p, op, d) {
   const out = conv_transpose_output_size(i, k, s, p, op, d);
@@ -1281,6 +1456,7 @@ function render_size(el, model, data) {
   const note = h('p', {class: 'tconv-note'}, data.note);
   const frame = h('div', {class: 'tconv-frame', 'aria-live': 'polite'});
   const caption = h('p', {class: 'tconv-caption'});
+  const calls = h('div', {class: 'tconv-calls'});
   const example = Object.fromEntries(SIZE_SETTINGS.map((n) => [n, data[n]]));
   const fields = SIZE_SETTINGS.map((name) => ({name, label: data.labels[name], type: 'number',
     value: data[name], min: name === 'padding' || name === 'output_padding' ? 0 : 1, max: null}));
@@ -1293,9 +1469,12 @@ function render_size(el, model, data) {
       frame.innerHTML = `<div class="tcsz">${tw_html('output size {size}', {size: `<b>${out}</b>`})}` +
                         `<br><code>${esc(text)}</code></div>`;
       caption.textContent = tw('Output size {size}.', {size: out});
+      calls.innerHTML = calls_html(...values.slice(1));
+      calls.hidden = false;
     } catch (e) {
       if (!(e instanceof TconvError)) throw e;
       frame.hidden = true;  // the error box says it, once
+      calls.hidden = true;
       caption.textContent = '';
       return e.message;
     }
@@ -1318,7 +1497,7 @@ function render_size(el, model, data) {
   const ed = editor(base, {fields, apply, reset, page, label: tw('Settings'), toggled: false,
     help: tw('Whole numbers; the output size follows every change.')});
   ed.open(true);
-  root.append(head, note, ed.box, frame, caption);
+  root.append(head, note, ed.box, frame, caption, calls);
   if (data.css) el.append(h('style', {}, data.css));
   el.append(root);
   ed.run(false);

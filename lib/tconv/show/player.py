@@ -172,7 +172,28 @@ VIEW_WORDS = (
 """What the module computes for an editable player, in the reader's language after every edit:
 titles, legends, captions, panel titles (the engine's errors mirror tconv's and stay English)."""
 
-MODULE_WORDS = CONTROL_WORDS + VIEW_WORDS
+# player.js's own words (its ``tw(...)`` calls) in the output-size calculator's "same layer in
+# ..." table, for the translated editions; the notes are tconv.frameworks.CALL_NOTES and the
+# rules are the messages to_keras and to_onnx raise, with {placeholders}.
+FRAMEWORK_WORDS = (
+    N_("The same layer in other frameworks"),
+    N_("Framework"),
+    N_("Call"),
+    N_("weight (C_in, C_out, kH, kW); x in NCHW"),
+    N_("kernel = weight.transpose(2, 3, 1, 0); x in NHWC"),
+    N_('w = weight[:, :, ::-1, ::-1], flipped; or w = weight with "OIHW" and '
+       'transpose_kernel=True'),
+    N_("kernel = weight[:, :, ::-1, ::-1].transpose(2, 3, 0, 1), flipped; x in NHWC"),
+    N_("W = weight as it is; x in NCHW"),
+    N_("Keras' Conv2DTranspose does not allow strides > 1 with dilation_rate > 1, got stride "
+       "{stride} and dilation {dilation}"),
+    N_("Keras cannot add {n} zero cells at the end along {axis}: output_padding must be smaller "
+       "than strides ({strides})"),
+    N_("ONNX (onnxruntime) cannot add {n} zero cells at the end along {axis}: output_padding must "
+       "be smaller than strides ({strides})"),
+)
+
+MODULE_WORDS = CONTROL_WORDS + VIEW_WORDS + FRAMEWORK_WORDS
 """Every message player.js writes itself (its ``tw(...)`` and ``tn(...)`` calls), as tconv's
 catalog knows them: a string, or a count message as (singular, plural)."""
 
