@@ -179,6 +179,18 @@ def name_the_page(app, docname: str, source: list[str]) -> None:
     os.environ["TCONV_DOCNAME"] = docname
 
 
+# The lecture decks (scripts/slides.py) are cut from the English pages into the site's slides/
+# folder; an edition in a folder of the site links them there (zh/slides/ does not exist).
+SLIDES_LINK = 'href="slides/'
+
+
+def link_the_decks(app, docname: str, source: list[str]) -> None:
+    """In a translated edition, the raw links to the decks point up to the site's slides/."""
+    if edition_of(app.config.language) != "en" and SLIDES_LINK in source[0]:
+        up = "../" * (docname.count("/") + 1)
+        source[0] = source[0].replace(SLIDES_LINK, f'href="{up}slides/')
+
+
 def other_edition(app, pagename, templatename, context, doctree) -> None:
     """The page's language and the URL, language and label of the same page in the other."""
     this = edition_of(app.config.language)
@@ -199,5 +211,6 @@ def setup(app):
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(ImageAltTexts)
     app.connect("source-read", name_the_page)
+    app.connect("source-read", link_the_decks)
     app.connect("html-page-context", other_edition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -85,6 +85,18 @@ def test_english_page_links_to_its_chinese_page_and_back(book_html, docname):
     assert (chinese.parent / back).resolve() == english.resolve()
 
 
+def test_the_chinese_instructors_page_links_the_lecture_decks_where_they_are(book_html):
+    """The decks are cut into the site's slides/ folder only; zh/slides/ does not exist, so the
+    Chinese page's links must resolve to the same files as the English page's."""
+    def decks(page):
+        html = page.read_text(encoding="utf-8")
+        return [(page.parent / h).resolve() for h in re.findall(r'href="([^"#]*slides/[^"#]*)"',
+                                                                  html)]
+    english = decks(book_html / "instructors.html")
+    assert len(english) >= 8
+    assert decks(book_html / "zh" / "instructors.html") == english
+
+
 @pytest.mark.parametrize("docname", DOCNAMES)
 def test_chinese_page_says_its_language(book_html, docname):
     html = read(book_html, f"zh/{docname}.html")
