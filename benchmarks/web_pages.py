@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "benchmarks" / "README.md"
 RESULTS = ROOT / "benchmarks" / "results" / "lighthouse"
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --no-first-run"
-SKIP_FOLDERS = {"_static", "_sources", "_images", "reports", "_downloads"}
+# Not pages of the book: the build's assets, and the lecture decks (`make slides`: reveal.js
+# pages for a projector, cut from the chapters this measures).
+SKIP_FOLDERS = {"_static", "_sources", "_images", "reports", "_downloads", "slides", "_reveal"}
 
 # The bar of issue 20.
 BAR = {"performance": 95, "lcp_s": 2.5, "tbt_ms": 150, "cls": 0.05, "other": 100}

@@ -215,7 +215,8 @@ def test_players_speak_chinese_after_an_edit(visit, docname):
     the same edit on the English page shows the English words this test looks for."""
     english_words = english_player_words()
     token = re.compile(r"[A-Za-z_]{4,}")
-    assert {"Step", "kernel", "Result", "placements"} <= english_words
+    # "kernel" is no longer here: the calculator's Chinese notes keep it as code (kernel = ...)
+    assert {"Step", "Result", "placements"} <= english_words
 
     chinese = visit(f"zh/{docname}").page.evaluate(EDIT_AND_READ)
     assert chinese, f"zh/{docname}: no editable player"
