@@ -76,14 +76,17 @@ $(FW_STAMP): requirements-frameworks.txt pyproject.toml | $(FW_BIN)/python
 
 venv-frameworks: $(FW_STAMP)
 
-# Both editions at once, one per core: the English in _build/html, the Chinese (issue 16) in
-# _build/zh (its own execution cache: its figures are drawn with Chinese text; log in
-# _build/zh/build.log), copied into _build/html/zh when both are done. Without a font with
-# Chinese characters (Debian: apt-get install fonts-noto-cjk) the Chinese edition is skipped
-# with a note, so a reader can still build the English one.
+# The notebooks execute once, for both editions, one per core (scripts/execution_cache.py
+# --run fills the execution cache; each figure and player is drawn in Chinese too). Then both
+# editions are built at once, one per core: the English in _build/html, the Chinese (issue 16)
+# in _build/zh (from the same execution; log in _build/zh/build.log), copied into
+# _build/html/zh when both are done. Without a font with Chinese characters (Debian: apt-get
+# install fonts-noto-cjk) the Chinese edition is skipped with a note, so a reader can still
+# build the English one.
 ZH_LOG := _build/zh/build.log
 book: $(STAMP)
 	@mkdir -p _build/zh; status=0; zh=""; \
+	$(BIN)/python scripts/execution_cache.py --run || exit 1; \
 	if $(BIN)/python scripts/i18n.py fonts; then \
 		$(BIN)/python scripts/i18n.py build --no-copy > $(ZH_LOG) 2>&1 & zh=$$!; \
 		echo "Building the Chinese edition alongside (log: $(ZH_LOG))"; \
@@ -99,6 +102,7 @@ book: $(STAMP)
 	if [ -n "$$zh" ]; then echo "    $(abspath $(HTML)/zh/index.html)  (中文版)"; fi
 
 book-en: $(STAMP)
+	$(BIN)/python scripts/execution_cache.py --run
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 book-zh: $(STAMP)
@@ -137,8 +141,9 @@ figures: book
 
 # Each stage runs even when an earlier one failed; the target fails if any stage failed.
 # Every chapter executes once: nbval runs the chapters the execution cache holds (the build
-# only reads them), the book build executes the others, and a failing claim fails the build
-# (scripts/execution_cache.py). `make test-notebooks` alone runs nbval on every chapter.
+# only reads them), the book stage executes the others (for both editions, before it builds),
+# and a failing claim fails the build (scripts/execution_cache.py). `make test-notebooks`
+# alone runs nbval on every chapter.
 test: $(STAMP)
 	@status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \

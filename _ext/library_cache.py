@@ -7,9 +7,9 @@ change to the library would leave the book showing outputs of the old code. This
 keeps a digest of the library's sources beside the cache: when it differs, the cache is
 emptied and every page is read (so executed) again.
 
-An edition in another language (issue 16: ``language = zh_CN``) draws its figures through
-tconv's message table, ``lib/tconv/show/locales/<language>.po``: that catalog is part of its
-digest, so a corrected figure string is drawn again (the English cache does not depend on it).
+The English execution also draws each figure and player of the other editions (issue 16,
+:mod:`tconv.show.editions`) through tconv's message tables, ``lib/tconv/show/locales/*.po``:
+they are part of the digest, so a corrected figure string is drawn again.
 
 Several build folders can share one cache (the test suite builds into its own folder on the
 checkout's cache), so the cache's stamp is not enough: a build whose pages were read before
@@ -27,18 +27,14 @@ from pathlib import Path
 STAMP = "tconv-sources.sha256"
 
 
-SOURCES = ("*.py", "*.js", "*.css")  # the players' module and stylesheet go into outputs too
+# The players' module and stylesheet go into outputs too, and the figure strings' catalogs.
+SOURCES = ("*.py", "*.js", "*.css", "*.po")
 
 
-def library_digest(package: Path, language: str | None = None) -> str:
-    """SHA-256 over the names and contents of the package's sources, in sorted order, and of
-    the figure strings' catalog of ``language`` when there is one."""
+def library_digest(package: Path) -> str:
+    """SHA-256 over the names and contents of the package's sources, in sorted order."""
     digest = hashlib.sha256()
-    files = sorted(p for pattern in SOURCES for p in package.rglob(pattern))
-    catalog = package / "show" / "locales" / f"{language}.po"
-    if language and catalog.is_file():
-        files.append(catalog)
-    for path in files:
+    for path in sorted(p for pattern in SOURCES for p in package.rglob(pattern)):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -51,17 +47,22 @@ def cache_path(app) -> Path:
     return path.resolve()
 
 
-def check_library(app) -> None:
-    """Empty the execution cache if the library changed since the cache was filled."""
-    digest = library_digest(Path(app.srcdir) / "lib" / "tconv", app.config.language)
-    cache = cache_path(app)
+def prepare_cache(cache: Path, digest: str) -> bool:
+    """Empty ``cache`` unless it was filled with the library of this ``digest``; True if emptied."""
     stamp = cache / STAMP
-    app.tconv_library_changed = not stamp.exists() or stamp.read_text().strip() != digest
-    if app.tconv_library_changed:
+    changed = not stamp.exists() or stamp.read_text().strip() != digest
+    if changed:
         if cache.exists():
             shutil.rmtree(cache)
         cache.mkdir(parents=True, exist_ok=True)
         stamp.write_text(digest + "\n")
+    return changed
+
+
+def check_library(app) -> None:
+    """Empty the execution cache if the library changed since the cache was filled."""
+    digest = library_digest(Path(app.srcdir) / "lib" / "tconv")
+    app.tconv_library_changed = prepare_cache(cache_path(app), digest)
 
 
 def reread_all(app, env, added, changed, removed) -> list[str]:

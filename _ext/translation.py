@@ -13,8 +13,12 @@ This extension fills the gaps of that machinery for this book:
 - **The table of contents' part captions** (``_toc.yml``'s ``caption:``) are inserted by
   sphinx-external-toc after Sphinx has translated the page; they are translated here, from
   the root document's catalog, where the gettext builder extracts them.
+- **One execution for both editions.** The notebooks execute once, before either build
+  (``scripts/execution_cache.py --run``), and draw each figure and player in Chinese too
+  (:mod:`tconv.show.editions`); the Chinese build reads those copies from a cache made from
+  the English one (``scripts/i18n.py``) and executes nothing.
 - **The page being built** is named to the notebook's kernel in ``TCONV_DOCNAME``, so tconv's
-  message table can record which strings each page draws (``TCONV_TEXT_LOG``).
+  message table can record which strings each page draws in Chinese (``TCONV_TEXT_LOG``).
 - **Alt text of the figures code draws** (``mystnb: image: alt:`` in a cell's metadata): myst-nb
   makes those images in a post-transform, after Sphinx has extracted and translated the page,
   so Sphinx never sees them. They are given to the gettext builder here (with the ``uid``

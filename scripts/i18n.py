@@ -19,12 +19,15 @@ the configuration of ``_config.yml`` plus a few overrides:
   cannot share the HTML build's environment) and the English execution cache, so nothing is
   executed again after ``make book``.
 - ``build`` sets ``language = zh_CN`` and the settings of ``locales/zh_CN/edition.yml``
-  (title, site name, root page), executes the notebooks with ``TCONV_LANG=zh_CN`` (figures
-  drawn with Chinese text, so a cache of their own, ``_build/zh/.jupyter_cache``: the cache is
-  keyed on code, which is the same in both editions), builds into ``_build/zh`` and copies the
-  HTML into ``_build/html/zh`` (building there would leave Sphinx's files in the English
-  site). It also records which strings each page's figures draw (``_build/zh/tconv-texts``),
-  which ``update`` adds to tconv's catalog.
+  (title, site name, root page) and executes nothing: the notebooks execute once, for both
+  editions (``scripts/execution_cache.py --run``, which this step runs first for whatever the
+  English cache lacks), and that execution draws each figure and player in Chinese too
+  (``tconv.show.editions``). The Chinese cache, ``_build/zh/.jupyter_cache``, is the English
+  one with those Chinese copies in place of the English outputs (:func:`derive_cache`; the
+  cache is keyed on code, which is the same in both editions). It builds into ``_build/zh``
+  and copies the HTML into ``_build/html/zh`` (building there would leave Sphinx's files in
+  the English site). The execution records which strings each page's figures draw in Chinese
+  (``_build/zh/tconv-texts``), which ``update`` adds to tconv's catalog.
 
 The catalogs' English is the source: after a chapter changes, ``make book`` (or ``build``),
 ``extract``, ``update``, translate the new or fuzzy entries, ``build``. README, "Updating the
@@ -108,12 +111,44 @@ def edition_overrides() -> dict:
     return {"language": LANG, "nb_execution_cache_path": str(ZH_CACHE), **settings}
 
 
+def derive_cache(source: Path = EN_CACHE, target: Path = ZH_CACHE) -> int:
+    """The Chinese execution cache: the English one, each output that has a Chinese copy
+    (tconv.show.editions, kept in the output's metadata) showing that copy. Returns how many
+    outputs show one."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from library_cache import STAMP
+    from tconv.show.editions import edition_output
+
+    english = get_cache(str(source))
+    if target.exists():
+        shutil.rmtree(target)
+    chinese, replaced = get_cache(str(target)), 0
+    for record in english.list_cache_records():
+        notebook = english.get_cache_bundle(record.pk).nb
+        replaced += sum(edition_output(output, LANG)
+                        for cell in notebook.cells for output in cell.get("outputs", []))
+        chinese.cache_notebook_bundle(CacheBundleIn(notebook, record.uri, data=record.data),
+                                      check_validity=False, overwrite=True)
+    shutil.copy2(source / STAMP, target / STAMP)  # filled with the same library
+    return replaced
+
+
 def build_zh(args) -> int:
     """The Chinese edition into <workdir>/html, then copied into <site> (_build/html/zh)."""
     start = time.perf_counter()
     workdir = Path(args.workdir).resolve() if args.workdir else ZH
-    os.environ["TCONV_LANG"] = LANG
-    os.environ["TCONV_TEXT_LOG"] = str(workdir / "tconv-texts")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import execution_cache
+
+    if execution_cache.fill(EN_CACHE, jobs=args.jobs):
+        print("i18n build: a notebook failed to execute", file=sys.stderr)
+        return 1
+    replaced = derive_cache()
+    print(f"i18n build: the Chinese execution cache from the English one ({replaced} outputs "
+          f"drawn in Chinese by the same execution)")
+    os.environ["TCONV_LANG"] = LANG  # nothing executes here; if it did, it would draw Chinese
     status = build("html", workdir / "html", workdir / ".doctrees", edition_overrides(),
                    strict=True)
     if status:
@@ -310,6 +345,8 @@ def main(argv=None) -> int:
     zh.add_argument("--workdir", help="build here instead of _build/zh (the execution cache "
                     "stays _build/zh/.jupyter_cache)")
     zh.add_argument("--site", help="copy the HTML here instead of _build/html/zh")
+    zh.add_argument("--jobs", type=int, default=2,
+                    help="notebooks executed at a time when the English cache lacks some")
     commands.add_parser("stat", help="how much of each catalog is translated")
     commands.add_parser("fonts", help="exit 1 when no font with Chinese characters is installed")
     commands.add_parser("copy", help="copy _build/zh/html into _build/html/zh")

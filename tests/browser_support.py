@@ -127,22 +127,31 @@ def jupyter_book_command() -> list[str]:
 def build_book(out_root: Path) -> BuiltBook:
     """Build the book from scratch into out_root/_build/html, sharing the jupyter-caches.
 
-    Both editions at once, one per core, as ``make book`` builds them: the English with the
-    checkout's ``_build/.jupyter_cache``, the Chinese (issue 16) into ``out_root/zh`` with the
-    checkout's ``_build/zh/.jupyter_cache`` (its figures are drawn with Chinese text), then
-    copied into ``html/zh``. After ``make book`` neither executes a notebook; after a change
-    to ``lib/tconv`` both caches are emptied (_ext/library_cache.py) and each edition
-    executes the chapters once, side by side.
+    As ``make book`` builds it: the notebooks the checkout's ``_build/.jupyter_cache`` lacks are
+    executed first, one per core, drawing each figure and player in Chinese too
+    (``scripts/execution_cache.py --run``); then both editions at once, one per core: the
+    English reading that cache, the Chinese (issue 16) into ``out_root/zh`` reading the
+    checkout's ``_build/zh/.jupyter_cache``, made from the English one with the Chinese copies
+    in place, then copied into ``html/zh``. Neither build executes a notebook; after a change
+    to ``lib/tconv`` the cache is emptied (_ext/library_cache.py) and refilled once.
     """
     build_dir = out_root / "_build"
     build_dir.mkdir(parents=True, exist_ok=True)
     CACHE.mkdir(parents=True, exist_ok=True)
     (build_dir / ".jupyter_cache").symlink_to(CACHE, target_is_directory=True)
     env = {**os.environ, "NO_COLOR": "1"}
+    start = time.perf_counter()
+    fill = subprocess.run([sys.executable, str(ROOT / "scripts" / "execution_cache.py"), "--run"],
+                          cwd=ROOT, capture_output=True, text=True, env=env)
+    fill_log = ("--- the notebooks, executed once for both editions (execution_cache.py --run)\n"
+                + fill.stdout + fill.stderr)
+    if fill.returncode:
+        (out_root / "build.log").write_text(fill_log, encoding="utf-8")
+        return BuiltBook(fill.returncode, fill_log, build_dir / "html",
+                         time.perf_counter() - start)
     zh_log = out_root / "zh-build.log"
     zh_log.parent.mkdir(parents=True, exist_ok=True)
     with zh_log.open("w", encoding="utf-8") as zh_out:
-        start = time.perf_counter()
         zh = subprocess.Popen(
             [sys.executable, str(ROOT / "scripts" / "i18n.py"), "build", "--no-copy",
              "--workdir", str(out_root / "zh")],
@@ -155,7 +164,7 @@ def build_book(out_root: Path) -> BuiltBook:
         seconds = time.perf_counter() - start
         zh_status = zh.wait()
         zh_seconds = time.perf_counter() - start
-    log = result.stdout + "\n" + result.stderr
+    log = fill_log + "\n--- the English edition\n" + result.stdout + "\n" + result.stderr
     log += ("\n--- the Chinese edition (scripts/i18n.py build), built alongside\n"
             + zh_log.read_text(encoding="utf-8", errors="replace"))
     returncode = result.returncode or zh_status

@@ -75,6 +75,34 @@ def links(html: str, rel_class: str = "tcd-edition-link") -> list[str]:
 
 
 @pytest.mark.parametrize("docname", DOCNAMES)
+def test_each_notebook_executes_once_for_both_editions(built_book):
+    """Neither edition's build executes a notebook: the one execution before them
+    (scripts/execution_cache.py --run) drew every figure and player in Chinese too."""
+    _fill, _, builds = built_book.log.partition("--- the English edition")
+    assert builds, "the build log has no English edition part"
+    assert "Executing notebook" not in builds
+
+
+def test_the_chinese_pages_show_the_figures_drawn_in_chinese(book_html):
+    """Every picture a page's code drew differs from the English page's (its words are
+    Chinese): the Chinese copies, not the English outputs, reached the Chinese pages."""
+    import hashlib
+
+    def pictures(html_path):
+        html = html_path.read_text(encoding="utf-8")
+        return [hashlib.sha256((html_path.parent / src).read_bytes()).hexdigest()
+                for src in re.findall(r'<img[^>]*\bsrc="(?!data:)([^"]+\.png)"', html)]
+
+    seen = 0
+    for doc in toc_docnames():
+        english, chinese = pictures(book_html / f"{doc}.html"), \
+            pictures(book_html / "zh" / f"{doc}.html")
+        assert len(english) == len(chinese), doc
+        assert not set(english) & set(chinese), doc
+        seen += len(english)
+    assert seen >= 40  # 49 today
+
+
 def test_english_page_links_to_its_chinese_page_and_back(book_html, docname):
     english = book_html / f"{docname}.html"
     [to_zh] = links(english.read_text(encoding="utf-8"))

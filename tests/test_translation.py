@@ -147,6 +147,18 @@ def test_lookups_follow_the_language(chinese):
     assert text.ngettext("{n} product", "{n} products", 3) == "3 products"
 
 
+def test_finished_texts_are_read_back_through_the_catalog(chinese):
+    """tr reads texts made in English: a name used twice, a count's plural, maths left alone,
+    lines put together from messages, and a message wrapped onto short lines."""
+    assert text.tr("target y: 48×48") == "目标 y：48×48"  # {n}×{n}
+    assert text.tr("target y: 48×24") == "target y: 48×24"  # not the same n twice
+    assert text.tr("3 products") == "3 个乘积" != text.tr("3 product (or more)")
+    assert text.tr("nearest\n30.23 dB") == "最近邻\n30.23 dB"
+    assert text.tr("skip from the\nencoder\n512×64×64") == "来自编码器的跳跃连接\n512×64×64"
+    assert text.tr("$\\mathdefault{10^{-2}}$") == "$\\mathdefault{10^{-2}}$"
+    assert text.tr("one line\nand another") == "one line\nand another"
+
+
 def test_a_bad_language_is_refused_by_name():
     with pytest.raises(ValueError, match="language must be one of"):
         text.set_language("fr")

@@ -44,7 +44,7 @@ from ..conv import conv_transpose2d
 from ..shapes import conv_output_size, conv_transpose_output_size
 from ..show.draw import grid, new_figure
 from ..show.table import Table
-from ..show.text import tr
+from ..show.text import N_, tr
 from .checkerboard import overlap_count, upsampling_cost, upsampling_layer
 
 # ---------------------------------------------------------------------------------------
@@ -157,8 +157,9 @@ class UNetUp(nn.Module):
         up = self.up(x)
         cropped = center_crop(skip, up.shape[2])
         rows = [_row("input x", x), _row(describe(self.up), up, self.up),
-                _row("skip from the encoder", skip, side=True),
-                _row(f"crop skip {skip.shape[2]} → {up.shape[2]}", cropped, side=True)]
+                _row(N_("skip from the encoder"), skip, side=True),
+                _row(N_("crop skip {a} → {b}").format(a=skip.shape[2], b=up.shape[2]), cropped,
+                     side=True)]
         y = self.cat(cropped, up)
         rows.append(_row(describe(self.cat), y))
         for layer in (self.conv1, self.relu1, self.conv2, self.relu2):
@@ -509,7 +510,7 @@ def _box(ax, plt, x, y, row, top_h, top_c, colour, fontsize, above):
     w = 0.12 + 0.75 * np.sqrt(row.out_shape[0] / top_c)
     ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, facecolor=colour, edgecolor=EDGE,
                                linewidth=0.8))
-    lines = [_shape_text(row.out_shape), _wrap(row.layer), _weight_text(row.weight_shape)]
+    lines = [_shape_text(row.out_shape), _wrap(tr(row.layer)), _weight_text(row.weight_shape)]
     if above:
         ax.text(x, y + 0.5, "\n".join(t for t in lines[1:] + lines[:1] if t), ha="center",
                 va="bottom", fontsize=fontsize)

@@ -35,7 +35,7 @@ from .. import nn
 from .._checks import as_array, as_int, check_ndim
 from ..metrics import psnr
 from ..show.draw import new_figure
-from ..show.text import _, tr
+from ..show.text import N_, _, tr
 from ..upsample import upsample_bilinear, upsample_nearest
 from . import data
 from .checkerboard import phase_sums
@@ -45,6 +45,9 @@ BORDER = 8
 
 STARTS = ("transposed, bilinear start", "transposed, random start", "sub-pixel, ICNR start")
 """The chapter's three learned layers, by how they start."""
+# A figure shows each on two lines, the layer over its start.
+_START_PARTS = (N_("transposed"), N_("bilinear start"), N_("random start"), N_("sub-pixel"),
+                N_("ICNR start"))
 
 FIXED = ("nearest", "bilinear")
 """The two fixed upsamplers the learned ones are compared with."""
@@ -396,7 +399,7 @@ def crops_figure(tests: dict, upsamplers: dict, psnr_of: dict, scale=2):
         for ax, (name, f) in zip(row[1:], upsamplers.items(), strict=True):
             ax.imshow(upscale(f, image, scale)[window], cmap="gray", vmin=0, vmax=1,
                       interpolation="nearest")
-            title = tr(name).replace(", ", "\n").replace("，", "\n")
+            title = "\n".join(tr(part) for part in name.split(", "))  # a layer, its start
             ax.set_title(f"{title}\n{psnr_of[name][test]:.2f} dB", fontsize=8.5)
     for ax in axes.ravel():
         _bare(ax)

@@ -8,6 +8,8 @@
   (anywidget) and in the book alike: the editable :class:`Stepper`, :class:`GatherStepper`
   and :class:`DirectStepper`, and :class:`SequenceView`, :class:`ChooserView` for
   pre-rendered frames;
+- :mod:`tconv.show.editions`: while a notebook executes for the book, each figure and player
+  drawn again in the book's other languages (one execution, every edition);
 - :mod:`tconv.show.source`: library code shown as a cell's output (:func:`source`), the same
   in the book and in JupyterLab.
 
@@ -17,7 +19,10 @@ never :mod:`tconv.book`. Importing this package loads neither matplotlib nor any
 one is first shown live.
 """
 
+from . import editions
 from .source import source
 from .widgets import ChooserView, DirectStepper, GatherStepper, SequenceView, Stepper
+
+editions.register()  # in a kernel executing for the book: copies for its other editions
 
 __all__ = ["Stepper", "GatherStepper", "DirectStepper", "SequenceView", "ChooserView", "source"]

@@ -218,10 +218,13 @@ def _pattern(msgid: str, translation: str) -> _Pattern | None:
     parts = re.split(r"\{(\w+)\}", msgid)
     if len(parts) == 1:
         return None
-    names = parts[1::2]
-    if len(set(names)) != len(names):
-        return None
-    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    regex, seen = "", set()
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            regex += re.escape(part)
+        else:  # a name used twice ("{n}×{n}") matches the same text twice
+            regex += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+            seen.add(part)
     return _Pattern(msgid, re.compile(regex + r"\Z", re.S), translation,
                     sum(len(p) for p in parts[0::2]))
 
@@ -247,8 +250,15 @@ def catalog(lang: str) -> Catalog:
     messages = {e.msgid: e.msgstr for e in entries}
     # The players' module fills its own messages in (player.js); as patterns they would match
     # too much of a chapter's text ("{head}: {details}"), so tr leaves them out.
-    patterns = [p for e in entries if not module_only(e)
-                and (p := _pattern(e.msgid, e.msgstr[0])) is not None]
+    patterns = []
+    for entry in entries:
+        if module_only(entry):
+            continue
+        # A count message matches its plural's finished text too ("3 products").
+        forms = [(entry.msgid, entry.msgstr[0])]
+        if entry.msgid_plural:
+            forms.append((entry.msgid_plural, entry.msgstr[-1]))
+        patterns += [p for msgid, msgstr in forms if (p := _pattern(msgid, msgstr)) is not None]
     patterns.sort(key=lambda p: -p.literal)
     return Catalog(messages, patterns)
 
@@ -322,16 +332,8 @@ def has_cjk(text: str) -> bool:
     return any(unicodedata.name(ch, "").startswith("CJK") for ch in text)
 
 
-def tr(text):
-    """A caller's finished text in the current language (exact entry, then pattern, else as is).
-
-    None and non-strings pass through unchanged, and so do texts with no word in them.
-    """
-    lang = language()
-    if lang == SOURCE_LANGUAGE or not isinstance(text, str) or not needs_words(text):
-        return text
-    if has_cjk(text):
-        return text  # already translated (e.g. by the companion that made it)
+def _translation(text: str, lang: str) -> str | None:
+    """``text`` by the catalog's exact entry or ``{names}`` pattern, or None (lookup logged)."""
     table = catalog(lang)
     forms = table.messages.get(text)
     if forms:
@@ -342,6 +344,50 @@ def tr(text):
         if match:
             _log("text", text, pattern.msgid, lang)
             return pattern.translation.format(**{k: tr(v) for k, v in match.groupdict().items()})
+    return None
+
+
+def _by_lines(text: str, lang: str) -> str:
+    """A text of several lines, each run of lines translated as one message where the run is
+    one (a message wrapped onto short lines), else line by line ("nearest\n30.23 dB")."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        for j in range(len(lines), i, -1):
+            found = _translation(" ".join(part.strip() for part in lines[i:j]), lang)
+            if found is not None:
+                out.append(found)
+                i = j
+                break
+        else:
+            out.append(lines[i])
+            i += 1
+    return "\n".join(out)
+
+
+MATHS = re.compile(r"(?<!\\)\$.*?(?<!\\)\$", re.S)
+"""Maths between ``$`` signs (mathtext: tick labels such as ``$\\mathdefault{10^{-2}}$``)."""
+
+
+def tr(text):
+    """A caller's finished text in the current language: the catalog's exact entry, then the
+    pattern it matches, then its lines (:func:`_by_lines`), else the text as it is.
+
+    None and non-strings pass through unchanged, and so do texts with no word in them (maths
+    between ``$`` signs is no word).
+    """
+    lang = language()
+    if lang == SOURCE_LANGUAGE or not isinstance(text, str) or \
+            not needs_words(MATHS.sub("", text)):
+        return text
+    if has_cjk(text):
+        return text  # already translated (e.g. by the companion that made it)
+    found = _translation(text, lang)
+    if found is not None:
+        return found
+    if "\n" in text:
+        found = _by_lines(text, lang)
+        if found != text:
+            return found
     _log("text", text, None, lang)
     return text
 

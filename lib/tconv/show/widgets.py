@@ -28,8 +28,8 @@ Titles, captions, labels and panel titles are shown in the reader's language
 (:func:`tconv.show.text.tr`), and so are the module's own words (:func:`.player.player_words`).
 
 May import: the operations (:mod:`tconv`), numpy, :mod:`tconv.show.player`,
-:mod:`tconv.show.text`, and anywidget (only when a live widget is first built); never
-:mod:`tconv.book`.
+:mod:`tconv.show.text`, :mod:`tconv.show.editions`, and anywidget (only when a live widget is
+first built); never :mod:`tconv.book`.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ import numpy as np
 from .._checks import as_array, as_int, as_tuple, check_ndim, check_nonempty
 from ..placements import Placements, placements
 from ..shapes import conv_transpose_output_size
+from . import editions
 from .player import (
     BUDGET_BYTES,
     CSS_PATH,
@@ -197,6 +198,9 @@ class View:
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         try:
             bundle = {"text/plain": repr(self), "text/html": self.to_html()}
+            made = editions.copies(lambda: {"text/html": self.to_html()})
+            if made:  # the same player made in the book's other editions (issue 16)
+                bundle[editions.MIME] = made
             if not static_only():
                 live = self.widget._repr_mimebundle_(**kwargs) or {}
                 if isinstance(live, tuple):  # (data, metadata), as anywidget gives it
