@@ -133,9 +133,14 @@ pdf: book
 			--copy-to $(HTML)/zh/downloads $(PDF_ARGS); \
 	else echo "No Chinese edition in $(HTML)/zh (make book builds it when a CJK font is installed): no Chinese PDFs."; fi
 
-# Every figure of the book as SVG and PNG (300 dpi) in one zip (scripts/figures.py): the
-# notebooks are executed again; copied into the site's downloads/ folder and linked.
-figures: book
+# Every figure of the book as SVG and PNG (300 dpi) in one zip (scripts/figures.py), from the
+# files the book's execution keeps in its cache when asked (--figure-files: a notebook
+# executed without them is executed again, once, for the book and the archive); copied into
+# the site's downloads/ folder and linked.
+FIGURE_DPI := 300
+figures: $(STAMP)
+	$(BIN)/python scripts/execution_cache.py --run --figure-files $(FIGURE_DPI)
+	$(MAKE) --no-print-directory book
 	$(BIN)/python scripts/figures.py --html $(HTML) --out _build/figures \
 		--copy-to $(HTML)/downloads
 
@@ -148,7 +153,8 @@ test: $(STAMP)
 	@status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory test-fast || status=1; \
-	warm=$$($(BIN)/python scripts/execution_cache.py $(NOTEBOOKS) | tr '\n' ' ') || status=1; \
+	warm=$$($(BIN)/python scripts/execution_cache.py --figure-files $(FIGURE_DPI) $(NOTEBOOKS) \
+		| tr '\n' ' ') || status=1; \
 	if [ -n "$$warm" ]; then $(MAKE) --no-print-directory test-notebooks NOTEBOOKS="$$warm" || status=1; \
 	else echo "test-notebooks: no chapter is cached, so the book build below executes each once"; fi; \
 	$(MAKE) --no-print-directory test-book || status=1; \

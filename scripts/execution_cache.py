@@ -17,8 +17,10 @@ both cores work on it (a Sphinx build executes one notebook after another).
 
 Usage: ``python scripts/execution_cache.py [--cache _build/.jupyter_cache] NOTEBOOK...``: prints
 the given notebooks that are cached (warm), one per line; the others go to stderr.
-``python scripts/execution_cache.py --run [--jobs 2] [--cache DIR]``: fills the cache; exits 1
-if a notebook fails (its traceback is printed).
+``python scripts/execution_cache.py --run [--jobs 2] [--cache DIR] [--figure-files DPI]``: fills
+the cache; exits 1 if a notebook fails (its traceback is printed). With ``--figure-files`` the
+same execution keeps every figure as the files of the figure archive (``scripts/figures.py``,
+``make figures``), which then executes nothing either.
 """
 
 from __future__ import annotations
@@ -74,13 +76,21 @@ def editions() -> list[str]:
     return [lang for lang in EDITIONS if drawable(lang)]
 
 
+FILES = "figure-files-{dpi}"  # in a record's DRAWN_IN: the figures' archive files, at dpi
+
+
 def kernel_environment(cache: Path, drawn: list[str]) -> dict[str, str]:
     """What the kernels are told: what the English build's are (``TCONV_STATIC``, see
-    _ext/offline_pages.py), the editions to draw too and where their lookups are logged."""
+    _ext/offline_pages.py), the editions to draw too (and where their lookups are logged) and
+    the resolution of the figures' archive files, if asked (``figure-files-300``)."""
     environment = {"TCONV_STATIC": "1"}
-    if drawn:
-        environment["TCONV_EDITIONS"] = ",".join(drawn)
+    languages = [d for d in drawn if d in EDITIONS]
+    if languages:
+        environment["TCONV_EDITIONS"] = ",".join(languages)
         environment["TCONV_TEXT_LOG"] = str(cache.parent / "zh" / "tconv-texts")
+    for item in drawn:
+        if item.startswith(FILES.split("{")[0]):
+            environment["TCONV_FIGURE_FILES"] = item.rsplit("-", 1)[1]
     return environment
 
 
@@ -196,12 +206,17 @@ def keep_copies(cache: Path, path: Path, drawn: list[str]) -> int:
     return kept
 
 
-def fill(cache: Path, jobs: int = 2, notebooks: list[Path] | None = None) -> int:
-    """Execute the book's notebooks the cache lacks, ``jobs`` at a time; 1 if one failed."""
+def fill(cache: Path, jobs: int = 2, notebooks: list[Path] | None = None,
+         figure_dpi: int | None = None) -> int:
+    """Execute the book's notebooks the cache lacks, ``jobs`` at a time; 1 if one failed.
+
+    ``figure_dpi``: also keep every figure as the archive's files (SVG, PNG at that dpi), and
+    count a notebook executed without them as missing (``make figures`` and ``make test``).
+    """
     cache.mkdir(parents=True, exist_ok=True)
     if prepare_cache(cache, library_digest(ROOT / "lib" / "tconv")):
         print(f"execution cache {cache}: emptied (the library changed)")
-    drawn = editions()
+    drawn = editions() + ([FILES.format(dpi=figure_dpi)] if figure_dpi else [])
     _warm, cold = cached(notebooks or book_notebooks(), cache, drawn=drawn)
     if not cold:
         print("execution cache: every notebook is cached")
@@ -219,8 +234,8 @@ def fill(cache: Path, jobs: int = 2, notebooks: list[Path] | None = None) -> int
                 print(f"{name}: FAILED\n" + "\n".join(warnings), file=sys.stderr)
                 continue
             kept = keep_copies(cache, path, drawn)
-            print(f"{name}: executed in {seconds:.1f} s ({kept} outputs drawn in "
-                  f"{', '.join(drawn) or 'English only'} too)")
+            print(f"{name}: executed in {seconds:.1f} s ({kept} copies: "
+                  f"{', '.join(drawn) or 'English only'})")
     print(f"execution cache: {len(cold)} notebooks in {time.perf_counter() - start:.1f} s "
           f"({jobs} at a time)")
     return status
@@ -232,12 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", action="store_true",
                         help="execute the book's notebooks the cache lacks")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--figure-files", type=int, metavar="DPI",
+                        help="keep every figure as the archive's files too (SVG, PNG at DPI)")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.run:
         return fill(args.cache.resolve(), args.jobs,
-                    [p.resolve() for p in args.notebooks] or None)
-    warm, cold = cached(args.notebooks, args.cache)
+                    [p.resolve() for p in args.notebooks] or None, args.figure_files)
+    drawn = editions() + ([FILES.format(dpi=args.figure_files)] if args.figure_files else [])
+    warm, cold = cached(args.notebooks, args.cache, drawn=drawn)
     for path in warm:
         print(path)
     for path in cold:

@@ -1,10 +1,14 @@
 """Every figure of the book as SVG and PNG (300 dpi), with an index, in one zip (``make figures``).
 
 The figures are the outputs of the code cells whose metadata names one
-(``mystnb: figure: {name, caption}``). Each notebook (``chapters/*.ipynb``, and the MyST
-notebooks such as ``intro.md``) is executed again with nbclient, up to its last figure cell,
-in its own folder as the book build does, after a set-up cell that makes the inline backend
-emit every figure as both PNG at 300 dpi and SVG; the outputs of the figure cells are the files.
+(``mystnb: figure: {name, caption}``). The book's one execution keeps each figure's files in
+the execution cache when asked (``scripts/execution_cache.py --run --figure-files 300``, which
+``make figures`` and ``make test`` run): SVG and PNG at 300 dpi, drawn by
+``tconv.show.editions``. A notebook the cache does not hold with its files (``chapters/*.ipynb``,
+and the MyST notebooks such as ``intro.md``) is executed again with nbclient, up to its last
+figure cell, in its own folder as the book build does, after a set-up cell that makes the
+inline backend emit every figure as both PNG at 300 dpi and SVG; the outputs of the figure
+cells are the files.
 
 Numbers and captions are the book's: read from the built HTML (``<figure id="fig-...">`` and
 its "Fig. 3.2" caption number), so a file is named by the number a reader sees and the
@@ -162,6 +166,35 @@ def render_notebook(path: str) -> dict[str, dict[str, str]]:
     return rendered
 
 
+def cached_figures(path: Path, cache: Path, dpi: int = DPI) -> dict[str, dict[str, str]] | None:
+    """The figure cells' files as the book's execution kept them in the cache
+    (``execution_cache.py --figure-files``): {label: {"svg", "png"}}, or None when the cache
+    does not hold this notebook with its files at ``dpi`` (then it is executed again)."""
+    import execution_cache
+    from jupyter_cache import get_cache
+    from tconv.show.editions import FILES_MIME
+
+    if not (cache / execution_cache.STAMP).is_file():
+        return None
+    warm, _cold = execution_cache.cached([path], cache, drawn=[execution_cache.FILES.format(
+        dpi=dpi)])
+    if not warm:
+        return None
+    store = get_cache(str(cache))
+    record = store.match_cache_notebook(execution_cache.read_notebook(path))
+    found = {}
+    for cell in store.get_cache_bundle(record.pk).nb.cells:
+        name = figure_name(cell)
+        if not name:
+            continue
+        files = [out["metadata"][FILES_MIME] for out in cell.get("outputs", [])
+                 if FILES_MIME in out.get("metadata", {})]
+        if len(files) != 1:
+            raise SystemExit(f"{path}: the cell of {name} shows {len(files)} figures, not one")
+        found[name] = {"svg": files[0]["image/svg+xml"], "png": files[0]["image/png"]}
+    return found
+
+
 def deterministic_svg(svg: str) -> str:
     """The SVG without its creation date (matplotlib writes one into the metadata)."""
     return re.sub(r"\s*<dc:date>[^<]*</dc:date>", "", svg)
@@ -170,8 +203,14 @@ def deterministic_svg(svg: str) -> str:
 # --- the archive -----------------------------------------------------------------------------
 
 
-def build_archive(html_dir: Path, out_dir: Path, *, jobs: int = 2) -> tuple[Path, list[Figure]]:
-    """Render every figure of the book built in ``html_dir``; return the zip and the list."""
+CACHE = ROOT / "_build" / ".jupyter_cache"
+
+
+def build_archive(html_dir: Path, out_dir: Path, *, jobs: int = 2, cache: Path = CACHE
+                  ) -> tuple[Path, list[Figure], list[str]]:
+    """Every figure of the book built in ``html_dir``, from the execution cache where it holds
+    the figures' files, else rendered by executing the notebook again; return the zip, the
+    list and the pages whose notebooks were executed again."""
     figures = book_figures(html_dir)
     if not figures:
         raise SystemExit(f"no numbered figure in {html_dir}: build the book first (`make book`)")
@@ -184,8 +223,11 @@ def build_archive(html_dir: Path, out_dir: Path, *, jobs: int = 2) -> tuple[Path
         if path is None:
             raise SystemExit(f"no notebook source for {docname}, which shows figures")
         paths[docname] = str(path)
+    rendered = {doc: cached_figures(Path(path), cache) for doc, path in paths.items()}
+    again = [doc for doc, made in rendered.items() if made is None]
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        rendered = dict(zip(paths, pool.map(render_notebook, paths.values()), strict=True))
+        rendered.update(zip(again, pool.map(render_notebook, [paths[d] for d in again]),
+                            strict=True))
 
     folder = out_dir / NAME
     if folder.exists():
@@ -210,7 +252,7 @@ def build_archive(html_dir: Path, out_dir: Path, *, jobs: int = 2) -> tuple[Path
     (folder / "index.html").write_text(index_html(figures), encoding="utf-8")
     archive = out_dir / f"{NAME}.zip"
     write_zip(folder, archive)
-    return archive, figures
+    return archive, figures, again
 
 
 def index_html(figures: list[Figure]) -> str:
@@ -270,14 +312,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="also copy the zip here (e.g. _build/html/downloads)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    archive, figures = build_archive(args.html, args.out, jobs=args.jobs)
+    archive, figures, again = build_archive(args.html, args.out, jobs=args.jobs)
     if args.copy_to is not None:
         args.copy_to.mkdir(parents=True, exist_ok=True)
         shutil.copy2(archive, args.copy_to / archive.name)
         if args.copy_to.resolve() == (args.html / print_book.DOWNLOADS).resolve():
             print_book.link_downloads(args.html)
     print(f"{archive}: {len(figures)} figures, {archive.stat().st_size / 1e6:.1f} MB, "
-          f"{time.perf_counter() - start:.0f} s")
+          f"{time.perf_counter() - start:.0f} s; "
+          + (f"executed again: {', '.join(again)}" if again else "all from the execution cache"))
     return 0
 
 

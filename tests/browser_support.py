@@ -38,6 +38,7 @@ from script_support import load_script
 ROOT = Path(__file__).resolve().parents[1]
 TOC = ROOT / "_toc.yml"
 CACHE = ROOT / "_build" / ".jupyter_cache"
+FIGURE_DPI = 300  # the figure archive's PNGs, drawn by the build's execution (make figures)
 
 PAGE_BUDGET_BYTES = 750_000  # HTML of one page
 PLAYER_BUDGET_BYTES = 150_000  # HTML of one static player
@@ -128,8 +129,9 @@ def build_book(out_root: Path) -> BuiltBook:
     """Build the book from scratch into out_root/_build/html, sharing the jupyter-caches.
 
     As ``make book`` builds it: the notebooks the checkout's ``_build/.jupyter_cache`` lacks are
-    executed first, one per core, drawing each figure and player in Chinese too
-    (``scripts/execution_cache.py --run``); then both editions at once, one per core: the
+    executed first, one per core, drawing each figure and player in Chinese too, and keeping
+    each figure's files for the figure archive (``scripts/execution_cache.py --run
+    --figure-files 300``, as ``make figures`` does); then both editions at once, one per core: the
     English reading that cache, the Chinese (issue 16) into ``out_root/zh`` reading the
     checkout's ``_build/zh/.jupyter_cache``, made from the English one with the Chinese copies
     in place, then copied into ``html/zh``. Neither build executes a notebook; after a change
@@ -141,7 +143,8 @@ def build_book(out_root: Path) -> BuiltBook:
     (build_dir / ".jupyter_cache").symlink_to(CACHE, target_is_directory=True)
     env = {**os.environ, "NO_COLOR": "1"}
     start = time.perf_counter()
-    fill = subprocess.run([sys.executable, str(ROOT / "scripts" / "execution_cache.py"), "--run"],
+    fill = subprocess.run([sys.executable, str(ROOT / "scripts" / "execution_cache.py"), "--run",
+                           "--figure-files", str(FIGURE_DPI)],
                           cwd=ROOT, capture_output=True, text=True, env=env)
     fill_log = ("--- the notebooks, executed once for both editions (execution_cache.py --run)\n"
                 + fill.stdout + fill.stderr)

@@ -38,7 +38,8 @@ def archive(book_html, tmp_path_factory, worker_id) -> Path:
     out = shared / "figures"
     with FileLock(str(shared / "figures.lock")):
         if not (out / f"{figures.NAME}.zip").exists():
-            figures.build_archive(book_html, out, jobs=2)
+            _zip, _figures, again = figures.build_archive(book_html, out, jobs=2)
+            (out / "executed-again.json").write_text(json.dumps(again))
     return out / f"{figures.NAME}.zip"
 
 
@@ -63,6 +64,12 @@ def test_the_archive_lists_every_figure_of_the_book(book_html, listing):
     in_book = numbered_figures(book_html)
     assert len(in_book) >= 40  # about 45 today
     assert [(f["label"], f["number"]) for f in listing["figures"]] == in_book
+
+
+def test_the_archive_is_made_from_the_books_own_execution(archive):
+    """The build's execution kept every figure's files (execution_cache.py --figure-files):
+    no notebook is executed again for the archive."""
+    assert json.loads((archive.parent / "executed-again.json").read_text()) == []
 
 
 def test_every_figure_is_an_svg_and_a_300_dpi_png_named_by_number_and_label(archive, listing):

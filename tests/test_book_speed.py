@@ -241,8 +241,11 @@ def test_every_text_file_has_compressed_copies_with_the_same_content(book_html):
 # --- in Chromium, at phone size ----------------------------------------------------------------
 
 
-def first_view(browser, url: str) -> dict:
-    """Open the page at phone size; what it transferred, by kind, and where its images are."""
+def first_view(browser, url: str, then=None) -> dict:
+    """Open the page at phone size; what it transferred, by kind, and where its images are.
+
+    ``then(page)``, if given, looks further at the open page; what it returns is ``"then"``.
+    """
     context = browser.new_context(viewport=PHONE, device_scale_factor=1.75, is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
@@ -276,6 +279,7 @@ def first_view(browser, url: str) -> dict:
                 return {src: img.currentSrc.slice(0, 80), loading: img.loading,
                         top: box.top + window.scrollY, shown: img.getClientRects().length > 0};
             })""")
+        record["then"] = then(page) if then else None
         return record
     finally:
         context.close()
@@ -313,11 +317,30 @@ def first_view_problems(page: str, view: dict) -> list[str]:
     return problems
 
 
-def test_first_view_of_every_page_at_phone_size(browser, book_server, pages):
+SMALL_PHONE = {"width": 360, "height": 740}  # a small Android phone
+
+
+@pytest.fixture(scope="session")  # a module's fixture ends when the worker runs another module
+def phone_visits(browser, book_server, book_html) -> dict[str, dict]:
+    """Each page opened once at phone size, cold, for three checks: its first view, its
+    formulas (light theme) and, narrowed to a small phone, whether it scrolls sideways."""
+
+    def look(page) -> dict:
+        seen = {"math": page.evaluate(MATH_PROBE)}
+        page.set_viewport_size(SMALL_PHONE)
+        page.wait_for_timeout(100)
+        seen["sideways"] = page.evaluate(SIDEWAYS)
+        return seen
+
+    return {name: first_view(browser, f"{book_server}{name}.html", then=look)
+            for name in site_pages(book_html)}
+
+
+@pytest.mark.xdist_group("phone-visits")  # one visit per page, on one worker
+def test_first_view_of_every_page_at_phone_size(phone_visits):
     """Bytes and JavaScript within budget, all text compressed, images lazy below the fold."""
     problems, totals = [], {}
-    for page in pages:
-        view = first_view(browser, f"{book_server}{page}.html")
+    for page, view in phone_visits.items():
         totals[page] = (view["total"], view["script"] + view["inline_js"])
         problems += first_view_problems(page, view)
     print("first view (bytes, JS bytes):", totals)
@@ -365,23 +388,15 @@ SIDEWAYS = """() => {
 }"""
 
 
-def test_no_page_scrolls_sideways_on_a_small_phone(browser, book_server, pages):
+@pytest.mark.xdist_group("phone-visits")  # one visit per page, on one worker
+def test_no_page_scrolls_sideways_on_a_small_phone(phone_visits):
     """At 360 px (a small Android phone) no page is wider than the screen: long code, tables
     and formulas scroll or wrap inside their own boxes (the stride-padding chapter was 404 px
     wide at 375 px, from one long inline call)."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                  has_touch=True)
-    wide = {}
-    try:
-        for name in pages:
-            page = context.new_page()
-            page.goto(f"{book_server}{name}.html", wait_until="networkidle")
-            seen = page.evaluate(SIDEWAYS)
-            if seen["scroll"] > seen["width"]:
-                wide[name] = seen
-            page.close()
-    finally:
-        context.close()
+    wide = {name: visit["then"]["sideways"] for name, visit in phone_visits.items()
+            if visit["then"]["sideways"]["scroll"] > visit["then"]["sideways"]["width"]}
+    assert all(v["then"]["sideways"]["width"] == SMALL_PHONE["width"]
+               for v in phone_visits.values())
     assert wide == {}
 
 
@@ -397,55 +412,77 @@ def test_the_colour_theme_is_resolved_in_the_head(browser, book_server, pages, s
     context = browser.new_context(viewport=PHONE, color_scheme=scheme)
     context.route("**/*.js*", lambda route: route.abort())
     try:
-        seen = {}
+        seen, page = {}, context.new_page()
         for name in pages:
-            page = context.new_page()
             page.goto(f"{book_server}{name}.html", wait_until="domcontentloaded")
             seen[name] = page.evaluate("document.documentElement.dataset.theme")
-            page.close()
     finally:
         context.close()
     assert {name: theme for name, theme in seen.items() if theme != scheme} == {}
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_mathml_is_laid_out_by_the_browser_and_no_tex_shows(browser, book_server, book_html,
-                                                               pages, theme):
-    math_pages = [p for p in pages if 'class="math notranslate' in read(book_html, p)]
-    context = browser.new_context(viewport=PHONE, color_scheme=theme)
+MATH_PROBE = """() => {
+    const shown = [...document.querySelectorAll('.math')]
+        .filter(el => el.getClientRects().length);
+    const bad = shown.filter(el => {
+        const m = el.querySelector('math');
+        if (!m) return true;
+        const box = m.getBoundingClientRect();
+        return !getComputedStyle(m).display.includes('math')
+            || box.width <= 0 || box.height <= 0;
+    }).map(el => el.outerHTML.slice(0, 120));
+    const fractions = [...document.querySelectorAll('mfrac')]
+        .filter(f => f.getClientRects().length)
+        .map(f => f.getBoundingClientRect().height
+                  / f.children[0].getBoundingClientRect().height);
+    // The text a reader sees, code excepted (code may well hold TeX).
+    const text = [...document.querySelectorAll(
+            'main :is(p, li, td, th, dd, dt, figcaption, h1, h2, h3, h4)')]
+        .filter(el => !el.closest('pre, .highlight'))
+        .map(el => el.innerText).join('\\n');
+    return {shown: shown.length, bad, fractions, text};
+}"""
+
+
+def math_problems(name: str, found: dict) -> list[str]:
+    """What is wrong with a page's formulas as the browser laid them out."""
+    problems = []
+    if found["shown"] == 0:
+        problems.append(f"{name}: no formula shown")
+    if found["bad"]:
+        problems.append(f"{name}: formulas not laid out as MathML: {found['bad']}")
+    # A fraction stacks its numerator over its denominator: about twice as tall.
+    if not all(ratio > 1.6 for ratio in found["fractions"]):
+        problems.append(f"{name}: a fraction is flat: {found['fractions']}")
+    leftover = RAW_TEX.findall(found["text"])
+    if leftover:
+        problems.append(f"{name}: TeX shown as text: {leftover[:5]}")
+    return problems
+
+
+def math_pages(book_html, pages) -> list[str]:
+    return [p for p in pages if 'class="math notranslate' in read(book_html, p)]
+
+
+@pytest.mark.xdist_group("phone-visits")  # one visit per page, on one worker
+def test_mathml_is_laid_out_by_the_browser_and_no_tex_shows_light(book_html, pages,
+                                                                   phone_visits):
+    names = math_pages(book_html, pages)
+    assert len(names) >= 8
+    problems = [problem for name in names
+                for problem in math_problems(name, phone_visits[name]["then"]["math"])]
+    assert problems == []
+
+
+def test_mathml_is_laid_out_by_the_browser_and_no_tex_shows_dark(browser, book_server,
+                                                                  book_html, pages):
+    context = browser.new_context(viewport=PHONE, color_scheme="dark")
+    problems = []
     try:
-        for name in math_pages:
-            page = context.new_page()
+        page = context.new_page()
+        for name in math_pages(book_html, pages):
             page.goto(f"{book_server}{name}.html", wait_until="networkidle")
-            found = page.evaluate(
-                """() => {
-                    const shown = [...document.querySelectorAll('.math')]
-                        .filter(el => el.getClientRects().length);
-                    const bad = shown.filter(el => {
-                        const m = el.querySelector('math');
-                        if (!m) return true;
-                        const box = m.getBoundingClientRect();
-                        return !getComputedStyle(m).display.includes('math')
-                            || box.width <= 0 || box.height <= 0;
-                    }).map(el => el.outerHTML.slice(0, 120));
-                    const fractions = [...document.querySelectorAll('mfrac')]
-                        .filter(f => f.getClientRects().length)
-                        .map(f => f.getBoundingClientRect().height
-                                  / f.children[0].getBoundingClientRect().height);
-                    // The text a reader sees, code excepted (code may well hold TeX).
-                    const text = [...document.querySelectorAll(
-                            'main :is(p, li, td, th, dd, dt, figcaption, h1, h2, h3, h4)')]
-                        .filter(el => !el.closest('pre, .highlight'))
-                        .map(el => el.innerText).join('\\n');
-                    return {shown: shown.length, bad, fractions, text};
-                }""")
-            page.close()
-            assert found["shown"] > 0, f"{name}: no formula shown"
-            assert found["bad"] == [], f"{name}: formulas not laid out as MathML: {found['bad']}"
-            # A fraction stacks its numerator over its denominator: about twice as tall.
-            assert all(ratio > 1.6 for ratio in found["fractions"]), (name, found["fractions"])
-            leftover = RAW_TEX.findall(found["text"])
-            assert leftover == [], f"{name}: TeX shown as text: {leftover[:5]}"
+            problems += math_problems(name, page.evaluate(MATH_PROBE))
     finally:
         context.close()
-
+    assert problems == []

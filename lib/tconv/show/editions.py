@@ -18,6 +18,11 @@ tconv can draw again carries a copy in each of them, under one mime type of its 
 - A **player** makes its data again in the language (:meth:`tconv.show.widgets.View.to_html`):
   its titles, captions and frames are drawn in it from the start.
 
+With ``TCONV_FIGURE_FILES`` set (a resolution in dpi, e.g. ``300``) the same execution also
+keeps each figure as the files of the book's figure archive (``scripts/figures.py``), under
+:data:`FILES_MIME`: ``{"image/svg+xml": "<svg ...>", "image/png": "<base64>"}`` (SVG, and
+PNG at that resolution), so the archive needs no execution of its own.
+
 The execution cache keeps the copies in each output's metadata (:func:`keep_copies`), where a
 build does not look; the Chinese build's cache is the English one with each output showing
 its copy (:func:`edition_output`, used by ``scripts/i18n.py``). Nothing executes twice. With
@@ -40,7 +45,11 @@ from .text import LANGUAGES, _check_language, language, set_language, tr
 
 MIME = "application/vnd.tconv.editions+json"
 """The mime type of an output's copies in the other editions: {language: {mime: data}}."""
-ENV_EDITIONS = "TCONV_EDITIONS"
+FILES_MIME = "application/vnd.tconv.figure-files+json"
+"""The mime type of a figure's archive files: {"image/svg+xml": text, "image/png": base64}."""
+COPIES = (MIME, FILES_MIME)
+ENV_EDITIONS, ENV_FILES = "TCONV_EDITIONS", "TCONV_FIGURE_FILES"
+SVG_SALT = "tconv-demystified"  # the SVG's ids from a fixed salt: the same figure, the same bytes
 
 
 def other_editions() -> list[str]:
@@ -128,6 +137,27 @@ def figure_copies(fig, png: Callable) -> dict | None:
     return copies or None
 
 
+def figure_files() -> int | None:
+    """The resolution ``TCONV_FIGURE_FILES`` asks the figure files in (None: no files)."""
+    dpi = os.environ.get(ENV_FILES, "").strip()
+    if not dpi:
+        return None
+    if not dpi.isdigit() or not 50 <= int(dpi) <= 1200:
+        raise ValueError(f"{ENV_FILES} must be a resolution in dpi from 50 to 1200, got {dpi!r}")
+    return int(dpi)
+
+
+def files_of(fig, dpi: int) -> dict:
+    """A figure as the archive keeps it: SVG (fixed ids) and PNG at ``dpi``, boxed tight."""
+    import matplotlib as mpl
+    from IPython.core.pylabtools import print_figure
+
+    with mpl.rc_context({"svg.hashsalt": SVG_SALT}):
+        svg = print_figure(fig, "svg", bbox_inches="tight")
+    return {"image/svg+xml": svg,
+            "image/png": print_figure(fig, "png", bbox_inches="tight", dpi=dpi, base64=True)}
+
+
 def copies(render: Callable[[], Mapping]) -> dict | None:
     """{language: render()} for every other edition, ``render`` called in that language."""
     made = {}
@@ -138,17 +168,19 @@ def copies(render: Callable[[], Mapping]) -> dict | None:
 
 
 def register(ip=None) -> bool:
-    """Give the running IPython kernel a formatter for :data:`MIME` (figures' copies).
+    """Give the running IPython kernel formatters for :data:`MIME` (figures' copies in the
+    other editions) and :data:`FILES_MIME` (their archive files), as the environment asks.
 
-    Does nothing (False) outside IPython or with ``TCONV_EDITIONS`` unset, and once only.
+    Does nothing (False) outside IPython or with neither variable set, and once only.
     """
-    if not os.environ.get(ENV_EDITIONS) or (ip is None and "IPython" not in sys.modules):
+    wanted = {MIME: bool(os.environ.get(ENV_EDITIONS)), FILES_MIME: figure_files() is not None}
+    if not any(wanted.values()) or (ip is None and "IPython" not in sys.modules):
         return False
     if ip is None:
         from IPython import get_ipython
 
         ip = get_ipython()
-    if ip is None or MIME in ip.display_formatter.formatters:
+    if ip is None or any(mime in ip.display_formatter.formatters for mime in COPIES):
         return False
     from IPython.core.formatters import BaseFormatter, catch_format_error
     from matplotlib.figure import Figure  # loaded already in a kernel that draws
@@ -156,42 +188,58 @@ def register(ip=None) -> bool:
 
     formatters = ip.display_formatter.formatters
 
-    class EditionsFormatter(BaseFormatter):
-        """The copies of an output in the book's other editions: a figure's, drawn here."""
+    def editions_of(fig):
+        try:
+            png = formatters["image/png"].lookup(fig)
+        except KeyError:  # the backend draws no PNG of figures: no copy either
+            return None
+        return figure_copies(fig, png)
 
-        format_type = Unicode(MIME)
-        _return_type = dict
-        print_method = ObjectName("_repr_tconv_editions_")
+    def files(fig):
+        return files_of(fig, figure_files())
 
-        # Not registered for Figure by type: the inline backend takes every formatter's
-        # Figure printer away when it is set up (on the first figure), then adds its own.
-        @catch_format_error
-        def __call__(self, obj):
-            if not isinstance(obj, Figure):
-                return super().__call__(obj)
-            try:
-                png = formatters["image/png"].lookup(obj)
-            except KeyError:  # the backend draws no PNG of figures: no copy either
-                return None
-            return figure_copies(obj, png)
+    for mime, draw in ((MIME, editions_of), (FILES_MIME, files)):
+        if not wanted[mime]:
+            continue
 
-    formatters[MIME] = EditionsFormatter(parent=ip.display_formatter)
+        class CopyFormatter(BaseFormatter):
+            """A figure's copies for the book (other editions, archive files), drawn here."""
+
+            format_type = Unicode(mime)
+            _return_type = dict
+            print_method = ObjectName("_repr_tconv_editions_" if mime == MIME
+                                      else "_repr_tconv_figure_files_")
+            make = staticmethod(draw)
+
+            # Not registered for Figure by type: the inline backend takes every formatter's
+            # Figure printer away when it is set up (on the first figure), then adds its own.
+            @catch_format_error
+            def __call__(self, obj):
+                if not isinstance(obj, Figure):
+                    return super().__call__(obj)
+                return self.make(obj)
+
+        formatters[mime] = CopyFormatter(parent=ip.display_formatter)
     return True
 
 
-def keep_copies(output: dict) -> bool:
-    """Move an output's copies from its data into its metadata (True if it had any)."""
-    copies = output.get("data", {}).pop(MIME, None)
-    if copies is None:
-        return False
-    output.setdefault("metadata", {})[MIME] = copies
-    return True
+def keep_copies(output: dict) -> int:
+    """Move an output's copies (:data:`COPIES`) from its data into its metadata; how many."""
+    moved = 0
+    for mime in COPIES:
+        made = output.get("data", {}).pop(mime, None)
+        if made is not None:
+            output.setdefault("metadata", {})[mime] = made
+            moved += 1
+    return moved
 
 
 def edition_output(output: dict, lang: str) -> bool:
     """Make an output show its copy in ``lang`` (True if it has one); the copies are dropped."""
-    copies = output.get("metadata", {}).pop(MIME, None) or {}
-    if lang not in copies:
+    metadata = output.get("metadata", {})
+    metadata.pop(FILES_MIME, None)  # the archive is made from the English cache
+    made = metadata.pop(MIME, None) or {}
+    if lang not in made:
         return False
-    output["data"].update(copies[lang])
+    output["data"].update(made[lang])
     return True
