@@ -179,16 +179,32 @@ def name_the_page(app, docname: str, source: list[str]) -> None:
     os.environ["TCONV_DOCNAME"] = docname
 
 
-# The lecture decks (scripts/slides.py) are cut from the English pages into the site's slides/
-# folder; an edition in a folder of the site links them there (zh/slides/ does not exist).
-SLIDES_LINK = 'href="slides/'
+# The lecture decks (scripts/slides.py): each edition has its own, cut from its own pages into
+# its own slides/ folder (zh/slides/ for the Chinese), so a page's links to slides/ stay as
+# they are. The instructors' list of decks is raw HTML (not a message): in a translated edition
+# each link's text, "N. <chapter title>", gets the title from that chapter's catalog.
+DECK_LINK = re.compile(r'(<a href="slides/([\w-]+)\.html">)(\d+\.\s+)?([^<]+)(</a>)')
 
 
-def link_the_decks(app, docname: str, source: list[str]) -> None:
-    """In a translated edition, the raw links to the decks point up to the site's slides/."""
-    if edition_of(app.config.language) != "en" and SLIDES_LINK in source[0]:
-        up = "../" * (docname.count("/") + 1)
-        source[0] = source[0].replace(SLIDES_LINK, f'href="{up}slides/')
+def translate_the_deck_links(app, docname: str, source: list[str]) -> None:
+    """In a translated edition, the titles in the raw links to the decks, from the catalogs."""
+    if edition_of(app.config.language) == "en" or 'href="slides/' not in source[0]:
+        return
+    dirs = [os.path.join(app.srcdir, d) for d in app.config.locale_dirs]
+
+    def translated(found: re.Match) -> str:
+        start, name, number, title, end = found.groups()
+        domain = f"chapters/{name}"
+        for folder in dirs:  # this page is read again when that chapter's catalog changes
+            po = os.path.join(folder, app.config.language, "LC_MESSAGES", f"{domain}.po")
+            if os.path.isfile(po):
+                app.env.note_dependency(po)
+        catalog, has = init_locale(dirs, app.config.language, domain)
+        if has:
+            title = catalog.gettext(title.strip())
+        return f"{start}{number or ''}{title}{end}"
+
+    source[0] = DECK_LINK.sub(translated, source[0])
 
 
 def other_edition(app, pagename, templatename, context, doctree) -> None:
@@ -211,6 +227,6 @@ def setup(app):
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(ImageAltTexts)
     app.connect("source-read", name_the_page)
-    app.connect("source-read", link_the_decks)
+    app.connect("source-read", translate_the_deck_links)
     app.connect("html-page-context", other_edition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
