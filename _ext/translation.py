@@ -24,6 +24,9 @@ This extension fills the gaps of that machinery for this book:
   Sphinx warns "inconsistent footnote references"). The msgstr is parsed with a stand-in
   definition for each label it references; Sphinx then links the references to the page's
   own footnotes, as in the English.
+- **The footer's licence statement** (``_config.yml``'s ``html: extra_footer:``, which the
+  printed editions' cover also shows) is theme configuration, not a message: an edition gives
+  its own in ``tcd_extra_footer`` (``locales/zh_CN/edition.yml``), used in place of the theme's.
 - **The other edition** of each page: the page's language, its counterpart's URL, language
   and label, in the template context (``_templates/layout.html`` links them in the ``<head>``,
   ``_templates/article-header-buttons.html`` in the header on every screen size).
@@ -217,12 +220,15 @@ def other_edition(app, pagename, templatename, context, doctree) -> None:
     else:  # this edition lives in a folder of the English site
         url = f"{up}../{pagename}.html"
     context["tcd_edition"] = dict(EDITIONS[this], code=this)
+    if app.config.tcd_extra_footer:  # the edition's own licence statement
+        context["theme_extra_footer"] = app.config.tcd_extra_footer
     context["tcd_other_edition"] = dict(EDITIONS[other], code=other, url=url)
 
 
 def setup(app):
     if not hasattr(sphinx_i18n.publish_msgstr, "__wrapped__"):
         sphinx_i18n.publish_msgstr = with_footnote_definitions(sphinx_i18n.publish_msgstr)
+    app.add_config_value("tcd_extra_footer", "", "html", types=[str])
     app.add_transform(UntranslatableOutputs)
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(ImageAltTexts)
