@@ -48,6 +48,7 @@ import re
 import shutil
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -322,7 +323,7 @@ def objectives_slides(article: Tag, images: dict[str, str], docname: str,
         opening = first.find_all("p", recursive=False)[:OPENING_PARAGRAPHS] if first else []
     said = intro.decode_contents().strip()  # "After this chapter you can", where it is said
     lead_html = f'<p class="lead">{said}</p>\n' if text_of(intro) else ""
-    parts = split_list(clean(items, images), LIST_BUDGET - len(text_of(intro)))
+    parts = split_list(clean(items, images), LIST_BUDGET - text_width(text_of(intro)))
     return [Slide(numbered(words, words["objectives"], n, len(parts)),
                   lead_html + str(part), notes_html(opening, images), "objectives")
             for n, part in enumerate(parts, start=1)]
@@ -401,20 +402,35 @@ def exercise_slide(article: Tag, label: str, images: dict[str, str], docname: st
     return Slide(title, content.decode_contents(), notes, "exercise")
 
 
-# Characters of list text that fit on one slide at the deck's 32 px (about 11 lines of 65).
-LIST_BUDGET = 900
+# List text that fits on one slide at the deck's 32 px, in Latin characters' widths: 11 lines
+# of 95 (set so in Chromium, the English decks' lists split as they did when counted in plain
+# characters, and no Chinese one runs off its slide). An item starts a new line, so it takes
+# whole lines.
+LIST_BUDGET = 1050
+LINE = 95
+WIDE = 2.4  # a Chinese character (East Asian wide or full-width) is 1 em wide: ~2.4 Latin ones
+
+
+def text_width(text: str) -> float:
+    """The length of a text in Latin characters' widths."""
+    return sum(WIDE if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def item_size(item: Tag) -> float:
+    """The room a list item takes: its text's width, in whole lines."""
+    return -(-text_width(text_of(item)) // LINE) * LINE
 
 
 def split_list(items: Tag, budget: int = LIST_BUDGET) -> list[Tag]:
     """A long list as several shorter ones of about equal length, whole items each, in order."""
     entries = items.find_all("li", recursive=False)
-    total = sum(len(text_of(item)) for item in entries)
-    count = max(1, -(-total // max(budget, 1)))  # slides needed
+    total = sum(item_size(item) for item in entries)
+    count = max(1, int(-(-total // max(budget, 1))))  # slides needed
     target = total / count
     parts: list[list[Tag]] = [[]]
     used = 0
     for item in entries:
-        size = len(text_of(item))
+        size = item_size(item)
         if parts[-1] and len(parts) < count and used + size / 2 > target:
             parts.append([])
             used = 0
