@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from browser_support import is_local, serve_book_module
 from bs4 import BeautifulSoup
+from filelock import FileLock
 from script_support import load_script
 
 pytest_plugins = ["browser_support"]
@@ -41,14 +43,21 @@ def name_of(docname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def edition_decks(book_html, tmp_path_factory):
-    """``decks(lang)``: (folder, deck files) of that edition, cut from its pages once."""
+def edition_decks(book_html, tmp_path_factory, worker_id):
+    """``decks(lang)``: (folder, deck files) of that edition, cut from its pages once per run
+    (under pytest-xdist the first worker that needs them cuts them, the others read them)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the run's folder
     made = {}
 
     def decks(lang):
         if lang not in made:
-            out = tmp_path_factory.mktemp(f"decks-{lang}") / "slides"
-            made[lang] = out, slides.build(book_html / EDITIONS[lang], out)
+            out, record = shared / f"decks-{lang}" / "slides", shared / f"decks-{lang}.json"
+            with FileLock(str(shared / f"decks-{lang}.lock")):
+                if not record.exists():
+                    written = slides.build(book_html / EDITIONS[lang], out)
+                    record.write_text(json.dumps([str(p) for p in written]), encoding="utf-8")
+            made[lang] = out, [Path(p) for p in json.loads(record.read_text(encoding="utf-8"))]
         return made[lang]
 
     return decks
