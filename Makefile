@@ -46,7 +46,8 @@ help:
 	@echo "                    ROSTER=ids.csv (or SEEDS=\"1 2 3\", SALT=term) adds one exercise"
 	@echo "                    notebook per student and the key in _build/instructor"
 	@echo "make grade SUBMITTED=dir  grade the students' exercise notebooks with that key"
-	@echo "make slides         a reveal.js deck per chapter, in _build/html/slides (builds the book)"
+	@echo "make slides         a reveal.js deck per chapter, in _build/html/slides (builds the book);"
+	@echo "                    the Chinese ones in _build/html/zh/slides when the Chinese edition is built"
 	@echo "make serve          serve the built book on http://127.0.0.1:8000"
 	@echo "make lint           ruff"
 	@echo "make bench          run the benchmarks in benchmarks/"
@@ -215,9 +216,14 @@ grade: $(STAMP)
 	$(BIN)/python scripts/student.py grade $(SUBMITTED)/*.ipynb
 
 # A reveal.js deck per chapter, cut from the built book (scripts/slides.py): offline, linked
-# from the instructors' page.
+# from the instructors' page. The Chinese edition, when built, gets its own decks, in Chinese,
+# cut from its own pages into _build/html/zh/slides, linked from its own instructors' page.
 slides: book
 	$(BIN)/python scripts/slides.py --html $(HTML)
+	@if [ -f $(HTML)/zh/intro.html ]; then \
+		echo $(BIN)/python scripts/slides.py --lang zh --html $(HTML)/zh; \
+		$(BIN)/python scripts/slides.py --lang zh --html $(HTML)/zh; \
+	else echo "No Chinese edition in $(HTML)/zh (make book builds it when a CJK font is installed): no Chinese decks."; fi
 
 # Served as a static host serves it: the precompressed .gz/.br copies the build writes.
 serve: book

@@ -28,6 +28,9 @@ This extension fills the gaps of that machinery for this book:
   Sphinx warns "inconsistent footnote references"). The msgstr is parsed with a stand-in
   definition for each label it references; Sphinx then links the references to the page's
   own footnotes, as in the English.
+- **The footer's licence statement** (``_config.yml``'s ``html: extra_footer:``, which the
+  printed editions' cover also shows) is theme configuration, not a message: an edition gives
+  its own in ``tcd_extra_footer`` (``locales/zh_CN/edition.yml``), used in place of the theme's.
 - **The other edition** of each page: the page's language, its counterpart's URL, language
   and label, in the template context (``_templates/layout.html`` links them in the ``<head>``,
   ``_templates/article-header-buttons.html`` in the header on every screen size).
@@ -183,16 +186,32 @@ def name_the_page(app, docname: str, source: list[str]) -> None:
     os.environ["TCONV_DOCNAME"] = docname
 
 
-# The lecture decks (scripts/slides.py) are cut from the English pages into the site's slides/
-# folder; an edition in a folder of the site links them there (zh/slides/ does not exist).
-SLIDES_LINK = 'href="slides/'
+# The lecture decks (scripts/slides.py): each edition has its own, cut from its own pages into
+# its own slides/ folder (zh/slides/ for the Chinese), so a page's links to slides/ stay as
+# they are. The instructors' list of decks is raw HTML (not a message): in a translated edition
+# each link's text, "N. <chapter title>", gets the title from that chapter's catalog.
+DECK_LINK = re.compile(r'(<a href="slides/([\w-]+)\.html">)(\d+\.\s+)?([^<]+)(</a>)')
 
 
-def link_the_decks(app, docname: str, source: list[str]) -> None:
-    """In a translated edition, the raw links to the decks point up to the site's slides/."""
-    if edition_of(app.config.language) != "en" and SLIDES_LINK in source[0]:
-        up = "../" * (docname.count("/") + 1)
-        source[0] = source[0].replace(SLIDES_LINK, f'href="{up}slides/')
+def translate_the_deck_links(app, docname: str, source: list[str]) -> None:
+    """In a translated edition, the titles in the raw links to the decks, from the catalogs."""
+    if edition_of(app.config.language) == "en" or 'href="slides/' not in source[0]:
+        return
+    dirs = [os.path.join(app.srcdir, d) for d in app.config.locale_dirs]
+
+    def translated(found: re.Match) -> str:
+        start, name, number, title, end = found.groups()
+        domain = f"chapters/{name}"
+        for folder in dirs:  # this page is read again when that chapter's catalog changes
+            po = os.path.join(folder, app.config.language, "LC_MESSAGES", f"{domain}.po")
+            if os.path.isfile(po):
+                app.env.note_dependency(po)
+        catalog, has = init_locale(dirs, app.config.language, domain)
+        if has:
+            title = catalog.gettext(title.strip())
+        return f"{start}{number or ''}{title}{end}"
+
+    source[0] = DECK_LINK.sub(translated, source[0])
 
 
 def other_edition(app, pagename, templatename, context, doctree) -> None:
@@ -205,16 +224,19 @@ def other_edition(app, pagename, templatename, context, doctree) -> None:
     else:  # this edition lives in a folder of the English site
         url = f"{up}../{pagename}.html"
     context["tcd_edition"] = dict(EDITIONS[this], code=this)
+    if app.config.tcd_extra_footer:  # the edition's own licence statement
+        context["theme_extra_footer"] = app.config.tcd_extra_footer
     context["tcd_other_edition"] = dict(EDITIONS[other], code=other, url=url)
 
 
 def setup(app):
     if not hasattr(sphinx_i18n.publish_msgstr, "__wrapped__"):
         sphinx_i18n.publish_msgstr = with_footnote_definitions(sphinx_i18n.publish_msgstr)
+    app.add_config_value("tcd_extra_footer", "", "html", types=[str])
     app.add_transform(UntranslatableOutputs)
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(ImageAltTexts)
     app.connect("source-read", name_the_page)
-    app.connect("source-read", link_the_decks)
+    app.connect("source-read", translate_the_deck_links)
     app.connect("html-page-context", other_edition)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

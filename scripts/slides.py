@@ -15,8 +15,16 @@ execution: nothing is run again):
 
 A list too long for one slide (objectives, summary) goes on as many slides as it needs.
 
-Each deck is one HTML file in the output folder (``_build/html/slides/<chapter>.html``
-beside the book, so the instructors' page links them), with reveal.js 5 as the
+Each edition of the book gets its own decks, in its own language: the English ones cut from
+``_build/html`` into ``_build/html/slides/``, the Chinese ones (issue 16) from the Chinese
+pages in ``_build/html/zh`` into ``_build/html/zh/slides/``. The pages are read by the words
+they are built with (the bold "Learning objectives" lead, an exercise's check-in-a-notebook
+sentence) and the deck writes its own words (title slide, slide titles, hints, speaker-note
+labels) from one table per language, ``DECK_WORDS``; the edition is the pages' ``<html
+lang>`` unless ``--lang`` names it.
+
+Each deck is one HTML file in the output folder (``<chapter>.html`` beside the book, so the
+instructors' page of that edition links them), with reveal.js 5 as the
 ``sphinx-revealjs`` wheel ships it, the deck's own stylesheet and script (``slides/``), the
 figures it shows and the players' shared module and stylesheet (``_tconv/``, loaded in the
 deck's head as ``_ext/players.py`` loads them in a page; each player's own boot script then
@@ -25,6 +33,7 @@ a laptop and opened from disk. ``.gz``/``.br`` copies are written as the book's 
 them (``_ext/precompress.py``).
 
     python scripts/slides.py --html _build/html            # writes _build/html/slides/
+    python scripts/slides.py --html _build/html/zh         # writes _build/html/zh/slides/
     python scripts/slides.py --html _build/html --out DIR  # elsewhere
 """
 
@@ -39,6 +48,7 @@ import re
 import shutil
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,11 +63,93 @@ PLAYER_ASSET = re.compile(r"(?:^|/)_static/tconv/(player-\w+\.(?:js|css))$")
 PLAYER_FOLDER = "_tconv"  # the players' shared module and stylesheet, inside the deck folder
 METADATA_KEY = "slides"  # markdown cell metadata: {"slides": {"exercises": [labels]}}
 CHECK_CALL = re.compile(r"\bcheck\(\s*[\"']ex-")  # tconv.book.exercises.check("ex-...", ...)
-CHECK_SENTENCE = re.compile(r"To check [^.:]*in a running notebook")
 # reveal.js files a deck loads, relative to the package's revealjs folder
 REVEAL_FILES = ("dist/reset.css", "dist/reveal.css", "dist/reveal.js",
                 "dist/theme/white-contrast.css", "plugin/notes/notes.js", "LICENSE")
 REVEAL_DIRS = ("dist/theme/fonts/source-sans-pro",)
+
+
+# The deck's own words, per edition. "objectives" and "check_sentence" are also how the
+# chapter's page says them (read from the built pages: the bold lead of the objectives'
+# paragraph, e.g. the catalogs' "**学习目标。** 学完本章，你能够"; the sentence before an
+# exercise's answer check); the rest is written by the deck. "part" numbers the slides of a
+# list too long for one.
+DECK_WORDS = {
+    "en": {
+        "html_lang": "en",
+        "book": "Transposed Convolution, Demystified",
+        "objectives": "Learning objectives",
+        "summary": "Summary",
+        "exercise": "Exercise",
+        "part": "{title} ({n}/{m})",
+        "chapter": "Chapter {number}",
+        "label": "Chapter {number}: {title}",
+        "page_title": "{label} · slides · {book}",
+        "aria": "{label}, slides",
+        "lecture_slides": "{book} · lecture slides",
+        "read_it": ("The chapter: {link}. Keys: → / Space next, ← back, S speaker notes, "
+                    "Esc overview, ? all keys."),
+        "licence": "Text and figures CC BY 4.0, code MIT.",
+        "title_notes": ("Press S for this speaker view; each slide's notes are the chapter's "
+                        "own words around what the slide shows."),
+        "hint_step": "Tab to the player, then ← → step it, Home/End jump",
+        "hint_choose": "Tab to a control, then ↑ ↓ or type to change it",
+        "hint_leave": "{hint}; Esc returns to the slides.",
+        "on_screen": "On screen: {text}",
+        "solution": "Solution.",
+        "next": "Next: chapter {number}, {title}.",
+        # reveal.js's own controls (deck.js labels them)
+        "controls": {"navigate-left": "previous slide", "navigate-right": "next slide",
+                     "navigate-up": "above slide", "navigate-down": "below slide"},
+        "check_sentence": re.compile(r"To check [^.:]*in a running notebook"),
+    },
+    "zh": {
+        "html_lang": "zh-Hans",
+        "book": "解密转置卷积",
+        "objectives": "学习目标",
+        "summary": "小结",
+        "exercise": "练习",
+        "part": "{title}（{n}/{m}）",
+        "chapter": "第 {number} 章",
+        "label": "第 {number} 章：{title}",
+        "page_title": "{label} · 幻灯片 · {book}",
+        "aria": "{label}，幻灯片",
+        "lecture_slides": "{book} · 课堂幻灯片",
+        "read_it": ("本章正文：{link}。按键：→ 或空格键前进，← 后退，S 演讲者视图，Esc 总览，"
+                    "? 列出所有按键。"),
+        "licence": "正文和图采用 CC BY 4.0 许可，代码采用 MIT 许可。",
+        "title_notes": ("按 S 打开这个演讲者视图；每张幻灯片的备注都是本章原文中"
+                        "讲解该页内容的文字。"),
+        "hint_step": "按 Tab 移到播放器，再用 ← → 逐步播放，Home/End 跳到首尾",
+        "hint_choose": "按 Tab 移到控件，再用 ↑ ↓ 或直接输入来更改",
+        "hint_leave": "{hint}；按 Esc 回到幻灯片。",
+        "on_screen": "画面说明：{text}",
+        "solution": "解答。",
+        "next": "下一章：第 {number} 章，{title}。",
+        "controls": {"navigate-left": "上一张幻灯片", "navigate-right": "下一张幻灯片",
+                     "navigate-up": "上方的幻灯片", "navigate-down": "下方的幻灯片"},
+        # "要在运行中的 notebook 里检查：", "在运行中的 notebook 里这样检查：", ...
+        "check_sentence": re.compile(r"要?在运行中的 notebook 里"),
+    },
+}
+
+
+def edition_of(lang: str | None) -> str:
+    """The DECK_WORDS key of an ``<html lang>`` ("en", "zh-CN", "zh-Hans" ...)."""
+    return "zh" if (lang or "en").lower().replace("_", "-").startswith("zh") else "en"
+
+
+def page_language(html_dir: Path, docname: str) -> str:
+    """The edition a built page is in, from its ``<html lang>``."""
+    page = html_dir / f"{docname}.html"
+    if not page.is_file():
+        raise SlidesError(f"{page} does not exist: build the book first (make book)")
+    found = re.search(r"<html[^>]*\blang=\"([^\"]+)\"", page.read_text(encoding="utf-8")[:2000])
+    return edition_of(found.group(1) if found else None)
+
+
+def numbered(words: dict, title: str, n: int, m: int) -> str:
+    return words["part"].format(title=title, n=n, m=m) if m > 1 else title
 
 
 class SlidesError(Exception):
@@ -211,11 +303,12 @@ def notes_html(nodes: list[Tag], images: dict[str, str]) -> str:
 OPENING_PARAGRAPHS = 3
 
 
-def objectives_slides(article: Tag, images: dict[str, str], docname: str) -> list[Slide]:
+def objectives_slides(article: Tag, images: dict[str, str], docname: str,
+                      words: dict = DECK_WORDS["en"]) -> list[Slide]:
     lead = next((strong for strong in article.find_all("strong")
-                 if text_of(strong).rstrip(".") == "Learning objectives"), None)
+                 if text_of(strong).rstrip(".。") == words["objectives"]), None)
     if lead is None or lead.parent.name != "p":
-        raise SlidesError(f"{docname}: no paragraph starting **Learning objectives.**")
+        raise SlidesError(f"{docname}: no paragraph starting **{words['objectives']}.**")
     paragraph = lead.parent
     items = paragraph.find_next_sibling(["ul", "ol"])
     if items is None:
@@ -228,15 +321,16 @@ def objectives_slides(article: Tag, images: dict[str, str], docname: str) -> lis
     if not opening:  # the objectives open the chapter: the first section's opening, then
         first = paragraph.parent.find("section")
         opening = first.find_all("p", recursive=False)[:OPENING_PARAGRAPHS] if first else []
-    words = intro.decode_contents().strip()  # "After this chapter you can", where it is said
-    lead_html = f'<p class="lead">{words}</p>\n' if text_of(intro) else ""
-    parts = split_list(clean(items, images), LIST_BUDGET - len(text_of(intro)))
-    return [Slide("Learning objectives" + (f" ({n}/{len(parts)})" if len(parts) > 1 else ""),
+    said = intro.decode_contents().strip()  # "After this chapter you can", where it is said
+    lead_html = f'<p class="lead">{said}</p>\n' if text_of(intro) else ""
+    parts = split_list(clean(items, images), LIST_BUDGET - text_width(text_of(intro)))
+    return [Slide(numbered(words, words["objectives"], n, len(parts)),
                   lead_html + str(part), notes_html(opening, images), "objectives")
             for n, part in enumerate(parts, start=1)]
 
 
-def cell_slide(cell: Tag, images: dict[str, str], docname: str) -> Slide:
+def cell_slide(cell: Tag, images: dict[str, str], docname: str,
+               words: dict = DECK_WORDS["en"]) -> Slide:
     output = cell.select_one("div.cell_output")
     if output is None:
         raise SlidesError(f"{docname}: a cell tagged {SLIDE_TAG!r} has no output in the book")
@@ -248,11 +342,8 @@ def cell_slide(cell: Tag, images: dict[str, str], docname: str) -> Slide:
         data = json.loads(data_tag.string) if data_tag is not None else {}
         html_output = output.select_one("div.output.text_html") or output
         body = "".join(str(clean(child, images)) for child in html_output.children)
-        if data.get("kind") in STEPPERS:
-            hint = "Tab to the player, then ← → step it, Home/End jump"
-        else:
-            hint = "Tab to a control, then ↑ ↓ or type to change it"
-        body += f'<p class="deck-hint">{hint}; Esc returns to the slides.</p>'
+        hint = words["hint_step" if data.get("kind") in STEPPERS else "hint_choose"]
+        body += f'<p class="deck-hint">{words["hint_leave"].format(hint=hint)}</p>'
         note = data.get("note")
         legend = [BeautifulSoup(note, "lxml")] if note else []
     elif figure is not None:
@@ -263,7 +354,8 @@ def cell_slide(cell: Tag, images: dict[str, str], docname: str) -> Slide:
         body = str(clean(output, images))
     notes = notes_html(prose_around(cell), images)
     if kind == "player":  # its legend is hidden on the slide (deck.css): the presenter says it
-        notes += "".join(f"<p>On screen: {text_of(note)}</p>" for note in legend)
+        notes += "".join(f"<p>{html.escape(words['on_screen'].format(text=text_of(note)))}</p>"
+                         for note in legend)
     return Slide(section_title(cell), body, notes, kind)
 
 
@@ -283,12 +375,13 @@ def drop_sentence(paragraph: Tag, pattern: re.Pattern) -> None:
         return
 
 
-def exercise_slide(article: Tag, label: str, images: dict[str, str], docname: str) -> Slide:
+def exercise_slide(article: Tag, label: str, images: dict[str, str], docname: str,
+                   words: dict = DECK_WORDS["en"]) -> Slide:
     box = article.find("div", id=label)
     if box is None or "exercise" not in (box.get("class") or []):
         raise SlidesError(f"{docname}: no exercise {label!r} in the built page")
     number = box.select_one(".caption-number")
-    title = text_of(number) if number else "Exercise"
+    title = text_of(number) if number else words["exercise"]
     content = clean(box.select_one("section"), images)
     # How to check an answer in a running notebook is for the page, not the room: the code
     # that calls the checker goes, and so does the sentence (or paragraph) that introduces it.
@@ -296,7 +389,7 @@ def exercise_slide(article: Tag, label: str, images: dict[str, str], docname: st
         if CHECK_CALL.search(block.get_text()):
             block.decompose()
     for paragraph in content.find_all("p"):
-        drop_sentence(paragraph, CHECK_SENTENCE)
+        drop_sentence(paragraph, words["check_sentence"])
     for section in content.find_all("section"):
         section.unwrap()
     solution = next((div for div in article.select("div.solution")
@@ -304,24 +397,40 @@ def exercise_slide(article: Tag, label: str, images: dict[str, str], docname: st
     notes = ""
     if solution is not None:
         solved = clean(solution.select_one("section") or solution, images)
-        notes = "<p><strong>Solution.</strong></p>\n" + solved.decode_contents()
+        notes = (f"<p><strong>{html.escape(words['solution'])}</strong></p>\n"
+                 + solved.decode_contents())
     return Slide(title, content.decode_contents(), notes, "exercise")
 
 
-# Characters of list text that fit on one slide at the deck's 32 px (about 11 lines of 65).
-LIST_BUDGET = 900
+# List text that fits on one slide at the deck's 32 px, in Latin characters' widths: 11 lines
+# of 95 (set so in Chromium, the English decks' lists split as they did when counted in plain
+# characters, and no Chinese one runs off its slide). An item starts a new line, so it takes
+# whole lines.
+LIST_BUDGET = 1050
+LINE = 95
+WIDE = 2.4  # a Chinese character (East Asian wide or full-width) is 1 em wide: ~2.4 Latin ones
+
+
+def text_width(text: str) -> float:
+    """The length of a text in Latin characters' widths."""
+    return sum(WIDE if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def item_size(item: Tag) -> float:
+    """The room a list item takes: its text's width, in whole lines."""
+    return -(-text_width(text_of(item)) // LINE) * LINE
 
 
 def split_list(items: Tag, budget: int = LIST_BUDGET) -> list[Tag]:
     """A long list as several shorter ones of about equal length, whole items each, in order."""
     entries = items.find_all("li", recursive=False)
-    total = sum(len(text_of(item)) for item in entries)
-    count = max(1, -(-total // max(budget, 1)))  # slides needed
+    total = sum(item_size(item) for item in entries)
+    count = max(1, int(-(-total // max(budget, 1))))  # slides needed
     target = total / count
     parts: list[list[Tag]] = [[]]
     used = 0
     for item in entries:
-        size = len(text_of(item))
+        size = item_size(item)
         if parts[-1] and len(parts) < count and used + size / 2 > target:
             parts.append([])
             used = 0
@@ -337,14 +446,15 @@ def split_list(items: Tag, budget: int = LIST_BUDGET) -> list[Tag]:
     return lists
 
 
-def summary_slides(article: Tag, images: dict[str, str], docname: str) -> list[Slide]:
-    section = article.find("section", id="summary")
+def summary_slides(article: Tag, images: dict[str, str], docname: str,
+                   words: dict = DECK_WORDS["en"]) -> list[Slide]:
+    section = article.find("section", id="summary")  # the English id, in every edition
     items = section.find(["ul", "ol"]) if section is not None else None
     if items is None:
         raise SlidesError(f"{docname}: no Summary section with a list")
     parts = split_list(clean(items, images))
-    return [Slide("Summary" + (f" ({n}/{len(parts)})" if len(parts) > 1 else ""),
-                  str(part), "", "summary") for n, part in enumerate(parts, start=1)]
+    return [Slide(numbered(words, words["summary"], n, len(parts)), str(part), "", "summary")
+            for n, part in enumerate(parts, start=1)]
 
 
 @dataclass
@@ -355,16 +465,24 @@ class Deck:
     slides: list[Slide]
     images: dict[str, str]  # file name -> src in the page
     assets: dict[str, str] = field(default_factory=dict)  # players' module/stylesheet -> src
+    lang: str = "en"  # the DECK_WORDS key
+
+    @property
+    def words(self) -> dict:
+        return DECK_WORDS[self.lang]
 
     @property
     def name(self) -> str:
         return Path(self.docname).name
 
 
-def cut_deck(html_dir: Path, docname: str, marks: Marks) -> Deck:
+def cut_deck(html_dir: Path, docname: str, marks: Marks, lang: str | None = None) -> Deck:
+    """The deck of one chapter, in the page's language (or ``lang``, a DECK_WORDS key)."""
     page = html_dir / f"{docname}.html"
     if not page.is_file():
         raise SlidesError(f"{page} does not exist: build the book first (make book)")
+    lang = lang or page_language(html_dir, docname)
+    words = DECK_WORDS[lang]
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
     article = soup.select_one("article") or soup.body
     h1 = article.find("h1")
@@ -383,12 +501,13 @@ def cut_deck(html_dir: Path, docname: str, marks: Marks) -> Deck:
         raise SlidesError(f"{docname}: no code cell is tagged {SLIDE_TAG!r}")
     if not marks.exercises:
         raise SlidesError(f"{docname}: no exercise is marked for the slides")
-    kicker = f"Chapter {number}" if number else ""
+    kicker = words["chapter"].format(number=number) if number else ""
     slides = [Slide(title, "", "", "title")]
-    slides.extend(objectives_slides(article, images, docname))
-    slides.extend(cell_slide(cell, images, docname) for cell in cells)
-    slides.extend(exercise_slide(article, label, images, docname) for label in marks.exercises)
-    slides.extend(summary_slides(article, images, docname))
+    slides.extend(objectives_slides(article, images, docname, words))
+    slides.extend(cell_slide(cell, images, docname, words) for cell in cells)
+    slides.extend(exercise_slide(article, label, images, docname, words)
+                  for label in marks.exercises)
+    slides.extend(summary_slides(article, images, docname, words))
     slides[0].body = kicker
     assets: dict[str, str] = {}
     if any(slide.kind == "player" for slide in slides):
@@ -402,26 +521,24 @@ def cut_deck(html_dir: Path, docname: str, marks: Marks) -> Deck:
         if not any(name.endswith(".js") for name in assets):
             raise SlidesError(f"{docname}: a slide shows a player, but the page loads no "
                               "players' module (_static/tconv/player-*.js)")
-    return Deck(docname, title, number, slides, images, assets)
+    return Deck(docname, title, number, slides, images, assets, lang)
 
 
 # --- writing -----------------------------------------------------------------------------
 
 
-BOOK_TITLE = "Transposed Convolution, Demystified"
-
-
 def render_slide(slide: Slide, deck: Deck) -> str:
+    words = deck.words
     if slide.kind == "title":
         kicker = f'<p class="deck-kicker">{html.escape(slide.body)}</p>' if slide.body else ""
+        link = f'<a href="../{deck.docname}.html">{html.escape(deck.title)}</a>'
+        read_it = html.escape(words["read_it"]).replace("{link}", link)
         body = (f'{kicker}<h1>{html.escape(slide.title)}</h1>'
-                f'<p class="deck-book">{BOOK_TITLE} · lecture slides</p>'
-                f'<p class="deck-small">The chapter: <a href="../{deck.docname}.html">'
-                f'{html.escape(deck.title)}</a>. Keys: → / Space next, ← back, '
-                'S speaker notes, Esc overview, ? all keys.</p>'
-                '<p class="deck-small">Text and figures CC BY 4.0, code MIT.</p>')
-        notes = ("<p>Press S for this speaker view; each slide's notes are the chapter's "
-                 "own words around what the slide shows.</p>")
+                f'<p class="deck-book">'
+                f'{html.escape(words["lecture_slides"].format(book=words["book"]))}</p>'
+                f'<p class="deck-small">{read_it}</p>'
+                f'<p class="deck-small">{html.escape(words["licence"])}</p>')
+        notes = f"<p>{html.escape(words['title_notes'])}</p>"
         return (f'<section class="deck-title" data-kind="title">{body}'
                 f'<aside class="notes">{notes}</aside></section>')
     heading = f"<h2>{html.escape(slide.title)}</h2>" if slide.title else ""
@@ -431,7 +548,11 @@ def render_slide(slide: Slide, deck: Deck) -> str:
 
 
 def render_deck(deck: Deck) -> str:
-    label = f"Chapter {deck.number}: {deck.title}" if deck.number else deck.title
+    words = deck.words
+    label = (words["label"].format(number=deck.number, title=deck.title) if deck.number
+             else deck.title)
+    title = words["page_title"].format(label=label, book=words["book"])
+    controls = html.escape(json.dumps(words["controls"], ensure_ascii=False))
     sections = "\n".join(render_slide(slide, deck) for slide in deck.slides)
     # the players' stylesheet, and their module as a classic script (it works from file://),
     # as a book page loads them (_ext/players.py); each player's boot script then mounts it
@@ -441,11 +562,11 @@ def render_deck(deck: Deck) -> str:
         f'<script src="{PLAYER_FOLDER}/{name}"></script>\n' for name in sorted(deck.assets)
         if name.endswith(".js"))
     return f"""<!DOCTYPE html>
-<html lang="en" data-theme="light">
+<html lang="{words['html_lang']}" data-theme="light">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(label)} · slides · {BOOK_TITLE}</title>
+<title>{html.escape(title)}</title>
 <link rel="icon" href="_reveal/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="_reveal/dist/reset.css">
 <link rel="stylesheet" href="_reveal/dist/reveal.css">
@@ -453,7 +574,8 @@ def render_deck(deck: Deck) -> str:
 <link rel="stylesheet" href="deck.css">
 {player_head}</head>
 <body>
-<div class="reveal" role="main" aria-label="{html.escape(label)}, slides"><div class="slides">
+<div class="reveal" role="main" aria-label="{html.escape(words['aria'].format(label=label))}"
+     data-control-labels="{controls}"><div class="slides">
 {sections}
 </div></div>
 <script src="_reveal/dist/reveal.js"></script>
@@ -490,9 +612,12 @@ def precompress(out: Path) -> int:
 
 
 def build(html_dir: Path, out: Path, chapters_dir: Path = ROOT / "chapters",
-          docnames: list[str] | None = None, compress: bool = True) -> list[Path]:
-    """Write one deck per chapter into ``out``; returns the deck files."""
+          docnames: list[str] | None = None, compress: bool = True,
+          lang: str | None = None) -> list[Path]:
+    """Write one deck per chapter into ``out``, in ``lang`` (a DECK_WORDS key; default: the
+    language the pages are built in); returns the deck files."""
     docnames = docnames or chapter_docnames()
+    lang = lang or page_language(html_dir, docnames[0])
     decks = [(docname, read_marks(chapters_dir / f"{Path(docname).name}.ipynb"))
              for docname in docnames]
     written = []
@@ -501,12 +626,12 @@ def build(html_dir: Path, out: Path, chapters_dir: Path = ROOT / "chapters",
     (out / "_images").mkdir()
     shutil.rmtree(out / PLAYER_FOLDER, ignore_errors=True)
     copy_reveal(out)
-    cut = [cut_deck(html_dir, docname, marks) for docname, marks in decks]
+    cut = [cut_deck(html_dir, docname, marks, lang) for docname, marks in decks]
     for index, deck in enumerate(cut):
         if index + 1 < len(cut):
             following = cut[index + 1]
-            deck.slides[-1].notes = (f"<p>Next: chapter {following.number}, "
-                                     f"{html.escape(following.title)}.</p>")
+            deck.slides[-1].notes = "<p>{}</p>".format(html.escape(deck.words["next"].format(
+                number=following.number, title=following.title)))
         page = html_dir / f"{deck.docname}.html"
         for name, src in deck.images.items():
             source = (page.parent / src.split("?")[0]).resolve()
@@ -528,11 +653,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="the built book (default: _build/html)")
     parser.add_argument("--out", type=Path, default=None,
                         help="where the decks go (default: HTML/slides)")
+    parser.add_argument("--lang", choices=sorted(DECK_WORDS), default=None,
+                        help="the decks' language (default: the pages', from <html lang>)")
     args = parser.parse_args(argv)
     out = args.out or args.html / "slides"
     start = time.perf_counter()
     try:
-        written = build(args.html, out)
+        written = build(args.html, out, lang=args.lang)
     except SlidesError as error:
         print(f"slides: {error}", file=sys.stderr)
         return 1

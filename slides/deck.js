@@ -11,6 +11,17 @@
     return node instanceof Element &&
       node.closest(".tconv-player, .tconv-error, input, select, textarea, button") !== null;
   };
+  // reveal.js labels its arrows in English; the deck names them in its own language
+  // (scripts/slides.py writes the labels into the .reveal element)
+  Reveal.on("ready", function () {
+    var root = document.querySelector(".reveal");
+    var labels = JSON.parse(root.getAttribute("data-control-labels") || "{}");
+    Object.keys(labels).forEach(function (name) {
+      root.querySelectorAll(".controls ." + name).forEach(function (button) {
+        button.setAttribute("aria-label", labels[name]);
+      });
+    });
+  });
   Reveal.initialize({
     width: 1280,
     height: 720,

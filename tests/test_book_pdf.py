@@ -158,7 +158,8 @@ def test_the_instructor_edition_is_the_student_edition_plus_solutions(editions, 
 
 
 @pytest.mark.parametrize("edition", print_book.EDITIONS)
-def test_cover_names_the_book_the_edition_and_the_licence(texts, book_pages, lang, edition):
+def test_cover_names_the_book_the_edition_and_the_licence(texts, book_pages, site_html, lang,
+                                                          edition):
     cover = squeeze(texts[edition][0])
     words = print_book.STRINGS[lang]
     assert squeeze(title_of(book_pages[toc_docnames()[0]])) in cover
@@ -166,6 +167,17 @@ def test_cover_names_the_book_the_edition_and_the_licence(texts, book_pages, lan
     assert squeeze(words["printed_from"]) in cover
     assert squeeze("CC BY 4.0") in cover and "mit" in cover
     assert squeeze(words["version"].split("{")[0]) in cover
+    # the licence statement is the edition's own (its pages' footer), whole, in its language:
+    # in a translated edition only the licences' and the files' names stay English
+    page = BeautifulSoup((site_html / f"{toc_docnames()[0]}.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    licence = page.select_one(".tcd-licence")
+    assert squeeze(licence.get_text()) in cover
+    if lang != "en":
+        for name in licence.select("a, code"):
+            name.decompose()
+        said = licence.get_text()
+        assert CJK.search(said) and not re.search(r"[A-Za-z]{2,}", said), said
 
 
 @pytest.mark.parametrize("edition", print_book.EDITIONS)

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 from browser_support import toc_docnames
+from bs4 import BeautifulSoup
 
 pytest_plugins = ["browser_support"]
 
@@ -113,16 +114,44 @@ def test_english_page_links_to_its_chinese_page_and_back(book_html, docname):
     assert (chinese.parent / back).resolve() == english.resolve()
 
 
-def test_the_chinese_instructors_page_links_the_lecture_decks_where_they_are(book_html):
-    """The decks are cut into the site's slides/ folder only; zh/slides/ does not exist, so the
-    Chinese page's links must resolve to the same files as the English page's."""
+def test_the_chinese_instructors_page_links_its_own_chinese_decks(book_html):
+    """Each edition has its own decks in its own slides/ folder (scripts/slides.py cuts the
+    Chinese ones from the Chinese pages into zh/slides/): the Chinese page links the same
+    decks as the English one, in zh/slides/, each by its chapter's Chinese number and title."""
     def decks(page):
         html = page.read_text(encoding="utf-8")
-        return [(page.parent / h).resolve() for h in re.findall(r'href="([^"#]*slides/[^"#]*)"',
-                                                                  html)]
+        return re.findall(r'<a href="(slides/[^"#]+)">([^<]+)</a>', html)
+
     english = decks(book_html / "instructors.html")
+    chinese = decks(book_html / "zh" / "instructors.html")
     assert len(english) >= 8
-    assert decks(book_html / "zh" / "instructors.html") == english
+    assert [href for href, _ in chinese] == [href for href, _ in english]
+    for href, text in chinese:  # zh/slides/<name>.html: the deck of zh/chapters/<name>.html
+        page = BeautifulSoup(read(book_html, f"zh/chapters/{href.split('/')[-1]}"), "lxml")
+        h1 = page.select_one("article h1")
+        for link in h1.select("a.headerlink"):
+            link.decompose()
+        assert text == " ".join(h1.get_text().split()), href  # "6. 棋盘格伪影"
+        assert CJK.search(text), text
+
+
+def test_every_chinese_page_has_the_licence_in_chinese(book_html):
+    """The footer's licence statement (which the printed edition's cover shows too) is the
+    Chinese edition's own, with the same licences and links as the English."""
+    def licence(path):
+        found = re.search(r'<p class="tcd-licence">(.*?)</p>', read(book_html, path), re.S)
+        assert found, path
+        return found.group(1)
+
+    english = licence("intro.html")
+    for docname in DOCNAMES:
+        chinese = licence(f"zh/{docname}.html")
+        # outside the licences' names (links) and the files' (code), all of it is Chinese
+        words = re.sub(r"<(a|code)\b.*?</\1>", " ", chinese, flags=re.S)
+        assert CJK.search(words) and not LATIN_WORD.search(words), (docname, words)
+        assert re.findall(r'href="([^"]+)"', chinese) == re.findall(r'href="([^"]+)"', english)
+        assert re.findall(r"<code>(\w[\w-]*)</code>", chinese) == \
+            re.findall(r"<code>(\w[\w-]*)</code>", english)
 
 
 @pytest.mark.parametrize("docname", DOCNAMES)

@@ -1,5 +1,10 @@
 """The lecture slides (`make slides`): one deck per chapter, cut from the built book, offline.
 
+Each edition has its own decks, cut from its own pages: the English ones from ``book_html``,
+the Chinese ones (issue 16) from ``book_html/zh``, in Chinese. The cheap checks (a deck per
+chapter, its parts, its files, its figures, the instructors' links) run on both editions;
+in Chromium every English deck is stepped through, and the longest Chinese one.
+
 The decks are written from the shared test build (``book_html``) into a folder of their own
 and served alone, so a deck that needed anything outside its folder (the book's _static,
 _images, a CDN) would show a failed request. In Chromium each deck is stepped through slide
@@ -11,10 +16,13 @@ keys while the deck stays put.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from browser_support import is_local, serve_book_module
 from bs4 import BeautifulSoup
+from filelock import FileLock
 from script_support import load_script
 
 pytest_plugins = ["browser_support"]
@@ -24,45 +32,128 @@ slides = load_script("slides")
 CHAPTERS = slides.chapter_docnames()
 MIN_FONT_PX = 24  # at the slide's own size, 1280×720
 SLIDE_HEIGHT = 720
+EDITIONS = {"en": "", "zh": "zh/"}  # DECK_WORDS key -> the edition's folder in the site
+# In Chromium: every English deck, and the Chinese deck with the most slides (two players).
+ZH_DECK = "chapters/fixed-upsampling"
+BROWSER_DECKS = [("en", c) for c in CHAPTERS] + [("zh", ZH_DECK)]
+
+
+def name_of(docname: str) -> str:
+    return f"{docname.split('/')[-1]}.html"
 
 
 @pytest.fixture(scope="session")
-def decks(book_html, tmp_path_factory):
-    out = tmp_path_factory.mktemp("decks") / "slides"
-    written = slides.build(book_html, out)
-    return out, written
+def edition_decks(book_html, tmp_path_factory, worker_id):
+    """``decks(lang)``: (folder, deck files) of that edition, cut from its pages once per run
+    (under pytest-xdist the first worker that needs them cuts them, the others read them)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the run's folder
+    made = {}
+
+    def decks(lang):
+        if lang not in made:
+            out, record = shared / f"decks-{lang}" / "slides", shared / f"decks-{lang}.json"
+            with FileLock(str(shared / f"decks-{lang}.lock")):
+                if not record.exists():
+                    written = slides.build(book_html / EDITIONS[lang], out)
+                    record.write_text(json.dumps([str(p) for p in written]), encoding="utf-8")
+            made[lang] = out, [Path(p) for p in json.loads(record.read_text(encoding="utf-8"))]
+        return made[lang]
+
+    return decks
 
 
 @pytest.fixture(scope="session")
-def deck_server(decks):
-    out, _ = decks
-    with serve_book_module().BackgroundServer(out, compress_missing=False,
-                                              codings=("gzip",)) as url:
-        yield url
+def decks(edition_decks):
+    return edition_decks("en")
+
+
+@pytest.fixture(scope="session")
+def deck_servers(edition_decks):
+    """``url(lang)``: where that edition's deck folder is served, alone."""
+    servers, urls = [], {}
+
+    def url(lang):
+        if lang not in urls:
+            server = serve_book_module().BackgroundServer(
+                edition_decks(lang)[0], compress_missing=False, codings=("gzip",))
+            urls[lang] = server.__enter__()
+            servers.append(server)
+        return urls[lang]
+
+    yield url
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def deck_server(deck_servers):
+    return deck_servers("en")
 
 
 def parse(path):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-def test_one_deck_per_chapter(decks):
-    out, written = decks
-    assert sorted(p.name for p in written) == sorted(f"{c.split('/')[-1]}.html" for c in CHAPTERS)
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_one_deck_per_chapter(edition_decks, lang):
+    out, written = edition_decks(lang)
+    assert sorted(p.name for p in written) == sorted(name_of(c) for c in CHAPTERS)
     assert all((p.with_name(p.name + ".gz")).is_file() for p in written)
 
 
-def test_the_instructors_page_links_every_deck(book_html, decks):
-    _, written = decks
-    page = parse(book_html / "instructors.html")
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_the_instructors_page_links_every_deck(book_html, edition_decks, lang):
+    """Each edition's page for instructors links its own decks (zh/slides/ from zh/)."""
+    _, written = edition_decks(lang)
+    page = parse(book_html / EDITIONS[lang] / "instructors.html")
     links = [a["href"] for a in page.select("article a[href^='slides/']")]
     assert sorted(links) == sorted(f"slides/{p.name}" for p in written)
     assert len(links) == len(CHAPTERS)
 
 
+def english_deck_words() -> list[str]:
+    """The English deck's own words (the parts of DECK_WORDS["en"] around its {fields})."""
+    english = slides.DECK_WORDS["en"]
+    texts = [v for k, v in english.items() if isinstance(v, str) and k not in ("book", "html_lang")]
+    texts += list(english["controls"].values())
+    fragments = {part.strip(" .,;:") for text in texts for part in re.split(r"\{\w+\}", text)}
+    return sorted(f for f in fragments if len(f) >= 5)
+
+
 @pytest.mark.parametrize("docname", CHAPTERS)
-def test_deck_has_the_parts_of_a_lecture(decks, docname):
-    out, _ = decks
-    soup = parse(out / f"{docname.split('/')[-1]}.html")
+def test_the_chinese_deck_is_in_chinese(edition_decks, book_html, docname):
+    """Everything the deck writes itself is Chinese: its language, title, kicker, slide
+    titles, hints, notes' labels, the arrows' labels; its chapter title is the page's."""
+    out, _ = edition_decks("zh")
+    words = slides.DECK_WORDS["zh"]
+    path = out / name_of(docname)
+    soup = parse(path)
+    assert soup.html["lang"] == "zh-Hans"
+    page = parse(book_html / "zh" / f"{docname}.html")
+    number = page.select_one("article h1 .section-number").get_text().strip().rstrip(".")
+    title = soup.select_one('section[data-kind="title"]')
+    assert title.select_one(".deck-kicker").get_text() == f"第 {number} 章"
+    assert soup.title.get_text().startswith(f"第 {number} 章：{title.h1.get_text()} · 幻灯片")
+    assert soup.select_one(".reveal")["aria-label"].endswith("，幻灯片")
+    headings = {s["data-kind"]: s.h2.get_text() for s in soup.select(".slides > section")
+                if s.h2 is not None}
+    assert headings["objectives"].startswith(words["objectives"])
+    assert headings["summary"].startswith(words["summary"])
+    assert headings["exercise"].startswith(f"{words['exercise']} {number}.")
+    # what is read: the text (notes and <title> included), labels and the arrows' labels
+    read = " ".join([soup.get_text(" ")] + [tag[attr] for attr in ("aria-label", "alt", "title",
+                                                                   "data-control-labels")
+                                            for tag in soup.find_all(attrs={attr: True})])
+    left = [w for w in english_deck_words() if w in read]
+    assert left == [], left
+
+
+@pytest.mark.parametrize("lang", EDITIONS)
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_deck_has_the_parts_of_a_lecture(edition_decks, lang, docname):
+    out, _ = edition_decks(lang)
+    soup = parse(out / name_of(docname))
     kinds = [s["data-kind"] for s in soup.select(".slides > section")]
     assert kinds[0] == "title" and kinds[1] == "objectives" and kinds[-1] == "summary"
     assert {"figure", "player"} & set(kinds), kinds
@@ -74,13 +165,14 @@ def test_deck_has_the_parts_of_a_lecture(decks, docname):
     # the exercise slides carry the statement, not the notebook's answer-check snippet
     for section in soup.select('section[data-kind="exercise"]'):
         assert "check(" not in section.select_one(".deck-body").get_text()
-        assert "Solution" in section.find("aside").get_text()
+        assert slides.DECK_WORDS[lang]["solution"] in section.find("aside").get_text()
 
 
+@pytest.mark.parametrize("lang", EDITIONS)
 @pytest.mark.parametrize("docname", CHAPTERS)
-def test_deck_loads_only_its_own_files(decks, docname):
-    out, _ = decks
-    soup = parse(out / f"{docname.split('/')[-1]}.html")
+def test_deck_loads_only_its_own_files(edition_decks, lang, docname):
+    out, _ = edition_decks(lang)
+    soup = parse(out / name_of(docname))
     urls = ([s["src"] for s in soup.find_all("script", src=True)]
             + [link["href"] for link in soup.find_all("link", href=True)]
             + [img["src"] for img in soup.find_all("img")])
@@ -91,17 +183,20 @@ def test_deck_loads_only_its_own_files(decks, docname):
             assert (out / url.split("?")[0]).is_file(), url
 
 
+@pytest.mark.parametrize("lang", EDITIONS)
 @pytest.mark.parametrize("docname", CHAPTERS)
-def test_deck_figures_are_the_books(decks, book_html, docname):
-    """A figure in a slide is the file the chapter's page shows, byte for byte."""
-    out, _ = decks
-    page = (book_html / f"{docname}.html").read_text(encoding="utf-8")
-    soup = parse(out / f"{docname.split('/')[-1]}.html")
+def test_deck_figures_are_the_books(edition_decks, book_html, lang, docname):
+    """A figure in a slide is the file the chapter's page (of that edition) shows, byte for
+    byte: the Chinese deck shows the Chinese edition's figures, drawn with Chinese text."""
+    out, _ = edition_decks(lang)
+    site = book_html / EDITIONS[lang]
+    page = (site / f"{docname}.html").read_text(encoding="utf-8")
+    soup = parse(out / name_of(docname))
     figures = soup.select("section[data-kind=figure] figure img")
     for img in figures:
         name = img["src"].split("/")[-1]
         assert f"_images/{name}" in page
-        assert (out / img["src"]).read_bytes() == (book_html / "_images" / name).read_bytes()
+        assert (out / img["src"]).read_bytes() == (site / "_images" / name).read_bytes()
 
 
 # --- in the browser ------------------------------------------------------------------------
@@ -169,9 +264,13 @@ SLIDE_CHECK = """(minPx) => {
 }"""
 
 
-@pytest.mark.parametrize("docname", CHAPTERS)
-def test_deck_steps_through_every_slide_by_keyboard(browser, deck_server, docname):
-    visit = DeckVisit(browser, f"{deck_server}{docname.split('/')[-1]}.html")
+CONTROL_LABELS = """() => Object.fromEntries([...document.querySelectorAll('.controls button')]
+    .map((b) => [b.classList[0], b.getAttribute('aria-label')]))"""
+
+
+@pytest.mark.parametrize("lang, docname", BROWSER_DECKS)
+def test_deck_steps_through_every_slide_by_keyboard(browser, deck_servers, lang, docname):
+    visit = DeckVisit(browser, f"{deck_servers(lang)}{name_of(docname)}")
     try:
         page = visit.page
         total = page.evaluate("() => Reveal.getTotalSlides()")
@@ -187,6 +286,8 @@ def test_deck_steps_through_every_slide_by_keyboard(browser, deck_server, docnam
             if step < total - 1:
                 page.keyboard.press("ArrowRight")
         assert len(set(seen)) == total, seen  # every press went to a new slide
+        # reveal.js's arrows carry the deck's words (deck.js), not reveal.js's English
+        assert page.evaluate(CONTROL_LABELS) == slides.DECK_WORDS[lang]["controls"]
         assert page.evaluate("() => Reveal.isLastSlide()")
         page.keyboard.press("Home")
         assert visit.indices()["h"] == 0
@@ -224,12 +325,12 @@ MOUNTED = """() => {
 }"""
 
 
-@pytest.mark.parametrize("docname", CHAPTERS)
-def test_deck_mounts_every_player_it_shows(browser, deck_server, decks, docname):
+@pytest.mark.parametrize("lang, docname", BROWSER_DECKS)
+def test_deck_mounts_every_player_it_shows(browser, deck_servers, edition_decks, lang, docname):
     """Each player's data in the deck is drawn by the players' module, as in the book."""
-    name = f"{docname.split('/')[-1]}.html"
-    expected = sum(1 for deck, _, _ in player_slides(decks[0]) if deck == name)
-    visit = DeckVisit(browser, f"{deck_server}{name}")
+    name = name_of(docname)
+    expected = sum(1 for deck, _, _ in player_slides(edition_decks(lang)[0]) if deck == name)
+    visit = DeckVisit(browser, f"{deck_servers(lang)}{name}")
     try:
         visit.page.wait_for_function(f"() => ({MOUNTED})()[1] >= {expected}", timeout=10_000)
         assert visit.page.evaluate(MOUNTED) == [expected, expected]

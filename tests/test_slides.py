@@ -168,3 +168,87 @@ def test_cut_deck_fails_when_a_player_has_no_module(tmp_path):
     (tmp_path / "chapters" / "a.html").write_text(player_page(""), encoding="utf-8")
     with pytest.raises(slides.SlidesError, match="loads no players' module"):
         slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
+
+
+# --- the Chinese edition's decks (issue 16) ------------------------------------------------
+
+def test_every_edition_has_every_deck_word():
+    english = slides.DECK_WORDS["en"]
+    for lang, words in slides.DECK_WORDS.items():
+        assert set(words) == set(english), lang
+        assert set(words["controls"]) == set(english["controls"]), lang
+
+
+CATALOGS = ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "chapters"
+
+
+def chapter_catalog(docname):
+    from tconv.show import text
+    return text.read_po(CATALOGS / f"{docname.split('/')[-1]}.po")
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_the_chinese_deck_reads_the_words_the_chinese_chapter_is_built_with(docname):
+    """What the deck looks for in a Chinese page is what the chapter's catalog translates the
+    English into: the objectives' bold lead, the Summary heading, every exercise sentence that
+    introduces an answer check in a running notebook (so none reaches a slide)."""
+    words = slides.DECK_WORDS["zh"]
+    english = slides.DECK_WORDS["en"]
+    entries = chapter_catalog(docname)
+    leads = [e.msgstr[0] for e in entries if e.msgid.startswith(f"**{english['objectives']}")]
+    assert leads, "the catalog has no learning objectives"
+    for lead in leads:
+        bold = lead.split("**")[1]
+        assert bold.rstrip(".。") == words["objectives"], lead
+    assert [e.msgstr[0] for e in entries if e.msgid == english["summary"]] == [words["summary"]]
+    checks = [e for e in entries if english["check_sentence"].search(e.msgid)]
+    for entry in checks:
+        assert words["check_sentence"].search(entry.msgstr[0]), entry.msgstr[0]
+
+
+ZH_PAGE = (PAGE.replace("<html>", '<html lang="zh-CN">')
+           .replace("<strong>Learning objectives.</strong> After this chapter you can",
+                    "<strong>学习目标。</strong> 学完本章，你能够")
+           .replace("<h2>Summary</h2>", "<h2>小结</h2>")
+           .replace("Exercise 7.1", "练习 7.1")
+           .replace("<p>Do it.</p><p>To check your answer in a running notebook:</p>",
+                    "<p>做一做。</p><p>你的答案：一个数。要在运行中的 notebook 里检查：</p>")
+           .replace("Solution to", "解答"))
+
+
+def test_a_chinese_page_gives_a_deck_in_chinese(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text(ZH_PAGE, encoding="utf-8")
+    deck = slides.cut_deck(tmp_path, "chapters/a", slides.Marks(1, ["ex-a-1"]))
+    assert deck.lang == "zh"  # from the page's <html lang>
+    titles = [s.title for s in deck.slides]
+    assert titles == ["A chapter", "学习目标", "A part", "练习 7.1", "小结"]
+    assert deck.slides[0].body == "第 7 章"
+    exercise = deck.slides[3]
+    assert "你的答案：一个数。" in exercise.body and "运行中的" not in exercise.body
+    assert "check(" not in exercise.body and "<strong>解答。</strong>" in exercise.notes
+    page = slides.render_deck(deck)
+    assert '<html lang="zh-Hans"' in page
+    assert "<title>第 7 章：A chapter · 幻灯片 · 解密转置卷积</title>" in page
+    assert 'aria-label="第 7 章：A chapter，幻灯片"' in page
+    assert "上一张幻灯片" in page  # reveal.js's arrows, labelled by deck.js
+    # none of the English deck's own words is left
+    for english in ("lecture slides", "Keys:", "speaker view", "Text and figures", "· slides",
+                    "Chapter", "previous slide", "Solution"):
+        assert english not in page, english
+
+
+def test_a_long_list_goes_on_numbered_slides_in_the_decks_language(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    many = "".join(f"<li><p>{'做一件很长的事情。' * 12}{n}</p></li>" for n in range(12))
+    page = ZH_PAGE.replace("<li><p>do one thing;</p></li><li><p>do another.</p></li>", many)
+    (tmp_path / "chapters" / "a.html").write_text(page, encoding="utf-8")
+    deck = slides.cut_deck(tmp_path, "chapters/a", slides.Marks(1, ["ex-a-1"]))
+    objectives = [s.title for s in deck.slides if s.kind == "objectives"]
+    assert len(objectives) >= 2 and objectives[0] == f"学习目标（1/{len(objectives)}）"
+
+
+@pytest.mark.parametrize("lang, edition", [(None, "en"), ("en", "en"), ("en-GB", "en"),
+                                           ("zh-CN", "zh"), ("zh_CN", "zh"), ("zh-Hans", "zh")])
+def test_the_pages_html_lang_names_the_edition(lang, edition):
+    assert slides.edition_of(lang) == edition
