@@ -228,3 +228,14 @@ def test_missing_glyphs_sees_tofu():
         fig.text(0.1, 0.5, "转置卷积 k=3")
         found = [(t, set(c)) for t, c in text.missing_glyphs(fig)]
         assert found == [("转置卷积 k=3", set("转置卷积"))]
+
+
+def test_a_players_note_is_shown_in_the_readers_language(chinese):
+    """The overlap explorer's legend (HTML) is a message of the catalog: Chinese, tags kept."""
+    from tconv.book.checkerboard import NOTE
+    from tconv.show.widgets import localized
+
+    note = localized({"kind": "chooser", "note": NOTE})["note"]
+    assert text.has_cjk(note) and "<i>" in note and "</i>" in note
+    text.set_language("en")
+    assert localized({"kind": "chooser", "note": NOTE})["note"] == NOTE

@@ -655,10 +655,10 @@ EXPLORER_CSS = (
 """CSS of the explorer's count tables: shading by count (q0..q4 interior cells, q4 being
 the default, b0..b4 border cells, which are also hatched, italic and underlined)."""
 
-NOTE = ("Each cell shows how many products of an input cell and a kernel cell add up there "
-        "(through a stack: how many paths lead there); darker cells get more. "
-        "<i>Hatched, italic, dotted-underlined</i> cells lie near an edge: the input ends "
-        "before all their terms arrive, so they get fewer than an endless input would give.")
+NOTE = N_("Each cell shows how many products of an input cell and a kernel cell add up there "
+          "(through a stack: how many paths lead there); darker cells get more. "
+          "<i>Hatched, italic, dotted-underlined</i> cells lie near an edge: the input ends "
+          "before all their terms arrive, so they get fewer than an endless input would give.")
 
 
 def count_table_html(count, interior, max_cols: int | None = None) -> str:

@@ -223,8 +223,9 @@ def localized(data: dict) -> dict:
     if language() == SOURCE_LANGUAGE:
         return data
     data = dict(data)
-    if isinstance(data.get("title"), str):
-        data["title"] = tr(data["title"])
+    for key in ("title", "note"):  # a note is HTML: translated when the catalog has it whole
+        if isinstance(data.get(key), str):
+            data[key] = tr(data[key])
     if isinstance(data.get("titles"), list):  # an editable player's own titles (None: computed)
         data["titles"] = [tr(t) for t in data["titles"]]
     if isinstance(data.get("captions"), list):
