@@ -92,6 +92,14 @@ def keras():
     return k
 
 
+def need_all():
+    """Every framework the cross-framework modules compare (or skip): (torch, jax)."""
+    torch, jax = need("torch"), need("jax")
+    keras()
+    need("onnxruntime")
+    return torch, jax
+
+
 def run_keras(x, w, b, data_format="channels_last", cropping=None, **layer_kwargs) -> np.ndarray:
     """keras.layers.Conv2DTranspose (+ Cropping2D) with PyTorch's weight as Keras' kernel."""
     k = keras()

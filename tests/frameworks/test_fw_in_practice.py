@@ -14,9 +14,9 @@ import pytest
 from framework_runners import (  # release_compiled_code: an autouse fixture
     TOL,
     full_output,
-    keras,
     measured_cuts,
     need,
+    need_all,
     release_compiled_code,  # noqa: F401
     run_flax,
     run_jax,
@@ -27,10 +27,7 @@ from framework_runners import (  # release_compiled_code: an autouse fixture
 from tconv import frameworks as fw
 from tconv.book import in_practice
 
-torch = need("torch")
-jax = need("jax")
-keras()
-need("onnxruntime")
+torch, jax = need_all()
 
 SIZE, K, S = 4, 3, 2
 ONNX = {"kernel_shape": [K, K], "strides": [S, S]}

@@ -12,9 +12,9 @@ import pytest
 from framework_runners import (  # release_compiled_code: an autouse fixture
     TOL,
     full_output,
-    keras,
     measured_cuts,
     need,
+    need_all,
     release_compiled_code,  # noqa: F401
     run_flax,
     run_jax,
@@ -24,10 +24,7 @@ from framework_runners import (  # release_compiled_code: an autouse fixture
 )
 from tconv import frameworks as fw
 
-torch = need("torch")
-jax = need("jax")
-keras()
-need("onnxruntime")
+torch, jax = need_all()
 need("flax.linen")
 
 

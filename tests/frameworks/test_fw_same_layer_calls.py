@@ -16,15 +16,13 @@ from framework_runners import (  # release_compiled_code: an autouse fixture
     TOL,
     keras,
     need,
+    need_all,
     release_compiled_code,  # noqa: F401
     run_onnx,
 )
 from tconv import frameworks as fw
 
-torch = need("torch")
-jax = need("jax")
-keras()
-need("onnxruntime")
+torch, jax = need_all()
 
 C_IN, C_OUT, SIZE = 2, 3, 5
 SETTINGS = [(3, 2, 1, 1, 1), (4, 2, 1, 0, 1), (3, 2, 1, 0, 1), (3, 1, 1, 0, 1), (2, 2, 0, 0, 1),
