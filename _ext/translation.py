@@ -32,8 +32,10 @@ This extension fills the gaps of that machinery for this book:
   printed editions' cover also shows) is theme configuration, not a message: an edition gives
   its own in ``tcd_extra_footer`` (``locales/zh_CN/edition.yml``), used in place of the theme's.
 - **The other edition** of each page: the page's language, its counterpart's URL, language
-  and label, in the template context (``_templates/layout.html`` links them in the ``<head>``,
-  ``_templates/article-header-buttons.html`` in the header on every screen size).
+  and label, in the template context (``_templates/article-header-buttons.html`` links it in
+  the header on every screen size; ``_templates/layout.html`` adds ``<link rel="alternate"
+  hreflang>`` in the ``<head>`` once the book has an address, ``ogp_site_url``, since that
+  link must be a full URL).
 """
 
 from __future__ import annotations
@@ -226,7 +228,21 @@ def other_edition(app, pagename, templatename, context, doctree) -> None:
     context["tcd_edition"] = dict(EDITIONS[this], code=this)
     if app.config.tcd_extra_footer:  # the edition's own licence statement
         context["theme_extra_footer"] = app.config.tcd_extra_footer
-    context["tcd_other_edition"] = dict(EDITIONS[other], code=other, url=url)
+    context["tcd_other_edition"] = dict(EDITIONS[other], code=other, url=url,
+                                        absolute=absolute_url(app, this, other, pagename))
+
+
+def absolute_url(app, this: str, other: str, pagename: str) -> str | None:
+    """The other edition's page as a full URL, for ``<link rel="alternate" hreflang>`` (which
+    search engines and Lighthouse accept only fully qualified), or None while the book has no
+    address (``ogp_site_url`` empty): the header's link serves readers either way."""
+    site = (app.config.ogp_site_url or "").strip()
+    if not site:
+        return None
+    site = site if site.endswith("/") else site + "/"
+    if this != "en" and site.endswith(EDITIONS[this]["folder"]):  # an edition's own address
+        site = site[:-len(EDITIONS[this]["folder"])]
+    return f"{site}{EDITIONS[other]['folder']}{pagename}.html"
 
 
 def setup(app):

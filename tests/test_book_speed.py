@@ -162,6 +162,40 @@ def test_every_page_has_a_meta_description_and_open_graph_tags(book_html, pages)
     assert problems == []
 
 
+HREFLANG = re.compile(r'<link[^>]*\bhreflang="[^"]*"[^>]*>')
+
+
+def test_an_alternate_language_link_is_a_full_url_or_absent(book_html, pages):
+    """``<link rel="alternate" hreflang>`` must name a full URL (Lighthouse's SEO audit, and
+    search engines, reject a relative one: SEO 90 on every page when it was relative). The
+    book has no address configured, so no page has one; the header's link remains."""
+    found = {page: HREFLANG.findall(read(book_html, page)) for page in pages}
+    relative = {page: links for page, links in found.items()
+                if any("://" not in link for link in links)}
+    assert relative == {}
+    assert all("tcd-edition-link" in read(book_html, page) for page in pages)
+
+
+def test_the_alternate_language_link_names_the_other_edition_by_full_url():
+    import sys
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+    from translation import absolute_url
+
+    def app(site):
+        return SimpleNamespace(config=SimpleNamespace(ogp_site_url=site))
+
+    site = "https://example.org/tconv"
+    assert absolute_url(app(""), "en", "zh_CN", "intro") is None
+    assert absolute_url(app(site), "en", "zh_CN", "chapters/step-by-step") == \
+        "https://example.org/tconv/zh/chapters/step-by-step.html"
+    assert absolute_url(app(site + "/"), "zh_CN", "en", "intro") == \
+        "https://example.org/tconv/intro.html"
+    assert absolute_url(app(site + "/zh/"), "zh_CN", "en", "intro") == \
+        "https://example.org/tconv/intro.html"
+
+
 def test_math_is_mathml_written_at_build_time_and_no_page_loads_a_math_script(book_html, pages):
     math_pages, problems = [], []
     for page in pages:
