@@ -6,8 +6,10 @@ their stylesheet, in ``<style class="tconv-css">``, each named by a digest of it
 A page with five players would carry five copies. This extension writes each distinct copy
 once into ``_static/tconv/`` (``player-<sha>.js``, which hands the module's text to the
 players' boot script, and ``player-<sha>.css``), replaces the first copy on each page with a
-reference to that file and drops the others. A classic ``<script src>``, not an ES module
-import, so the book also works opened from ``file://``; browsers cache the files across pages.
+reference to that file and drops the others. A classic ``<script defer src>``, not an ES
+module import, so the book also works opened from ``file://``; deferred, so it never holds up
+the page's first paint (the players' boot waits for it); browsers cache the files across
+pages.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def share(html: str, prefix: str, seen: set, write) -> str:
         if ("js", sha) in seen:
             return ""
         seen.add(("js", sha))
-        return f'<script src="{prefix}player-{sha}.js"></script>'
+        return f'<script defer src="{prefix}player-{sha}.js"></script>'
 
     def style(match):
         sha, body = match.groups()

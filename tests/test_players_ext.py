@@ -21,7 +21,7 @@ def test_the_first_copy_becomes_a_reference_and_the_others_go():
     seen = set()
     shared = players.share(page, "../_static/tconv/", seen, written.__setitem__)
     sha = digest(module_text())
-    assert shared.count(f'<script src="../_static/tconv/player-{sha}.js"></script>') == 1
+    assert shared.count(f'<script defer src="../_static/tconv/player-{sha}.js"></script>') == 1
     assert shared.count('<link rel="stylesheet" href="../_static/tconv/player-') == 1
     assert 'class="tconv-module"' not in shared and 'class="tconv-css"' not in shared
     assert shared.count('class="tconv-data"') == 2 and shared.count("m.mount(el,") == 2

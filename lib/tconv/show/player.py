@@ -281,14 +281,20 @@ def _json_for_script(data) -> str:
 
 # Imports the module once per page (from the shared copy the book's extension loads, else from
 # the copy in this output, a JSON string) and mounts this output's player with a stand-in model.
+# The book loads the shared copy deferred (it must not hold up the page's first paint), so a
+# player met while the page is still parsed, with neither copy there yet, waits for
+# DOMContentLoaded, by which time deferred scripts have run.
 BOOT = (
-    "(function(s){var el=s.parentNode,sha=el.getAttribute('data-tconv-module'),"
-    "M=window.tconvModules=window.tconvModules||{};"
+    "(function(s){var el=s.parentNode,sha=el.getAttribute('data-tconv-module');"
+    "function go(){var M=window.tconvModules=window.tconvModules||{};"
     "if(!M[sha]){var t=(window.tconvModuleText||{})[sha],c=el.querySelector('script.tconv-module');"
     "if(!t&&c)t=JSON.parse(c.textContent);"
     "M[sha]=import(URL.createObjectURL(new Blob([t],{type:'text/javascript'})));}"
     "M[sha].then(function(m){m.mount(el,JSON.parse(el.querySelector('script.tconv-data')"
-    ".textContent));},function(e){console.error('tconv player:',e);});"
+    ".textContent));},function(e){console.error('tconv player:',e);});}"
+    "if(!(window.tconvModuleText||{})[sha]&&!el.querySelector('script.tconv-module')"
+    "&&document.readyState==='loading')document.addEventListener('DOMContentLoaded',go);"
+    "else go();"
     "})(document.currentScript);"
 )
 
