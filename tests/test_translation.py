@@ -239,3 +239,14 @@ def test_a_players_note_is_shown_in_the_readers_language(chinese):
     assert text.has_cjk(note) and "<i>" in note and "</i>" in note
     text.set_language("en")
     assert localized({"kind": "chooser", "note": NOTE})["note"] == NOTE
+
+
+def test_the_overlap_explorers_frames_speak_the_readers_language(chinese):
+    """The headings inside each pre-rendered frame (1-D, 2-D, the window shown) are messages."""
+    from tconv.book.checkerboard import OverlapExplorer
+
+    explorer = OverlapExplorer()
+    frame, _caption = explorer.frame_and_caption(**explorer.initial)
+    headings = re.findall(r'class="pt">([^<]*)<', frame)
+    assert len(headings) == 2 and all(text.has_cjk(h) for h in headings), headings
+    assert "input of" not in frame

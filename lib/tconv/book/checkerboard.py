@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 from math import prod
 from typing import NamedTuple
 
@@ -786,14 +787,18 @@ class OverlapExplorer(ChooserView):
         start = 0 if first + min(period, w) <= w else min(first, side - w)
         win = slice(start, start + w)
         square = _square_of(row, n, win)  # the 2-D count in the window only
-        where = (f"top-left {w}×{w}" if start == 0 else
-                 f"rows and columns {start}–{start + w - 1}")
-        shown = "" if side <= self.max_cols else f", first {self.max_cols} shown"
+        where = (_("top-left {w}×{w}", w=w) if start == 0 else
+                 _("rows and columns {first}–{last}", first=start, last=start + w - 1))
+        shown = "" if side <= self.max_cols else _(", first {n} shown", n=self.max_cols)
+        one = _("1-D: an input of {n} cells gives {side} output cells{shown}", n=n, side=side,
+                shown=shown)
+        two = _("2-D: an input of {n}×{n} gives {side}×{side}; {where}", n=n, side=side,
+                where=where)
         html = (
             '<div class="tco">'
-            f'<div class="pt">1-D: an input of {n} cells gives {side} output cells{shown}</div>'
+            f'<div class="pt">{escape(one)}</div>'
             + count_table_html(row.count, row.interior, self.max_cols)
-            + f'<div class="pt">2-D: an input of {n}×{n} gives {side}×{side}; {where}</div>'
+            + f'<div class="pt">{escape(two)}</div>'
             + count_table_html(square.count, square.interior)
             + "</div>")
         return html, self._caption(kernel_size, stride, padding, layers, row, square)
