@@ -132,7 +132,7 @@ def test_player_pages_share_one_copy_of_the_module_and_the_stylesheet(book_html)
     for docname in pages:
         html = read(book_html, docname)
         assert 'class="tconv-module"' not in html and 'class="tconv-css"' not in html, docname
-        scripts = re.findall(r'<script src="([^"]*_static/tconv/player-\w+\.js)"', html)
+        scripts = re.findall(r'<script defer src="([^"]*_static/tconv/player-\w+\.js)"', html)
         sheets = re.findall(r'<link rel="stylesheet" href="([^"]*_static/tconv/player-\w+\.css)"',
                             html)
         assert len(scripts) == 1 and len(sheets) == 1, (docname, scripts, sheets)
