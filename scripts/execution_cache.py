@@ -79,27 +79,48 @@ def editions() -> list[str]:
 FILES = "figure-files-{dpi}"  # in a record's DRAWN_IN: the figures' archive files, at dpi
 
 
-def kernel_environment(cache: Path, drawn: list[str]) -> dict[str, str]:
+def wanted(figure_dpi: int | None = None) -> list[str]:
+    """What an execution must have drawn besides the English outputs: the editions this
+    machine can draw, and the figures' archive files at ``figure_dpi`` if asked."""
+    return editions() + ([FILES.format(dpi=figure_dpi)] if figure_dpi else [])
+
+
+def kernel_environment(cache: Path, languages: list[str], figure_dpi: int | None = None
+                       ) -> dict[str, str]:
     """What the kernels are told: what the English build's are (``TCONV_STATIC``, see
     _ext/offline_pages.py), the editions to draw too (and where their lookups are logged) and
-    the resolution of the figures' archive files, if asked (``figure-files-300``)."""
+    the resolution of the figures' archive files, if asked."""
     environment = {"TCONV_STATIC": "1"}
-    languages = [d for d in drawn if d in EDITIONS]
     if languages:
         environment["TCONV_EDITIONS"] = ",".join(languages)
         environment["TCONV_TEXT_LOG"] = str(cache.parent / "zh" / "tconv-texts")
-    for item in drawn:
-        if item.startswith(FILES.split("{")[0]):
-            environment["TCONV_FIGURE_FILES"] = item.rsplit("-", 1)[1]
+    if figure_dpi:
+        environment["TCONV_FIGURE_FILES"] = str(figure_dpi)
     return environment
+
+
+def filled_with_this_library(cache: Path, package: Path = ROOT / "lib" / "tconv") -> bool:
+    """True when the cache's stamp is this library's digest (else the build empties it)."""
+    stamp = cache / STAMP
+    return stamp.is_file() and stamp.read_text().strip() == library_digest(package)
+
+
+def warm_record(store, path: Path, drawn: list[str]):
+    """The cache's record of ``path`` for its current code, executed with everything ``drawn``
+    (a record executed without the copies, by a plain jupyter-book build, does not count);
+    None when there is no such record."""
+    try:
+        record = store.match_cache_notebook(read_notebook(path))
+    except KeyError:
+        return None
+    return record if set(drawn) <= set(record.data.get(DRAWN_IN, [])) else None
 
 
 def cached(notebooks: list[Path], cache: Path, package: Path = ROOT / "lib" / "tconv",
            drawn: list[str] | None = None) -> tuple[list[Path], list[Path]]:
     """(warm, cold): the notebooks the cache holds for their code and this library (and drawn
     in each of the editions ``drawn``, by default those this machine can draw), the rest."""
-    stamp = cache / STAMP
-    if not stamp.is_file() or stamp.read_text().strip() != library_digest(package):
+    if not filled_with_this_library(cache, package):
         return [], list(notebooks)  # the build empties the cache and executes everything
     from jupyter_cache import get_cache
 
@@ -107,14 +128,7 @@ def cached(notebooks: list[Path], cache: Path, package: Path = ROOT / "lib" / "t
     store = get_cache(str(cache))
     warm, cold = [], []
     for path in notebooks:
-        try:
-            record = store.match_cache_notebook(read_notebook(path))
-        except KeyError:
-            cold.append(path)
-            continue
-        # executed without the copies (a plain jupyter-book build): executed again, with them
-        ok = set(drawn) <= set(record.data.get(DRAWN_IN, []))
-        (warm if ok else cold).append(path)
+        (warm if warm_record(store, path, drawn) else cold).append(path)
     return warm, cold
 
 
@@ -206,6 +220,22 @@ def keep_copies(cache: Path, path: Path, drawn: list[str]) -> int:
     return kept
 
 
+def forget(cache: Path, paths: list[Path]) -> int:
+    """Remove the cache's records of ``paths`` for their current code (records executed without
+    the wanted copies): myst-nb's client would read such a record instead of executing."""
+    from jupyter_cache import get_cache
+
+    store, removed = get_cache(str(cache)), 0
+    for path in paths:
+        try:
+            record = store.match_cache_notebook(read_notebook(path))
+        except KeyError:
+            continue
+        store.remove_cache(record.pk)
+        removed += 1
+    return removed
+
+
 def fill(cache: Path, jobs: int = 2, notebooks: list[Path] | None = None,
          figure_dpi: int | None = None) -> int:
     """Execute the book's notebooks the cache lacks, ``jobs`` at a time; 1 if one failed.
@@ -216,12 +246,13 @@ def fill(cache: Path, jobs: int = 2, notebooks: list[Path] | None = None,
     cache.mkdir(parents=True, exist_ok=True)
     if prepare_cache(cache, library_digest(ROOT / "lib" / "tconv")):
         print(f"execution cache {cache}: emptied (the library changed)")
-    drawn = editions() + ([FILES.format(dpi=figure_dpi)] if figure_dpi else [])
+    drawn = wanted(figure_dpi)
     _warm, cold = cached(notebooks or book_notebooks(), cache, drawn=drawn)
     if not cold:
         print("execution cache: every notebook is cached")
         return 0
-    environment = kernel_environment(cache, drawn)
+    forget(cache, cold)  # executed before without what is wanted now: executed again
+    environment = kernel_environment(cache, editions(), figure_dpi)
     start, status = time.perf_counter(), 0
     slow_first = sorted(cold, key=lambda p: -p.stat().st_size)  # big notebooks first
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -254,8 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.run:
         return fill(args.cache.resolve(), args.jobs,
                     [p.resolve() for p in args.notebooks] or None, args.figure_files)
-    drawn = editions() + ([FILES.format(dpi=args.figure_files)] if args.figure_files else [])
-    warm, cold = cached(args.notebooks, args.cache, drawn=drawn)
+    warm, cold = cached(args.notebooks, args.cache, drawn=wanted(args.figure_files))
     for path in warm:
         print(path)
     for path in cold:

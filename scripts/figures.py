@@ -174,14 +174,12 @@ def cached_figures(path: Path, cache: Path, dpi: int = DPI) -> dict[str, dict[st
     from jupyter_cache import get_cache
     from tconv.show.editions import FILES_MIME
 
-    if not (cache / execution_cache.STAMP).is_file():
-        return None
-    warm, _cold = execution_cache.cached([path], cache, drawn=[execution_cache.FILES.format(
-        dpi=dpi)])
-    if not warm:
+    if not execution_cache.filled_with_this_library(cache):
         return None
     store = get_cache(str(cache))
-    record = store.match_cache_notebook(execution_cache.read_notebook(path))
+    record = execution_cache.warm_record(store, path, [execution_cache.FILES.format(dpi=dpi)])
+    if record is None:
+        return None
     found = {}
     for cell in store.get_cache_bundle(record.pk).nb.cells:
         name = figure_name(cell)

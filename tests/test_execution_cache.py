@@ -8,6 +8,7 @@ executed (once, for both editions) before the build. nbval in make test runs the
 from __future__ import annotations
 
 import nbformat
+import pytest
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from script_support import load_script
@@ -94,3 +95,19 @@ def test_the_chinese_cache_is_the_english_one_showing_the_copies(tmp_path):
     assert outputs[0]["data"] == {"image/png": "ZH"} and MIME not in outputs[0]["metadata"]
     assert outputs[1]["text"] == "3\n"
     assert (chinese / execution_cache.STAMP).read_text() == "digest\n"
+
+
+def test_a_record_without_the_wanted_copies_is_forgotten_so_it_is_executed_again(tmp_path):
+    """myst-nb's client reads a matching record instead of executing: fill removes a record
+    that lacks what is wanted now (the figure files, say) before it executes the notebook
+    (make figures after make book once drew no file: "shows 0 figures, not one")."""
+    cache = tmp_path / "cache"
+    one, two = notebook(tmp_path / "one.ipynb", "x = 1"), notebook(tmp_path / "two.ipynb", "y = 2")
+    store = get_cache(str(cache))
+    store.cache_notebook_file(one, check_validity=False)
+    (cache / execution_cache.STAMP).write_text(
+        execution_cache.library_digest(execution_cache.ROOT / "lib" / "tconv") + "\n")
+    assert execution_cache.forget(cache, [one, two]) == 1
+    with pytest.raises(KeyError):
+        store.match_cache_notebook(nbformat.read(one, as_version=4))
+    assert execution_cache.forget(cache, [one, two]) == 0
