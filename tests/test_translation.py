@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -250,3 +251,17 @@ def test_the_overlap_explorers_frames_speak_the_readers_language(chinese):
     headings = re.findall(r'class="pt">([^<]*)<', frame)
     assert len(headings) == 2 and all(text.has_cjk(h) for h in headings), headings
     assert "input of" not in frame
+
+
+def test_a_wrapped_message_is_joined_again_within_the_bound_only(chinese):
+    """_by_lines joins runs of at most WRAPPED_LINES lines (so a long text costs time in
+    proportion to its lines): a message wrapped one word a line on 4 lines is read back."""
+    wrapped = "\n".join("skip from the encoder".split())
+    assert text.tr(wrapped + "\n512×64×64") == "来自编码器的跳跃连接\n512×64×64"
+    from tconv.book.checkerboard import NOTE  # a long message of the catalog
+
+    translated = text.tr(NOTE)
+    few = "\n".join(textwrap.wrap(NOTE, len(NOTE) // 4 + 8))  # on about 4 lines
+    assert len(few.splitlines()) <= text.WRAPPED_LINES and text.tr(few) == translated
+    many = NOTE.replace(" ", "\n")  # one word a line: more lines than one message may take
+    assert len(many.splitlines()) > text.WRAPPED_LINES and translated not in text.tr(many)

@@ -347,12 +347,17 @@ def _translation(text: str, lang: str) -> str | None:
     return None
 
 
+WRAPPED_LINES = 8
+"""The most lines one message is wrapped onto that :func:`_by_lines` joins again (a bound, so a
+long text costs time in proportion to its lines, not their square)."""
+
+
 def _by_lines(text: str, lang: str) -> str:
     """A text of several lines, each run of lines translated as one message where the run is
     one (a message wrapped onto short lines), else line by line ("nearest\n30.23 dB")."""
     lines, out, i = text.split("\n"), [], 0
     while i < len(lines):
-        for j in range(len(lines), i, -1):
+        for j in range(min(len(lines), i + WRAPPED_LINES), i, -1):
             found = _translation(" ".join(part.strip() for part in lines[i:j]), lang)
             if found is not None:
                 out.append(found)
