@@ -7,7 +7,7 @@ shows the first line of a chapter (issue 20). As each page is written, this exte
   few lines of ``documentation_options.js`` into the page instead, because the small inline
   scripts Sphinx adds after it (``DOCUMENTATION_OPTIONS.pagename = ...``) need them at once;
 - drops the assets of features a page does not use: sphinx-design's tabs, the copy button
-  (no code block), the toggle button (nothing to toggle);
+  (no code block), the toggle button (nothing to toggle); the index and search pages use none;
 - gives every ``<img>`` its width and height (read from the image file), so the space is
   reserved before the image arrives (no layout shift), and ``loading="lazy"`` (with
   ``decoding="async"``) to every image but one that may be in the first screenful;
@@ -107,7 +107,8 @@ def lean_assets(app, pagename, templatename, context, doctree) -> None:
     """Defer the page's scripts, inline documentation_options.js, drop unused features."""
     body = context.get("body")
     body = body if isinstance(body, str) else ""
-    unused = unused_assets(body) if templatename == "page.html" else set()
+    # The pages Sphinx makes itself (index, search) show none of the book's content.
+    unused = unused_assets(body if templatename == "page.html" else "")
     scripts = context.get("script_files")
     if isinstance(scripts, list):
         dropped_configs = [marker for name, markers in INLINE_CONFIG.items() if name in unused

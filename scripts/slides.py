@@ -60,6 +60,7 @@ ASSETS = ROOT / "slides"  # the deck's stylesheet and script
 SLIDE_TAG = "slide"  # a code cell with this tag becomes a slide
 STEPPERS = ("frames", "editable")  # players' data kinds stepped by ← → (tconv.show.player)
 PLAYER_ASSET = re.compile(r"(?:^|/)_static/tconv/(player-\w+\.(?:js|css))$")
+BUNDLE = re.compile(r"(?:^|/)_static/bundle-\w+\.css$")  # the pages' one stylesheet
 PLAYER_FOLDER = "_tconv"  # the players' shared module and stylesheet, inside the deck folder
 METADATA_KEY = "slides"  # markdown cell metadata: {"slides": {"exercises": [labels]}}
 CHECK_CALL = re.compile(r"\bcheck\(\s*[\"']ex-")  # tconv.book.exercises.check("ex-...", ...)
@@ -476,6 +477,25 @@ class Deck:
         return Path(self.docname).name
 
 
+def bundled(page: Path, src: str) -> list[str]:
+    """``src`` as the page references it, or, for the book's one stylesheet (a bundle made by
+    _ext/one_stylesheet.py), the files it was made of, referenced from the page."""
+    path = src.split("?")[0]
+    if not BUNDLE.search(path):
+        return [src]
+    folder = path.rsplit("/", 1)[0]
+    sources = book_extension("one_stylesheet").bundle_sources(page.parent / path)
+    return [f"{folder}/{name}" for name in sources]
+
+
+def book_extension(name: str):
+    """One of the book's Sphinx extensions (``_ext/``), for the functions it shares."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "_ext" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def cut_deck(html_dir: Path, docname: str, marks: Marks, lang: str | None = None) -> Deck:
     """The deck of one chapter, in the page's language (or ``lang``, a DECK_WORDS key)."""
     page = html_dir / f"{docname}.html"
@@ -514,13 +534,14 @@ def cut_deck(html_dir: Path, docname: str, marks: Marks, lang: str | None = None
         # the page references the players' shared files once, at its first player (which
         # need not be on a slide): the deck loads them in its head, before any player boots
         for ref in soup.select("script[src], link[href]"):
-            src = ref.get("src") or ref.get("href")
-            found = PLAYER_ASSET.search(src)
-            if found:
-                assets[found.group(1)] = src
-        if not any(name.endswith(".js") for name in assets):
-            raise SlidesError(f"{docname}: a slide shows a player, but the page loads no "
-                              "players' module (_static/tconv/player-*.js)")
+            for src in bundled(page, ref.get("src") or ref.get("href")):
+                found = PLAYER_ASSET.search(src)
+                if found:
+                    assets[found.group(1)] = src
+        for suffix, what in ((".js", "module"), (".css", "stylesheet")):
+            if not any(name.endswith(suffix) for name in assets):
+                raise SlidesError(f"{docname}: a slide shows a player, but the page loads no "
+                                  f"players' {what} (_static/tconv/player-*{suffix})")
     return Deck(docname, title, number, slides, images, assets, lang)
 
 
@@ -603,9 +624,7 @@ def copy_reveal(out: Path) -> None:
 
 def precompress(out: Path) -> int:
     """The .gz/.br copies, as _ext/precompress.py writes them for the book."""
-    spec = importlib.util.spec_from_file_location("precompress", ROOT / "_ext" / "precompress.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = book_extension("precompress")
     module.remove_orphans(out)
     work = module.stale_copies(out)
     return sum(module.write_copy(item) for item in work)

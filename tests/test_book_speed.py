@@ -72,6 +72,7 @@ class _Page(HTMLParser):
         self.scripts: list[dict] = []
         self.inline_code: list[str] = []
         self.images: list[dict] = []
+        self.stylesheets: list[tuple[str, bool]] = []  # (href, in the head)
         self.meta: dict[str, str] = {}
         self._script: dict | None = None
 
@@ -88,6 +89,9 @@ class _Page(HTMLParser):
                 self.head_scripts.append(attributes)
         elif tag == "img":
             self.images.append(attributes)
+        elif tag == "link" and attributes.get("rel") == "stylesheet" and \
+                attributes.get("media", "all") == "all":
+            self.stylesheets.append((attributes.get("href", ""), self.in_head))
         elif tag == "meta":
             key = attributes.get("name") or attributes.get("property")
             if key:
@@ -253,6 +257,33 @@ def test_the_icon_script_is_gone_and_every_icon_is_drawn(book_html, pages):
     assert problems == []
 
 
+def test_every_page_links_one_stylesheet_in_its_head(book_html, pages):
+    """_ext/one_stylesheet.py: one request before the first paint instead of 13-14, the same
+    file for every page of an edition; it is made of every file it lists, in that order."""
+    bundles = {}
+    for page in pages:
+        sheets = parse(read(book_html, page)).stylesheets
+        assert len(sheets) == 1 and sheets[0][1], (page, sheets)
+        path = ((book_html / page).parent / sheets[0][0]).resolve()
+        assert re.fullmatch(r"bundle-[0-9a-f]{16}\.css", path.name) and path.is_file(), page
+        bundles.setdefault(path.parent, set()).add(path)
+    assert {folder.relative_to(book_html).as_posix() for folder in bundles} >= {"_static"}
+    for folder, found in bundles.items():
+        assert len(found) == 1, found  # an edition's pages share one
+        text = found.pop().read_text(encoding="utf-8")
+        listed = re.match(r'@charset "UTF-8"; /\* bundle of: (.*?) \*/', text).group(1).split()
+        for name in ("basic.css", "styles/pydata-sphinx-theme.css", "icons.css", "book.css",
+                     "a11y.css", "print.css"):
+            assert name in listed, (folder, name)
+        assert any(re.fullmatch(r"tconv/player-\w+\.css", name) for name in listed)
+        places = [text.find(f"/* --- {name} --- */") for name in listed]
+        assert -1 not in places and places == sorted(places), (folder, listed)
+        for name in listed:  # each file's last rule is in it (a url() may have been rebased)
+            tail = (folder / name).read_text(encoding="utf-8").rstrip()
+            tail = re.sub(r"/\*# sourceMappingURL=[^*]*\*/$", "", tail).rstrip()[-60:]
+            assert "url(" in tail or tail in text, (folder, name)
+
+
 def test_search_scripts_load_only_on_the_search_page(book_html, pages):
     search_files = ("searchtools.js", "language_data.js", "searchindex.js")
     for page in pages:
@@ -296,7 +327,7 @@ def first_view(browser, url: str, then=None) -> dict:
     try:
         page.goto(url, wait_until="networkidle")
         page.wait_for_timeout(300)
-        record = {"total": 0, "script": 0, "files": [], "uncompressed": []}
+        record = {"total": 0, "script": 0, "stylesheets": 0, "files": [], "uncompressed": []}
         for response in responses:
             if response.status >= 300:
                 continue
@@ -307,6 +338,8 @@ def first_view(browser, url: str, then=None) -> dict:
             record["files"].append((size, kind, response.url))
             if kind == "script":
                 record["script"] += size
+            if kind == "stylesheet":
+                record["stylesheets"] += 1
             content_type = response.headers.get("content-type", "")
             if content_type.startswith(("text/", "application/javascript", "image/svg")) and \
                     response.headers.get("content-encoding") != "gzip" and size > 256:
@@ -344,6 +377,8 @@ def first_view_problems(page: str, view: dict) -> list[str]:
         problems.append(f"{page}: JavaScript {js} B > {JS_BUDGET} (files {view['script']}, "
                         f"inline {view['inline_js']})")
     problems += [f"{page}: {url} sent uncompressed" for url in view["uncompressed"]]
+    if view["stylesheets"] != 1:  # each one a request before the first paint
+        problems.append(f"{page}: {view['stylesheets']} stylesheets fetched, not one")
     for image in view["images"]:
         if not image["shown"] or image["src"].startswith("data:"):
             continue  # hidden player frames and inline pictures: nothing to fetch
@@ -390,7 +425,8 @@ def test_first_view_of_every_page_at_phone_size(phone_visits):
 
 
 def test_the_first_view_check_can_fail(browser, tmp_path):
-    """A page with a 300 KB script in its head and an eager image far down is caught."""
+    """A page with a 300 KB script in its head, two stylesheets and an eager image far down
+    is caught."""
     import random
 
     from PIL import Image
@@ -399,8 +435,11 @@ def test_the_first_view_check_can_fail(browser, tmp_path):
     (tmp_path / "big.js").write_text("".join(rng.choice("0123456789abcdef")
                                              for _ in range(600_000)))
     Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
+    for name in ("a.css", "b.css"):
+        (tmp_path / name).write_text("p { margin: 0 }")
     (tmp_path / "page.html").write_text(
-        '<!DOCTYPE html><html><head><script src="big.js"></script></head><body>'
+        '<!DOCTYPE html><html><head><script src="big.js"></script>'
+        '<link rel="stylesheet" href="a.css"><link rel="stylesheet" href="b.css"></head><body>'
         '<div style="height:3000px"></div><img src="dot.png" alt="dot" width="1" height="1">'
         "</body></html>")
     with serve_book_module().BackgroundServer(tmp_path, compress_missing=True,
@@ -410,6 +449,7 @@ def test_the_first_view_check_can_fail(browser, tmp_path):
     problems = first_view_problems("planted", view)
     assert any("JavaScript" in p for p in problems), problems
     assert any("loads eagerly" in p for p in problems), problems
+    assert "planted: 2 stylesheets fetched, not one" in problems
 
 
 SIDEWAYS = """() => {

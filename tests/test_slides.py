@@ -163,6 +163,29 @@ def test_cut_deck_loads_the_players_module_once_from_the_deck_folder(tmp_path):
     assert '<link rel="stylesheet" href="_tconv/player-def.css">' in head
 
 
+def test_cut_deck_finds_the_players_stylesheet_inside_the_pages_one_stylesheet(tmp_path):
+    """The book links one bundle of stylesheets (_ext/one_stylesheet.py); its first line lists
+    the files it was made of, the players' among them."""
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "bundle-0123.css").write_text(
+        '@charset "UTF-8"; /* bundle of: basic.css tconv/player-def.css */\n', encoding="utf-8")
+    first = FIRST_PLAYER.replace('<link rel="stylesheet" href="../_static/tconv/player-def.css">',
+                                 "")
+    page = player_page(first).replace(
+        "<html><body>", '<html><head><link rel="stylesheet" href="../_static/bundle-0123.css">'
+        "</head><body>")
+    (tmp_path / "chapters" / "a.html").write_text(page, encoding="utf-8")
+    deck = slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
+    assert deck.assets == {"player-abc.js": "../_static/tconv/player-abc.js",
+                           "player-def.css": "../_static/tconv/player-def.css"}
+    # without the players' stylesheet the deck would show them unstyled: refused
+    (tmp_path / "_static" / "bundle-0123.css").write_text(
+        '@charset "UTF-8"; /* bundle of: basic.css */\n', encoding="utf-8")
+    with pytest.raises(slides.SlidesError, match="no players' stylesheet"):
+        slides.cut_deck(tmp_path, "chapters/a", slides.Marks(2, ["ex-a-1"]))
+
+
 def test_cut_deck_fails_when_a_player_has_no_module(tmp_path):
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "a.html").write_text(player_page(""), encoding="utf-8")
