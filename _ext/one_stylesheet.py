@@ -218,6 +218,10 @@ def bundle_stylesheets(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     start = time.perf_counter()
+    if not hasattr(app.builder, "globalcontext"):
+        # No page was out of date, so Sphinx copied no static file: a change to the book's
+        # own stylesheets (html_static_path, plain files) alone would not reach the bundle.
+        app.builder.copy_html_static_files(None)
     outdir = Path(app.outdir)
     static = outdir / STATIC
     records = Path(app.doctreedir) / "one_stylesheet"

@@ -400,13 +400,15 @@ SMALL_PHONE = {"width": 360, "height": 740}  # a small Android phone
 @pytest.fixture(scope="session")  # a module's fixture ends when the worker runs another module
 def phone_visits(browser, book_server, book_html) -> dict[str, dict]:
     """Each page opened once at phone size, cold, for three checks: its first view, its
-    formulas (light theme) and, narrowed to a small phone, whether it scrolls sideways."""
+    formulas (light theme), its titles' "#" links and, narrowed to a small phone, whether it
+    scrolls sideways and its titles' links again."""
 
     def look(page) -> dict:
-        seen = {"math": page.evaluate(MATH_PROBE)}
+        seen = {"math": page.evaluate(MATH_PROBE), "alone": page.evaluate(LINK_ALONE)}
         page.set_viewport_size(SMALL_PHONE)
         page.wait_for_timeout(100)
         seen["sideways"] = page.evaluate(SIDEWAYS)
+        seen["alone"] += page.evaluate(LINK_ALONE)
         return seen
 
     return {name: first_view(browser, f"{book_server}{name}.html", then=look)
@@ -480,6 +482,44 @@ def test_no_page_scrolls_sideways_on_a_small_phone(phone_visits):
     assert all(v["then"]["sideways"]["width"] == SMALL_PHONE["width"]
                for v in phone_visits.values())
     assert wide == {}
+
+
+# A title's (heading's, glossary term's) "#" link on a line of its own: hidden until hovered,
+# it shows as an empty line under the title (zh/glossary at 390 px, 25 titles in 14 pages).
+LINK_ALONE = """() => {
+    const alone = [];
+    for (const link of document.querySelectorAll("a.headerlink")) {
+        const title = link.parentElement, box = link.getBoundingClientRect();
+        if (!box.height || !title.matches("h1, h2, h3, h4, h5, h6, dt")) continue;
+        const before = document.createRange();
+        before.setStart(title, 0);
+        before.setEndBefore(link);
+        const lines = [...before.getClientRects()].filter(r => r.width > 0);
+        if (lines.length && box.top >= lines[lines.length - 1].bottom - 2) {
+            alone.push(`${window.innerWidth}px: ${title.textContent.slice(0, 40)}`);
+        }
+    }
+    return alone;
+}"""
+
+
+def test_no_title_ends_in_an_empty_line_on_a_phone(phone_visits):
+    """At 390 and 360 px the hidden "#" after a heading or a glossary term stays on the
+    title's last line (_static/book.css takes it out of the flow)."""
+    alone = {name: visit["then"]["alone"] for name, visit in phone_visits.items()
+             if visit["then"]["alone"]}
+    assert alone == {}
+
+
+def test_the_title_link_check_can_fail(browser):
+    page = browser.new_page(viewport=SMALL_PHONE)
+    try:
+        page.set_content('<h2 style="font-size:20px">A title<a class="headerlink" href="#t" '
+                         'style="display:block;visibility:hidden">#</a></h2>'
+                         '<dl><dt>A term<a class="headerlink" href="#u">#</a></dt></dl>')
+        assert page.evaluate(LINK_ALONE) == ["360px: A title#"]
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

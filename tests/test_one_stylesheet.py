@@ -121,7 +121,8 @@ class FakeBuild:
         self.app = SimpleNamespace(
             outdir=str(self.outdir), doctreedir=str(self.doctreedir),
             env=SimpleNamespace(all_docs={"intro": 0, "chapters/a": 0}),
-            builder=SimpleNamespace(format="html", get_target_uri=lambda name: f"{name}.html"))
+            builder=SimpleNamespace(format="html", get_target_uri=lambda name: f"{name}.html",
+                                    globalcontext={}))
 
     def write(self, name: str, text: str) -> None:
         path = self.outdir / f"{name}.html"
@@ -192,6 +193,23 @@ def test_a_changed_stylesheet_makes_a_new_bundle_that_pages_not_rebuilt_link(bui
     [new] = build.bundles()
     assert new != old and "2px" in (build.static / new).read_text(encoding="utf-8")
     assert new in build.read("intro") and new in build.read("chapters/a")
+
+
+def test_with_no_page_out_of_date_the_books_own_stylesheets_are_copied_first(build):
+    """Sphinx copies no static file when no page was written (no ``globalcontext``): the
+    extension asks for the book's own (html_static_path), so an edited book.css arrives."""
+    build.run()
+    copied = []
+
+    def copy_html_static_files(context):
+        copied.append(context)
+        (build.static / "book.css").write_text("p{margin:3px}", encoding="utf-8")
+
+    build.app.builder = SimpleNamespace(format="html", get_target_uri=lambda n: f"{n}.html",
+                                        copy_html_static_files=copy_html_static_files)
+    build.run()
+    [name] = build.bundles()
+    assert copied == [None] and "3px" in (build.static / name).read_text(encoding="utf-8")
 
 
 def test_the_bundle_loses_a_stylesheet_no_page_links_any_more(build):
