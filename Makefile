@@ -94,10 +94,12 @@ book: $(STAMP)
 	fi; \
 	$(BIN)/jupyter-book build . -W -n --keep-going || status=1; \
 	if [ -n "$$zh" ]; then \
-		if wait $$zh; then $(BIN)/python scripts/i18n.py copy; \
+		if wait $$zh; then $(BIN)/python scripts/i18n.py copy && \
+			$(BIN)/python scripts/print_book.py --link-only --lang zh --html $(HTML)/zh; \
 		else status=1; echo "The Chinese edition failed to build:"; tail -n 40 $(ZH_LOG); fi; \
 	fi; \
 	if [ $$status -ne 0 ]; then exit 1; fi; \
+	$(BIN)/python scripts/print_book.py --link-only --html $(HTML) || exit 1; \
 	echo; echo "The book is built. Open this file in a browser:"; \
 	echo "    $(abspath $(HTML)/index.html)"; \
 	if [ -n "$$zh" ]; then echo "    $(abspath $(HTML)/zh/index.html)  (中文版)"; fi
@@ -105,9 +107,11 @@ book: $(STAMP)
 book-en: $(STAMP)
 	$(BIN)/python scripts/execution_cache.py --run
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python scripts/print_book.py --link-only --html $(HTML)
 
 book-zh: $(STAMP)
 	$(BIN)/python scripts/i18n.py build
+	$(BIN)/python scripts/print_book.py --link-only --lang zh --html $(HTML)/zh
 
 # After a chapter changes: the .pot files from the English sources (Sphinx's gettext builder,
 # sharing the English execution cache), merged into locales/zh_CN/LC_MESSAGES/*.po by

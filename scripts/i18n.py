@@ -162,11 +162,28 @@ def build_zh(args) -> int:
     return 0
 
 
+# Folders other targets add to the site's Chinese edition after it is built (make slides,
+# make pdf, make figures): a new copy of the build keeps them.
+ADDED_LATER = ("slides", "downloads")
+
+
 def copy_tree(source: Path, target: Path) -> None:
+    """``source`` copied to ``target`` (replacing it), keeping the folders added later."""
+    kept = target.parent / f".{target.name}-kept"
+    if kept.exists():
+        shutil.rmtree(kept)
+    for name in ADDED_LATER:
+        if (target / name).is_dir() and not (source / name).exists():
+            kept.mkdir(parents=True, exist_ok=True)
+            shutil.move(target / name, kept / name)
     if target.exists():
         shutil.rmtree(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".buildinfo"))
+    if kept.exists():
+        for folder in kept.iterdir():
+            shutil.move(folder, target / folder.name)
+        kept.rmdir()
 
 
 def copy(args) -> int:

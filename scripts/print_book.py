@@ -752,9 +752,10 @@ def link_downloads(html_dir: Path, lang: str = "en", docs: list[Doc] | None = No
         links = "".join(f'<li><a href="{prefix}{DOWNLOADS}/{name}">{html.escape(label)}</a></li>'
                         for name, label in items)
         filled = f'<ul class="simple">{links}</ul>' if items else ""
-        page.write_text(MARKER.sub(lambda m, filled=filled: m.group(1) + filled + m.group(3),
-                                   text), encoding="utf-8")
-        refresh_compressed_copies(page)
+        new = MARKER.sub(lambda m, filled=filled: m.group(1) + filled + m.group(3), text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+            refresh_compressed_copies(page)
         written += len(items)
     return written
 
@@ -856,7 +857,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paper", default="A4", help="A4 (default) or Letter")
     parser.add_argument("--copy-to", type=Path, default=None,
                         help="also copy the PDFs here (e.g. _build/html/downloads)")
+    parser.add_argument("--link-only", action="store_true",
+                        help="print nothing: link the files already in <html>/downloads from "
+                             "the pages (make book: a page written again lists none)")
     args = parser.parse_args(argv)
+    if args.link_only:
+        if (args.html / DOWNLOADS).is_dir():
+            print(f"{args.html}: {link_downloads(args.html, args.lang)} download links")
+        return 0
     for made in print_editions(args.html, args.out, args.edition or EDITIONS, lang=args.lang,
                                paper=args.paper):
         print(f"{made.path}: {made.pages} pages, {made.size / 1e6:.1f} MB, "

@@ -154,6 +154,9 @@ def test_downloads_are_linked_only_when_present(tmp_path):
     (tmp_path / "downloads" / "tconv-demystified-figures.zip").write_bytes(b"PK")
     assert print_book.link_downloads(tmp_path, docs=docs) == 1
     assert print_book.link_downloads(tmp_path, docs=docs) == 1  # replaces, does not add
+    written = page.stat().st_mtime_ns
+    assert print_book.link_downloads(tmp_path, docs=docs) == 1
+    assert page.stat().st_mtime_ns == written  # the same links: the page is not written again
     text = page.read_text()
     assert text.count('href="downloads/tconv-demystified-figures.zip"') == 1
     assert text.endswith("<p>end</p>")

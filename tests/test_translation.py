@@ -265,3 +265,26 @@ def test_a_wrapped_message_is_joined_again_within_the_bound_only(chinese):
     assert len(few.splitlines()) <= text.WRAPPED_LINES and text.tr(few) == translated
     many = NOTE.replace(" ", "\n")  # one word a line: more lines than one message may take
     assert len(many.splitlines()) > text.WRAPPED_LINES and translated not in text.tr(many)
+
+
+def test_a_new_copy_of_the_chinese_build_keeps_what_was_added_to_it_later(tmp_path):
+    """``make book`` copies _build/zh/html into _build/html/zh again; the decks (make slides)
+    and the PDFs (make pdf) put there since are kept, the rest is the new build."""
+    from script_support import load_script
+
+    i18n = load_script("i18n")
+    build, site = tmp_path / "build", tmp_path / "site" / "zh"
+    (build / "chapters").mkdir(parents=True)
+    (build / "intro.html").write_text("new", encoding="utf-8")
+    (site / "slides").mkdir(parents=True)
+    (site / "slides" / "deck.html").write_text("deck", encoding="utf-8")
+    (site / "downloads").mkdir()
+    (site / "downloads" / "book-zh.pdf").write_bytes(b"%PDF")
+    (site / "intro.html").write_text("old", encoding="utf-8")
+    (site / "gone.html").write_text("a page the new build no longer has", encoding="utf-8")
+    i18n.copy_tree(build, site)
+    assert (site / "intro.html").read_text(encoding="utf-8") == "new"
+    assert not (site / "gone.html").exists()
+    assert (site / "slides" / "deck.html").read_text(encoding="utf-8") == "deck"
+    assert (site / "downloads" / "book-zh.pdf").read_bytes() == b"%PDF"
+    assert sorted(p.name for p in site.parent.iterdir()) == ["zh"]  # nothing left beside it
