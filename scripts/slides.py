@@ -102,6 +102,8 @@ DECK_WORDS = {
         # reveal.js's own controls (deck.js labels them)
         "controls": {"navigate-left": "previous slide", "navigate-right": "next slide",
                      "navigate-up": "above slide", "navigate-down": "below slide"},
+        # reveal.js's own words in its help overlay (?) and jump box (G): its own English
+        "help": {},
         "check_sentence": re.compile(r"To check [^.:]*in a running notebook"),
     },
     "zh": {
@@ -129,6 +131,14 @@ DECK_WORDS = {
         "next": "下一章：第 {number} 章，{title}。",
         "controls": {"navigate-left": "上一张幻灯片", "navigate-right": "下一张幻灯片",
                      "navigate-up": "上方的幻灯片", "navigate-down": "下方的幻灯片"},
+        "help": {"Keyboard Shortcuts": "键盘快捷键", "KEY": "按键", "ACTION": "作用",
+                 "Next slide": "下一张幻灯片", "Previous slide": "上一张幻灯片",
+                 "Navigate left": "向左", "Navigate right": "向右", "Navigate up": "向上",
+                 "Navigate down": "向下", "Navigate without fragments": "整张翻页（不逐条显示）",
+                 "Jump to first/last slide": "跳到第一张或最后一张", "Pause": "暂停（黑屏）",
+                 "Slide overview": "幻灯片总览", "Speaker notes view": "演讲者视图",
+                 "Fullscreen": "全屏",
+                 "Jump to slide": "跳到第几张"},
         # "要在运行中的 notebook 里检查：", "在运行中的 notebook 里这样检查：", ...
         "check_sentence": re.compile(r"要?在运行中的 notebook 里"),
     },
@@ -574,6 +584,7 @@ def render_deck(deck: Deck) -> str:
              else deck.title)
     title = words["page_title"].format(label=label, book=words["book"])
     controls = html.escape(json.dumps(words["controls"], ensure_ascii=False))
+    help_words = html.escape(json.dumps(words["help"], ensure_ascii=False))
     sections = "\n".join(render_slide(slide, deck) for slide in deck.slides)
     # the players' stylesheet, and their module as a classic script (it works from file://),
     # as a book page loads them (_ext/players.py); each player's boot script then mounts it
@@ -596,7 +607,7 @@ def render_deck(deck: Deck) -> str:
 {player_head}</head>
 <body>
 <div class="reveal" role="main" aria-label="{html.escape(words['aria'].format(label=label))}"
-     data-control-labels="{controls}"><div class="slides">
+     data-control-labels="{controls}" data-help-words="{help_words}"><div class="slides">
 {sections}
 </div></div>
 <script src="_reveal/dist/reveal.js"></script>

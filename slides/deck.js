@@ -11,8 +11,8 @@
     return node instanceof Element &&
       node.closest(".tconv-player, .tconv-error, input, select, textarea, button") !== null;
   };
-  // reveal.js labels its arrows in English; the deck names them in its own language
-  // (scripts/slides.py writes the labels into the .reveal element)
+  // reveal.js labels its arrows and writes its help (?) in English; the deck says them in its
+  // own language (scripts/slides.py writes the words into the .reveal element)
   Reveal.on("ready", function () {
     var root = document.querySelector(".reveal");
     var labels = JSON.parse(root.getAttribute("data-control-labels") || "{}");
@@ -21,6 +21,19 @@
         button.setAttribute("aria-label", labels[name]);
       });
     });
+    // the help (?) and the jump box (G) are written in English each time they open
+    var words = JSON.parse(root.getAttribute("data-help-words") || "{}");
+    if (!Object.keys(words).length) return;
+    var say = function (text) { return words[text] || text; };
+    new MutationObserver(function () {
+      root.querySelectorAll(".r-overlay-help .title, .r-overlay-help th, " +
+                            ".r-overlay-help td:nth-child(2)").forEach(function (el) {
+        if (words[el.textContent]) el.textContent = words[el.textContent];
+      });
+      root.querySelectorAll(".jump-to-slide-input").forEach(function (input) {
+        input.placeholder = say(input.placeholder);
+      });
+    }).observe(root, {childList: true, subtree: true});
   });
   Reveal.initialize({
     width: 1280,

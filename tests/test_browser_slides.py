@@ -268,6 +268,37 @@ CONTROL_LABELS = """() => Object.fromEntries([...document.querySelectorAll('.con
     .map((b) => [b.classList[0], b.getAttribute('aria-label')]))"""
 
 
+HELP = """() => ({
+    title: document.querySelector('.r-overlay-help .title')?.textContent,
+    heads: [...document.querySelectorAll('.r-overlay-help th')].map((th) => th.textContent),
+    actions: [...document.querySelectorAll('.r-overlay-help tr td:nth-child(2)')]
+        .map((td) => td.textContent)})"""
+
+
+def test_the_chinese_decks_own_help_and_jump_box_are_in_chinese(browser, deck_servers):
+    """reveal.js writes its help overlay (?) and its jump box (G) in English: deck.js puts
+    the deck's words (DECK_WORDS["zh"]["help"]) in their place."""
+    words = slides.DECK_WORDS["zh"]["help"]
+    visit = DeckVisit(browser, f"{deck_servers('zh')}{name_of(ZH_DECK)}")
+    try:
+        page = visit.page
+        page.keyboard.press("Shift+Slash")
+        page.wait_for_selector(".r-overlay-help td")
+        shown = page.evaluate(HELP)
+        assert shown["title"] == words["Keyboard Shortcuts"]
+        assert shown["heads"] == [words["KEY"], words["ACTION"]]
+        assert len(shown["actions"]) >= 5 and set(shown["actions"]) <= set(words.values()), \
+            shown["actions"]  # every action in Chinese, the speaker notes' (a plugin's) too
+        assert words["Speaker notes view"] in shown["actions"]
+        page.keyboard.press("Escape")
+        page.keyboard.press("g")
+        page.wait_for_selector(".jump-to-slide-input")
+        assert page.get_attribute(".jump-to-slide-input", "placeholder") == words["Jump to slide"]
+        assert visit.problems == []
+    finally:
+        visit.close()
+
+
 @pytest.mark.parametrize("lang, docname", BROWSER_DECKS)
 def test_deck_steps_through_every_slide_by_keyboard(browser, deck_servers, lang, docname):
     visit = DeckVisit(browser, f"{deck_servers(lang)}{name_of(docname)}")
