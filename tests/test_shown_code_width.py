@@ -4,10 +4,9 @@ The book's code column holds about 78 characters; a longer line scrolls sideways
 its right end. Chapters show library code with a cell that calls ``tconv.show.source(...)``
 (tagged ``remove-input``: the reader sees the code, not the call). This finds every such call
 in every chapter's code cells, evaluates it with the chapter's own imports, and measures the
-lines it shows. ``{literalinclude}`` renders nothing in JupyterLab, so chapters no longer use
-it; any that remain are still measured here: each included object is found with ``ast``
-(decorators included, ``Class.method`` for methods), ``:start-after:`` / ``:end-before:``
-applied the way the directive does.
+lines it shows. ``{literalinclude}`` renders nothing in JupyterLab, so no chapter may use it
+(the check that measured the lines it included was left with nothing to measure, an empty
+parameter set reported as a skip, and is gone).
 """
 
 from __future__ import annotations
@@ -58,37 +57,6 @@ def shown_includes() -> list[tuple[str, Path, dict[str, str]]]:
     return includes
 
 
-def object_lines(source: str, dotted: str) -> tuple[int, int] | None:
-    """1-based (first, last) line of ``dotted`` (``name`` or ``Class.method``), or None."""
-    body = ast.parse(source).body
-    node = None
-    for part in dotted.split("."):
-        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        node = next((n for n in body if isinstance(n, kinds) and n.name == part), None)
-        if node is None:
-            return None
-        body = node.body
-    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-    return first, node.end_lineno
-
-
-def shown_lines(path: Path, options: dict[str, str]) -> list[tuple[int, str]]:
-    """(line number, text) of the lines the directive displays."""
-    source = path.read_text(encoding="utf-8")
-    span = object_lines(source, options["pyobject"])
-    assert span is not None, f"{path.name} has no object {options['pyobject']!r}"
-    numbered = list(enumerate(source.splitlines(), start=1))[span[0] - 1 : span[1]]
-    if "start-after" in options:
-        hits = [i for i, (_, text) in enumerate(numbered) if options["start-after"] in text]
-        assert hits, f"start-after {options['start-after']!r} not in {options['pyobject']}"
-        numbered = numbered[hits[0] + 1 :]
-    if "end-before" in options:
-        hits = [i for i, (_, text) in enumerate(numbered) if options["end-before"] in text]
-        assert hits, f"end-before {options['end-before']!r} not in {options['pyobject']}"
-        numbered = numbered[: hits[0]]
-    return numbered
-
-
 INCLUDES = shown_includes()
 
 
@@ -112,37 +80,6 @@ def test_the_directive_parser_reads_options_across_lines_and_indents():
         ("../lib/a.py", {"pyobject": "K.f", "end-before": "def g"}),
         ("../lib/b.py", {"language": "python"}),
     ]
-
-
-def test_object_lines_cover_decorators_and_methods():
-    source = (
-        "import x\n\n@dec\n@dec2\ndef f():\n    pass\n\n"
-        "class K:\n    def m(self):\n        return 1\n"
-    )
-    assert object_lines(source, "f") == (3, 6)
-    assert object_lines(source, "K.m") == (9, 10)
-    assert object_lines(source, "K") == (8, 10)
-    assert object_lines(source, "K.missing") is None
-
-
-@pytest.mark.parametrize(
-    ("chapter", "path", "options"),
-    INCLUDES,
-    ids=[f"{c}:{o['pyobject']}" for c, _, o in INCLUDES],
-)
-def test_shown_object_exists_and_fits_the_code_column(chapter, path, options):
-    assert path.is_file(), f"{chapter} includes {path}, which does not exist"
-    lines = shown_lines(path, options)
-    assert lines, f"{chapter} shows nothing of {options['pyobject']}"
-    too_long = [
-        f"{path.relative_to(ROOT)}:{number}:{len(text)}"
-        for number, text in lines
-        if len(text.expandtabs()) > MAX_WIDTH
-    ]
-    assert not too_long, (
-        f"{chapter} shows {options['pyobject']} with lines over {MAX_WIDTH} characters: "
-        + ", ".join(too_long)
-    )
 
 
 # ---------------------------------------------------------------- source(...) cells
