@@ -40,6 +40,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -233,8 +234,19 @@ def library_messages() -> dict[str, dict]:
     return found
 
 
+# Prose: two lower-case words in a row. What a figure draws without any (a layer's call,
+# "PyTorch p=1", "True", a shape) is code, and stays as it is in every edition.
+PROSE = re.compile(r"\b[a-z]{2,}[ \t]+[a-z]{2,}\b")
+
+
+def is_prose(text: str) -> bool:
+    """True for a text a reader reads as words (worth a catalog entry), False for code."""
+    return "<" not in text and bool(PROSE.search(text))
+
+
 def drawn_texts() -> dict[str, set[str]] | None:
-    """What the Chinese build's figures looked up, by message: the pages that drew it.
+    """What the Chinese build's figures looked up, by message: the pages that drew it. A text
+    the catalog lacks counts only when it is prose (:func:`is_prose`): code stays English.
 
     None when the Chinese edition has not been built (so nothing is known about the pages).
     """
@@ -244,6 +256,8 @@ def drawn_texts() -> dict[str, set[str]] | None:
     for log in sorted(ZH_TEXTS.rglob("*.jsonl")):
         for line in log.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
+            if not record.get("msgid") and not is_prose(record["text"]):
+                continue
             found.setdefault(record.get("msgid") or record["text"], set()).add(record["doc"])
     return found
 

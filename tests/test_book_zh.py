@@ -83,6 +83,25 @@ def test_each_notebook_executes_once_for_both_editions(built_book):
     assert "Executing notebook" not in builds
 
 
+def test_no_figure_or_player_shows_english_prose_in_the_chinese_edition(book_html):
+    """The execution that drew the Chinese copies logged every text a figure or a player looked
+    up (tconv.show.text, TCONV_TEXT_LOG): none that reads as prose missed the catalog (the
+    max-unpooling legend and the method picker's captions and alt texts did). Code stays."""
+    from script_support import load_script
+
+    i18n = load_script("i18n")
+    logs = sorted(i18n.ZH_TEXTS.rglob("*.jsonl"))
+    assert {log.relative_to(i18n.ZH_TEXTS).with_suffix("").as_posix() for log in logs} >= \
+        {d for d in DOCNAMES if d.startswith("chapters/")}, "a chapter drew nothing logged"
+    missed = {}
+    for log in logs:
+        for line in log.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            if not record["translated"] and i18n.is_prose(record["text"]):
+                missed.setdefault(record["doc"], []).append(record["text"][:80])
+    assert missed == {}
+
+
 def test_the_chinese_pages_show_the_figures_drawn_in_chinese(book_html):
     """Every picture a page's code drew differs from the English page's (its words are
     Chinese): the Chinese copies, not the English outputs, reached the Chinese pages."""

@@ -288,3 +288,48 @@ def test_a_new_copy_of_the_chinese_build_keeps_what_was_added_to_it_later(tmp_pa
     assert (site / "slides" / "deck.html").read_text(encoding="utf-8") == "deck"
     assert (site / "downloads" / "book-zh.pdf").read_bytes() == b"%PDF"
     assert sorted(p.name for p in site.parent.iterdir()) == ["zh"]  # nothing left beside it
+
+
+def test_an_html_fragment_is_translated_text_by_text_markup_kept(chinese):
+    """tr_html: a legend the catalog lacks as a whole is read out part by part: the text
+    between tags and the alt/title/aria-label attributes; tags, URLs and code stay."""
+    png = "data:image/png;base64,iVBORw0KGgo="
+    fragment = (f'<div class="tcx"><figure><img src="{png}" alt="The original crop of the '
+                'photograph"><figcaption>original, 96×96</figcaption></figure>'
+                '<span title="max pooling"> block means </span><code>x[0]</code></div>')
+    shown = text.tr_html(fragment)
+    assert f'src="{png}"' in shown and '<div class="tcx">' in shown
+    assert 'alt="照片的原始裁剪图"' in shown and "<figcaption>原图，96×96</figcaption>" in shown
+    assert 'title="最大汇聚"' in shown and "> 块均值 <" in shown  # spaces around kept
+    assert "<code>x[0]</code>" in shown  # no word to translate
+    text.set_language("en")
+    assert text.tr_html(fragment) == fragment
+
+
+def test_the_fixed_upsampling_players_speak_the_readers_language(chinese):
+    """The max-unpooling legend, and the method picker's note, frame captions, figure
+    captions and alt texts (they were English on the Chinese page)."""
+    import numpy as np
+    from tconv.book.fixed_upsampling import MaxUnpoolStepper, UpsamplePicker
+    from tconv.show.widgets import localized
+
+    unpool = localized(MaxUnpoolStepper(np.arange(16.0).reshape(4, 4)).data())
+    assert text.has_cjk(unpool["note"]) and "Outlined" not in unpool["note"]
+    picker = localized(UpsamplePicker(np.random.default_rng(0).random((16, 16))).data())
+    parts = [picker["note"], *picker["frames"]]
+    shown = [t for part in parts for t in re.findall(r'<figcaption>([^<]*)<|alt="([^"]*)"', part)]
+    shown = [a or b for a, b in shown] + picker["captions"]
+    assert len(shown) > 10 and all(text.has_cjk(t) for t in shown), shown
+
+
+@pytest.mark.parametrize(("drawn", "prose"), [
+    ("Outlined cells: the pooling window", True), ("kernel 2, stride 2", False),
+    ("the maximum being recorded", True), ("PyTorch p=1, a=1, ONNX SAME_LOWER", False),
+    ("True", False), ("512×4×4\nConvTranspose2d\n(100, 512, 4)", False),
+    ('<div class="tcv"><img alt="an image of things"></div>', False),
+])
+def test_only_prose_a_figure_drew_becomes_a_catalog_entry(drawn, prose):
+    """scripts/i18n.py: a text the catalog lacks becomes an entry only if it reads as words."""
+    from script_support import load_script
+
+    assert load_script("i18n").is_prose(drawn) is prose

@@ -32,7 +32,7 @@ from ..fixed_kernels import MODES, fixed_upsampler
 from ..metrics import psnr
 from ..pool import max_pool2d, max_unpool2d
 from ..show.player import budget_message, image_frame
-from ..show.text import _, tr
+from ..show.text import N_, _, tr
 from ..show.widgets import ChooserView, SequenceView, check_fmt, grid_html, panel_html
 from ..upsample import bed_of_nails, bilinear_source_coords, upsample_bilinear, upsample_nearest
 from .data import downsample_box
@@ -44,8 +44,8 @@ from .data import downsample_box
 METHODS = ("nearest", "bilinear", "bed_of_nails", "max_unpool")
 """The four fixed upsamplers, as ``round_trip`` names them."""
 
-METHOD_NAMES = {"nearest": "nearest neighbour", "bilinear": "bilinear",
-                "bed_of_nails": "bed of nails", "max_unpool": "max-unpooling"}
+METHOD_NAMES = {"nearest": N_("nearest neighbour"), "bilinear": N_("bilinear"),
+                "bed_of_nails": N_("bed of nails"), "max_unpool": N_("max-unpooling")}
 """How the chapters write each method's name."""
 
 
@@ -175,10 +175,10 @@ class MaxUnpoolStepper(SequenceView):
             (h, w), (kh, kw) = x.shape, self.kernel_size
             self.title = (f"Max pooling a {h}×{w} grid with {kh}×{kw} windows, stride "
                           f"{_pair_text(self.stride)}, then max unpooling it")
-        self.note = escape(
+        self.note = escape(N_(
             "Outlined cells: the pooling window, or the cell being written. Highlighted: the "
             "maximum being recorded or put back. The index grid stores r·W + c, the position "
-            "(row r, column c) of each maximum in the flattened input.")
+            "(row r, column c) of each maximum in the flattened input."))
 
     # Geometry -----------------------------------------------------------------------------
 
@@ -363,23 +363,28 @@ class UpsamplePicker(ChooserView):
                          title or "Shrink, then upsample with a fixed method", labels=labels,
                          css=PICKER_CSS,
                          note=('<div class="tcv tcx">' + _figure_html(
-                             x, f"original, {x.shape[0]}×{x.shape[1]}",
-                             "The original crop of the photograph") + "</div>"))
+                             x, _("original, {h}×{w}", h=x.shape[0], w=x.shape[1]),
+                             _("The original crop of the photograph")) + "</div>"))
 
     def _render(self, method: str, factor: int) -> tuple[str, str]:
         low, up = round_trip(self.image, method, factor)
         name = METHOD_NAMES[method]
         (h, w), (lh, lw) = self.image.shape, low.shape
-        shrink = "max pooling" if method == "max_unpool" else "block means"
+        shrink = _("max pooling") if method == "max_unpool" else _("block means")
         score = psnr(up, self.image)
         html = ('<div class="tcv tcx">'
-                + _figure_html(low, f"shrunk ×{factor} ({shrink}), {lh}×{lw}",
-                               f"The crop shrunk {factor} times to {lh} by {lw} pixels")
-                + _figure_html(up, f"{name} ×{factor}, {h}×{w}",
-                               f"The shrunk crop grown back {factor} times by {name}")
+                + _figure_html(low, _("shrunk ×{factor} ({shrink}), {lh}×{lw}", factor=factor,
+                                      shrink=shrink, lh=lh, lw=lw),
+                               _("The crop shrunk {factor} times to {lh} by {lw} pixels",
+                                 factor=factor, lh=lh, lw=lw))
+                + _figure_html(up, _("{name} ×{factor}, {h}×{w}", name=tr(name), factor=factor,
+                                     h=h, w=w),
+                               _("The shrunk crop grown back {factor} times by {name}",
+                                 factor=factor, name=tr(name)))
                 + "</div>")
-        caption = (f"{name} ×{factor}: {lh}×{lw} → {h}×{w}; PSNR against the original "
-                   f"{score:.1f} dB.")
+        caption = _("{name} ×{factor}: {lh}×{lw} → {h}×{w}; PSNR against the original "
+                    "{score} dB.", name=tr(name), factor=factor, lh=lh, lw=lw, h=h, w=w,
+                    score=f"{score:.1f}")
         return html, caption
 
 

@@ -13,7 +13,7 @@ lookup, and the table gives it in the current language::
   :func:`tconv.show.draw.grid`: the table's entry for that exact text, else the entry whose
   ``{names}`` pattern it matches (``"kernel {k}, stride {s}"`` matches ``"kernel 3, stride
   2"``), else the text unchanged. Chapters keep their English code; the figures still speak
-  the reader's language.
+  the reader's language. :func:`tr_html` does it for an HTML fragment (a player's legend).
 - :func:`language` is ``TCONV_LANG`` (the Chinese build sets ``zh_CN``; unset means English)
   until :func:`set_language` says otherwise.
 - :func:`use_fonts` makes matplotlib draw the language's script: for Chinese an installed CJK
@@ -42,6 +42,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from html import escape, unescape
 from pathlib import Path
 
 SOURCE_LANGUAGE = "en"
@@ -395,6 +396,40 @@ def tr(text):
             return found
     _log("text", text, None, lang)
     return text
+
+
+# The parts of an HTML fragment a reader reads: the text between tags, and the attributes
+# that are read out or shown in place of something (an image's alt, a tooltip, a label).
+HTML_TEXT = re.compile(r'(?<=>)([^<]+)(?=<)|\b(alt|title|aria-label)="([^"]*)"')
+
+
+def tr_html(markup):
+    """An HTML fragment in the current language: the catalog's entry for the whole fragment
+    (a legend written as one message, tags and all), else each text between its tags and each
+    alt, title and aria-label through :func:`tr`, the markup and the data: URLs untouched."""
+    if language() == SOURCE_LANGUAGE or not isinstance(markup, str) or "<" not in markup:
+        return tr(markup)
+    if _translation(markup, language()) is not None:
+        return tr(markup)
+
+    def one(match: re.Match) -> str:
+        if match.group(1) is not None:
+            words = match.group(1)
+            inner = words.strip()
+            if not inner:
+                return words
+            start = words.index(inner)
+            return f"{words[:start]}{_html_text(inner)}{words[start + len(inner):]}"
+        return f'{match.group(2)}="{_html_text(match.group(3))}"'
+
+    return HTML_TEXT.sub(one, markup)
+
+
+def _html_text(escaped: str) -> str:
+    """``tr`` of a text as HTML writes it (entities read, and written back if it changed)."""
+    plain = unescape(escaped)
+    found = tr(plain)
+    return escaped if found == plain else escape(found, quote=True)
 
 
 def count_text(n: int, noun: str, plural: str | None = None) -> str:

@@ -60,7 +60,7 @@ from .player import (
     product_of,
     static_html,
 )
-from .text import SOURCE_LANGUAGE, language, tr
+from .text import SOURCE_LANGUAGE, language, tr, tr_html
 
 
 def static_only() -> bool:
@@ -223,9 +223,10 @@ def localized(data: dict) -> dict:
     if language() == SOURCE_LANGUAGE:
         return data
     data = dict(data)
-    for key in ("title", "note"):  # a note is HTML: translated when the catalog has it whole
-        if isinstance(data.get(key), str):
-            data[key] = tr(data[key])
+    if isinstance(data.get("title"), str):
+        data["title"] = tr(data["title"])
+    if isinstance(data.get("note"), str):  # HTML: whole, else text by text (tr_html)
+        data["note"] = tr_html(data["note"])
     if isinstance(data.get("titles"), list):  # an editable player's own titles (None: computed)
         data["titles"] = [tr(t) for t in data["titles"]]
     if isinstance(data.get("captions"), list):
