@@ -232,6 +232,10 @@ def test_picker_rejects_unknown_methods_and_bad_images(crop):
         fixed_upsampling.UpsamplePicker(crop[None])
     with pytest.raises(ValueError, match="image has 200×200 pixels, more than a picker"):
         fixed_upsampling.UpsamplePicker(np.zeros((200, 200)))
+    with pytest.raises(ValueError, match="image must not have an empty dimension"):
+        fixed_upsampling.UpsamplePicker(np.zeros((0, 4)))
+    with pytest.raises(ValueError, match="image must hold finite grey levels"):
+        fixed_upsampling.UpsamplePicker(np.full((8, 8), np.nan))
 
 
 def test_png_bytes_decode_to_the_grey_levels():

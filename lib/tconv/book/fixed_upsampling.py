@@ -26,7 +26,7 @@ from html import escape
 
 import numpy as np
 
-from .._checks import as_array, as_int, as_tuple, check_ndim
+from .._checks import all_finite, as_array, as_int, as_tuple, check_ndim, check_nonempty
 from ..conv import conv_transpose2d
 from ..fixed_kernels import MODES, fixed_upsampler
 from ..metrics import psnr
@@ -323,6 +323,9 @@ def png_bytes(image) -> bytes:
 
     x = as_array(image, "image")
     check_ndim(x, "image", (2,), "(H, W)")
+    check_nonempty(x, "image")
+    if not all_finite(x):
+        raise ValueError("image must hold finite grey levels (no NaN or infinity) to be drawn")
     grey = np.round(np.clip(x, 0, 1) * 255).astype(np.uint8)
     buf = io.BytesIO()
     Image.fromarray(grey, mode="L").save(buf, format="PNG", optimize=True)
@@ -350,6 +353,7 @@ class UpsamplePicker(ChooserView):
     def __init__(self, image, methods=METHODS, factors=(2, 4, 8), title: str | None = None):
         x = as_array(image, "image")
         check_ndim(x, "image", (2,), "(H, W)")
+        check_nonempty(x, "image")
         if x.size > MAX_PICKER_PIXELS:  # every frame is two PNGs, within a player's budget
             raise ValueError(f"image has {x.shape[0]}×{x.shape[1]} pixels, more than a picker "
                              f"pre-renders ({MAX_PICKER_PIXELS} pixels, e.g. 128×128): pass a "
