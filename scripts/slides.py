@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import html
 import importlib.util
 import json
@@ -498,6 +499,7 @@ def bundled(page: Path, src: str) -> list[str]:
     return [f"{folder}/{name}" for name in sources]
 
 
+@functools.cache
 def book_extension(name: str):
     """One of the book's Sphinx extensions (``_ext/``), for the functions it shares."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "_ext" / f"{name}.py")

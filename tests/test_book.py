@@ -10,7 +10,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from browser_support import PAGE_BUDGET_BYTES, SITE_PAGES, toc_docnames, zh_docnames
+from browser_support import PAGE_BUDGET_BYTES, ROOT, SITE_PAGES, toc_docnames, zh_docnames
 
 pytest_plugins = ["browser_support"]
 
@@ -127,6 +127,11 @@ def test_favicon_is_shipped_and_linked(book_html):
 
 def test_player_pages_share_one_copy_of_the_module_and_the_stylesheet(book_html):
     """_ext/players.py: each page references the shared files once, and carries no copy."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import one_stylesheet
+
     pages = [d for d in DOCNAMES if 'class="tconv-widget"' in read(book_html, d)]
     assert len(pages) >= 4, pages  # step-by-step, stride-padding, many-names, ...
     for docname in pages:
@@ -137,9 +142,9 @@ def test_player_pages_share_one_copy_of_the_module_and_the_stylesheet(book_html)
         [bundle] = re.findall(r'<link rel="stylesheet" href="([^"]*_static/bundle-\w+\.css)"',
                               html)
         folder = bundle.rsplit("/", 1)[0]
-        first_line = (book_html / docname).parent.joinpath(bundle).read_text(
-            encoding="utf-8").split("\n", 1)[0]
-        sheets = [f"{folder}/{name}" for name in re.findall(r"tconv/player-\w+\.css", first_line)]
+        listed = one_stylesheet.bundle_sources((book_html / docname).parent / bundle)
+        sheets = [f"{folder}/{name}" for name in listed if re.fullmatch(r"tconv/player-\w+\.css",
+                                                                         name)]
         assert len(scripts) == 1 and len(sheets) == 1, (docname, scripts, sheets)
         for src in scripts + sheets:
             assert (book_html / docname).parent.joinpath(src).resolve().is_file(), src

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("one_stylesheet", ROOT / "_ext" / "one_stylesheet.py")
-one = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(one)
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+import one_stylesheet as one  # noqa: E402
 
 # --- url() rebased, and nothing else touched -----------------------------------------------
 

@@ -372,7 +372,7 @@ class UpsamplePicker(ChooserView):
 
     def _render(self, method: str, factor: int) -> tuple[str, str]:
         low, up = round_trip(self.image, method, factor)
-        name = METHOD_NAMES[method]
+        name = tr(METHOD_NAMES[method])
         (h, w), (lh, lw) = self.image.shape, low.shape
         shrink = _("max pooling") if method == "max_unpool" else _("block means")
         score = psnr(up, self.image)
@@ -381,13 +381,13 @@ class UpsamplePicker(ChooserView):
                                       shrink=shrink, lh=lh, lw=lw),
                                _("The crop shrunk {factor} times to {lh} by {lw} pixels",
                                  factor=factor, lh=lh, lw=lw))
-                + _figure_html(up, _("{name} ×{factor}, {h}×{w}", name=tr(name), factor=factor,
+                + _figure_html(up, _("{name} ×{factor}, {h}×{w}", name=name, factor=factor,
                                      h=h, w=w),
                                _("The shrunk crop grown back {factor} times by {name}",
-                                 factor=factor, name=tr(name)))
+                                 factor=factor, name=name))
                 + "</div>")
         caption = _("{name} ×{factor}: {lh}×{lw} → {h}×{w}; PSNR against the original "
-                    "{score} dB.", name=tr(name), factor=factor, lh=lh, lw=lw, h=h, w=w,
+                    "{score} dB.", name=name, factor=factor, lh=lh, lw=lw, h=h, w=w,
                     score=f"{score:.1f}")
         return html, caption
 

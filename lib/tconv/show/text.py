@@ -407,10 +407,12 @@ def tr_html(markup):
     """An HTML fragment in the current language: the catalog's entry for the whole fragment
     (a legend written as one message, tags and all), else each text between its tags and each
     alt, title and aria-label through :func:`tr`, the markup and the data: URLs untouched."""
-    if language() == SOURCE_LANGUAGE or not isinstance(markup, str) or "<" not in markup:
+    lang = language()
+    if lang == SOURCE_LANGUAGE or not isinstance(markup, str) or "<" not in markup:
         return tr(markup)
-    if _translation(markup, language()) is not None:
-        return tr(markup)
+    whole = _translation(markup, lang)
+    if whole is not None:
+        return whole
 
     def one(match: re.Match) -> str:
         if match.group(1) is not None:
